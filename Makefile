@@ -1,0 +1,38 @@
+# mechpert: the two commands a user needs.
+#   make run   build in release and run the main job on the embedded default dataset
+#   make test  formatting, lints and the whole test suite (what CI runs)
+# Both first make sure the system libraries OpenBLAS and HDF5 are present.
+
+SHELL := /bin/bash
+CARGO ?= cargo
+BIN := target/release/mechpert
+SYSTEM_PACKAGES := libopenblas-dev libhdf5-dev pkg-config
+
+.PHONY: run test system-deps build bench
+
+system-deps:
+	@if pkg-config --exists openblas hdf5 2>/dev/null; then exit 0; fi; \
+	echo "mechpert needs OpenBLAS and HDF5 development files; installing $(SYSTEM_PACKAGES)"; \
+	if command -v apt-get >/dev/null 2>&1; then \
+		if [ "$$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) < /dev/null; \
+	else \
+		echo "apt-get not found. Install OpenBLAS and HDF5 with your package manager, e.g.:"; \
+		echo "  macOS:   brew install openblas hdf5 pkg-config"; \
+		echo "  Fedora:  sudo dnf install openblas-devel hdf5-devel pkgconf-pkg-config"; \
+		echo "  Arch:    sudo pacman -S openblas hdf5 pkgconf"; \
+		exit 1; \
+	fi
+
+build: system-deps
+	$(CARGO) build --release --locked
+
+run: build
+	@echo "make run: the planning loop is not built yet; showing what the embedded default holds." >&2
+	$(BIN) inspect experiments/data/embedded/renge_ipsc.h5ad
+
+test: system-deps
+	$(CARGO) fmt --check
+	$(CARGO) clippy --release --locked --all-targets -- -D warnings
+	$(CARGO) test --release --locked

@@ -1,0 +1,162 @@
+//! Command-line arguments as typed (the raw layer). Checked, resolved configuration is built
+//! from these in [`crate::run`]; nothing here touches the file system.
+//!
+//! Doc comments on fields are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::data::ValueKind;
+use crate::data::io::Format;
+
+pub mod inspect;
+
+pub use inspect::InspectArgs;
+
+/// mechpert plans Perturb-seq screens: it predicts the response of genes nobody perturbed yet
+/// from the few that were, and chooses which genes to perturb next.
+///
+/// Exit codes: 0 success, 1 data or runtime error, 2 usage error.
+#[derive(Debug, Parser)]
+#[command(
+    name = "mechpert",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// More log output on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors on stderr; no progress bars.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Summarise a screen file: format, perturbations, genes, control, cells, unmapped names.
+    ///
+    /// Example: mechpert inspect experiments/data/embedded/renge_ipsc.h5ad --json
+    Inspect(InspectArgs),
+    /// Simulate a Perturb-seq screen over a known regulatory network (not built yet).
+    Simulate(NotBuiltArgs),
+    /// Prior-knowledge graphs: centrality rankings and statistics (not built yet).
+    Priors(NotBuiltArgs),
+    /// Ask agents for upstream regulators and build the consensus graph (not built yet).
+    Consensus(NotBuiltArgs),
+    /// Few-shot prediction benchmark of predictors on a screen (not built yet).
+    Evaluate(NotBuiltArgs),
+    /// Run the budgeted design loop: pick, observe, retrain, predict, score (not built yet).
+    Plan(NotBuiltArgs),
+    /// Propose the next genes to perturb for a real screen (not built yet).
+    Design(NotBuiltArgs),
+    /// Turn result tables into Markdown and figures (not built yet).
+    Report(NotBuiltArgs),
+}
+
+/// Arguments of a subcommand that is not built yet; accepted so that it can say so.
+#[derive(Debug, Args)]
+pub struct NotBuiltArgs {
+    /// Ignored.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub rest: Vec<String>,
+}
+
+/// How to read a screen file.
+#[derive(Debug, Clone, Args)]
+pub struct ScreenArgs {
+    /// Format of the screen; detected from the first bytes and the extension when omitted.
+    /// h5ad: AnnData (single cells or one row per perturbation); wide: one row per perturbation,
+    /// one column per gene; long: `perturbation,gene,value`; ranked: `perturbation,rank,gene`.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Column holding the perturbation label (h5ad obs column or table column). Default: the
+    /// first of perturbation, condition, gene, target_gene that exists.
+    #[arg(long, value_name = "COLUMN")]
+    pub perturbation_key: Option<String>,
+    /// Label of control cells or rows; repeat for several. Default: non-targeting, control, ctrl,
+    /// NT (case-insensitive).
+    #[arg(long = "control", value_name = "LABEL")]
+    pub control: Vec<String>,
+    /// What the values are. expression: mean expression, a control row or control cells are
+    /// required and responses are profile − control; z-score / response: already relative to
+    /// control (control profile 0). Default: expression, except ranked signatures (rank-score)
+    /// and Replogle-style normalised bulk h5ad (z-score).
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub values: Option<ValuesArg>,
+    /// Gene-symbol table `name<TAB>symbol<TAB>kind` (official/alias/ensembl) to use instead of
+    /// the embedded NCBI table.
+    #[arg(long, value_name = "TSV", conflicts_with = "no_aliases")]
+    pub aliases: Option<PathBuf>,
+    /// Keep gene and perturbation names exactly as written (no alias resolution).
+    #[arg(long)]
+    pub no_aliases: bool,
+}
+
+/// `--values` choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ValuesArg {
+    /// Mean expression (control required).
+    Expression,
+    /// Already z-scored against control.
+    ZScore,
+    /// Responses (profile − control) given directly.
+    Response,
+}
+
+impl From<ValuesArg> for ValueKind {
+    fn from(v: ValuesArg) -> ValueKind {
+        match v {
+            ValuesArg::Expression => ValueKind::Expression,
+            ValuesArg::ZScore => ValueKind::ZScore,
+            ValuesArg::Response => ValueKind::Response,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn inspect_parses_repeated_controls_and_formats() {
+        let cli = Cli::try_parse_from([
+            "mechpert",
+            "inspect",
+            "s.csv",
+            "--control",
+            "NT",
+            "--control",
+            "ctrl",
+            "--format",
+            "long",
+        ])
+        .unwrap();
+        let Command::Inspect(a) = cli.command else {
+            panic!("not inspect")
+        };
+        assert_eq!(a.screen.control, vec!["NT", "ctrl"]);
+        assert_eq!(a.screen.format, Some(Format::Long));
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors() {
+        let err =
+            Cli::try_parse_from(["mechpert", "inspect", "s.csv", "--format", "xlsx"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let err = Cli::try_parse_from(["mechpert", "-v", "-q", "inspect", "s.csv"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+}

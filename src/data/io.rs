@@ -1,0 +1,17 @@
+//! Reading screens from files and writing tables safely.
+//!
+//! [`Builder`] reads a path (format detected from the extension and the first bytes, or set with
+//! [`Builder::format`]) or in-memory text. Errors name the file, the line or HDF5 object, the
+//! column and what was expected. [`writer`] writes every output through a temporary file and a
+//! rename, so nothing is left half-written.
+
+mod csv;
+pub mod error;
+pub mod format;
+mod h5ad;
+pub mod reader;
+pub mod writer;
+
+pub use error::{FieldError, ReadError};
+pub use format::Format;
+pub use reader::Builder;

@@ -1,0 +1,108 @@
+//! Input formats and their detection.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+/// A screen file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// AnnData HDF5: single cells (aggregated to pseudo-bulk) or one row per perturbation.
+    H5ad,
+    /// CSV/TSV, one row per perturbation (first column its name) and one column per gene.
+    Wide,
+    /// CSV/TSV with columns `perturbation, gene, value`, one row per pair.
+    Long,
+    /// CSV/TSV ranked signatures `perturbation, rank, gene[, in_up]`.
+    Ranked,
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Format::H5ad => "h5ad",
+            Format::Wide => "wide",
+            Format::Long => "long",
+            Format::Ranked => "ranked",
+        })
+    }
+}
+
+/// The HDF5 file signature.
+pub const HDF5_MAGIC: &[u8; 8] = b"\x89HDF\r\n\x1a\n";
+/// The gzip member signature.
+pub const GZIP_MAGIC: &[u8; 2] = b"\x1f\x8b";
+
+/// Extensions a screen may carry (before an optional `.gz`).
+pub const KNOWN_EXTENSIONS: &[&str] = &["h5ad", "h5", "csv", "tsv", "txt"];
+
+/// The extension that decides the format, with a trailing `.gz` removed; `None` when absent.
+pub fn base_extension(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    let (_, ext) = name.rsplit_once('.')?;
+    Some(ext.to_string())
+}
+
+/// The text format a header announces: ranked signatures have `perturbation`, `rank` and `gene`
+/// columns, long tables exactly a label, `gene` and `value` column; anything else is wide.
+pub fn sniff_text(header: &[String]) -> Format {
+    let has = |name: &str| header.iter().any(|h| h.eq_ignore_ascii_case(name));
+    if has("rank") && has("gene") {
+        Format::Ranked
+    } else if header.len() == 3 && has("gene") && has("value") {
+        Format::Long
+    } else {
+        Format::Wide
+    }
+}
+
+/// The delimiter of a text table: tab for `.tsv`, comma for `.csv`, else whichever of the two
+/// the header line holds more of.
+pub fn sniff_delimiter(extension: Option<&str>, first_line: &str) -> u8 {
+    match extension {
+        Some("tsv") => b'\t',
+        Some("csv") => b',',
+        _ if first_line.matches('\t').count() > first_line.matches(',').count() => b'\t',
+        _ => b',',
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cols(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn headers_decide_the_text_format() {
+        assert_eq!(
+            sniff_text(&cols(&["perturbation", "rank", "gene", "in_up"])),
+            Format::Ranked
+        );
+        assert_eq!(
+            sniff_text(&cols(&["perturbation", "gene", "value"])),
+            Format::Long
+        );
+        assert_eq!(sniff_text(&cols(&["", "MYC", "GATA1"])), Format::Wide);
+        assert_eq!(
+            sniff_text(&cols(&["name", "gene", "value", "x"])),
+            Format::Wide
+        );
+    }
+
+    #[test]
+    fn extensions_and_delimiters() {
+        assert_eq!(
+            base_extension(Path::new("a/B.CSV.gz")).as_deref(),
+            Some("csv")
+        );
+        assert_eq!(base_extension(Path::new("screen")), None);
+        assert_eq!(sniff_delimiter(Some("tsv"), "a,b"), b'\t');
+        assert_eq!(sniff_delimiter(Some("txt"), "a\tb\tc,d"), b'\t');
+        assert_eq!(sniff_delimiter(None, "a,b"), b',');
+    }
+}

@@ -1,0 +1,211 @@
+//! [`Builder`]: reader options, format detection and dispatch to the format readers.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use super::error::ReadError;
+use super::format::{self, Format, GZIP_MAGIC, HDF5_MAGIC, KNOWN_EXTENSIONS};
+use super::{csv, h5ad};
+use crate::data::{GeneSymbols, Screen, ValueKind};
+
+/// obs columns tried, in order, for the perturbation label when none is given.
+pub const DEFAULT_PERTURBATION_KEYS: &[&str] =
+    &["perturbation", "condition", "gene", "target_gene"];
+/// Labels tried, case-insensitively, for control cells or rows when none are given.
+pub const DEFAULT_CONTROL_LABELS: &[&str] = &["non-targeting", "control", "ctrl", "NT"];
+
+/// A screen read from a file, with the format it was read as.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The screen.
+    pub screen: Screen,
+    /// The format it was read as (detected or forced).
+    pub format: Format,
+}
+
+/// Options for reading a screen; [`Builder::build_from_path`] reads one.
+///
+/// ```
+/// use mechpert::data::{GeneSymbols, io::{Builder, Format}};
+/// let text = "perturbation,HBG1,TAL1\nnon-targeting,1,2\nmyc,0.5,2.5\n";
+/// let loaded = Builder::new(GeneSymbols::embedded())
+///     .build_from_reader(text.as_bytes(), "toy.csv".as_ref(), Some(Format::Wide))
+///     .unwrap();
+/// assert_eq!(loaded.screen.perturbations(), ["MYC"]);
+/// assert_eq!(loaded.screen.response().row(0).to_vec(), vec![-0.5, 0.5]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder<'s> {
+    pub(super) format: Option<Format>,
+    pub(super) perturbation_key: Option<String>,
+    pub(super) control_labels: Vec<String>,
+    pub(super) values: Option<ValueKind>,
+    pub(super) symbols: &'s GeneSymbols,
+}
+
+impl<'s> Builder<'s> {
+    /// Default options: format detected, default perturbation keys and control labels.
+    pub fn new(symbols: &'s GeneSymbols) -> Builder<'s> {
+        Builder {
+            format: None,
+            perturbation_key: None,
+            control_labels: DEFAULT_CONTROL_LABELS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            values: None,
+            symbols,
+        }
+    }
+
+    /// Forces the format instead of detecting it.
+    pub fn format(mut self, format: Option<Format>) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// The obs column (h5ad) or header column holding the perturbation label.
+    pub fn perturbation_key(mut self, key: Option<String>) -> Self {
+        self.perturbation_key = key;
+        self
+    }
+
+    /// Labels that mark control cells or rows (replaces the defaults when non-empty).
+    pub fn control_labels(mut self, labels: Vec<String>) -> Self {
+        if !labels.is_empty() {
+            self.control_labels = labels;
+        }
+        self
+    }
+
+    /// What the values are; `None` lets the format decide (expression for wide/long tables and
+    /// single cells).
+    pub fn values(mut self, values: Option<ValueKind>) -> Self {
+        self.values = values;
+        self
+    }
+
+    /// Whether a label names a control (case-insensitive).
+    pub(super) fn is_control(&self, label: &str) -> bool {
+        let label = label.trim();
+        self.control_labels
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(label))
+    }
+
+    /// Reads a screen from a file, detecting the format from its first bytes and extension.
+    pub fn build_from_path(&self, path: &Path) -> Result<Loaded, ReadError> {
+        let io_err = |source| ReadError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut file = File::open(path).map_err(io_err)?;
+        let mut magic = [0u8; 8];
+        let n = read_up_to(&mut file, &mut magic).map_err(io_err)?;
+        if n == 0 {
+            return Err(ReadError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        let ext = format::base_extension(path);
+        let format = match self.format {
+            Some(f) => Some(f),
+            None if &magic[..n] == HDF5_MAGIC => Some(Format::H5ad),
+            None => match ext.as_deref() {
+                Some(e) if KNOWN_EXTENSIONS.contains(&e) => None,
+                _ => {
+                    return Err(ReadError::UnknownFormat {
+                        path: path.to_path_buf(),
+                        ext: ext.map(|e| format!(".{e}")).unwrap_or_default(),
+                    });
+                }
+            },
+        };
+        if format == Some(Format::H5ad) {
+            return h5ad::read(self, path).map(|screen| Loaded {
+                screen,
+                format: Format::H5ad,
+            });
+        }
+        let file = File::open(path).map_err(io_err)?;
+        let reader: Box<dyn Read> = if magic.starts_with(GZIP_MAGIC) {
+            Box::new(flate2::read::MultiGzDecoder::new(file))
+        } else {
+            Box::new(file)
+        };
+        self.read_text(
+            BufReader::with_capacity(1 << 16, reader),
+            path,
+            format,
+            ext.as_deref(),
+        )
+    }
+
+    /// Reads a text screen from memory or any reader; `name` is used in errors.
+    pub fn build_from_reader(
+        &self,
+        reader: impl BufRead,
+        name: &Path,
+        format: Option<Format>,
+    ) -> Result<Loaded, ReadError> {
+        let ext = format::base_extension(name);
+        self.read_text(reader, name, format.or(self.format), ext.as_deref())
+    }
+
+    fn read_text(
+        &self,
+        mut reader: impl BufRead,
+        path: &Path,
+        format: Option<Format>,
+        ext: Option<&str>,
+    ) -> Result<Loaded, ReadError> {
+        let first_line = peek_line(&mut reader).map_err(|source| ReadError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if first_line.trim().is_empty() {
+            return Err(ReadError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        let delimiter = format::sniff_delimiter(ext, &first_line);
+        let table = csv::Table::new(reader, path.to_path_buf(), delimiter)?;
+        let format = match format {
+            Some(Format::H5ad) => {
+                return Err(ReadError::Hdf5 {
+                    path: path.to_path_buf(),
+                    object: "/".into(),
+                    message: "not an HDF5 file (no HDF5 signature)".into(),
+                });
+            }
+            Some(f) => f,
+            None => format::sniff_text(table.header()),
+        };
+        let screen = match format {
+            Format::Wide => csv::read_wide(self, table)?,
+            Format::Long => csv::read_long(self, table)?,
+            Format::Ranked => csv::read_ranked(self, table)?,
+            Format::H5ad => unreachable!("handled above"),
+        };
+        Ok(Loaded { screen, format })
+    }
+}
+
+fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+/// The first line of a buffered reader, without consuming it (up to the buffer's capacity).
+fn peek_line(reader: &mut impl BufRead) -> std::io::Result<String> {
+    let buf = reader.fill_buf()?;
+    let end = buf.iter().position(|&b| b == b'\n').unwrap_or(buf.len());
+    Ok(String::from_utf8_lossy(&buf[..end]).into_owned())
+}

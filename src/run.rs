@@ -1,0 +1,128 @@
+//! From parsed arguments to work: resolves configuration (reads files, fills defaults), calls the
+//! library and hands results to [`crate::report`]. The one place where a run's outcome becomes an
+//! exit code.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::cli::{Cli, Command, ScreenArgs};
+use crate::data::GeneSymbols;
+use crate::data::io::{Builder, reader::Loaded};
+
+mod inspect;
+
+/// A request the user can fix by changing the command line (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Runs one parsed command, writing its result to `out`.
+pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Inspect(args) => inspect::run(args, out),
+        Command::Simulate(_) => not_built("simulate"),
+        Command::Priors(_) => not_built("priors"),
+        Command::Consensus(_) => not_built("consensus"),
+        Command::Evaluate(_) => not_built("evaluate"),
+        Command::Plan(_) => not_built("plan"),
+        Command::Design(_) => not_built("design"),
+        Command::Report(_) => not_built("report"),
+    }
+}
+
+fn not_built(name: &str) -> anyhow::Result<()> {
+    Err(UsageError(format!(
+        "`mechpert {name}` is not built yet in this version; see README.md for what is available"
+    ))
+    .into())
+}
+
+/// The gene-symbol table the screen arguments ask for.
+pub fn resolve_symbols(
+    args: &ScreenArgs,
+) -> anyhow::Result<std::borrow::Cow<'static, GeneSymbols>> {
+    Ok(match (&args.aliases, args.no_aliases) {
+        (Some(path), _) => std::borrow::Cow::Owned(GeneSymbols::from_path(path)?),
+        (None, true) => std::borrow::Cow::Owned(GeneSymbols::identity()),
+        (None, false) => std::borrow::Cow::Borrowed(GeneSymbols::embedded()),
+    })
+}
+
+/// Reads a screen as the arguments ask.
+pub fn read_screen(
+    path: &Path,
+    args: &ScreenArgs,
+    symbols: &GeneSymbols,
+) -> anyhow::Result<Loaded> {
+    let loaded = Builder::new(symbols)
+        .format(args.format)
+        .perturbation_key(args.perturbation_key.clone())
+        .control_labels(args.control.clone())
+        .values(args.values.map(Into::into))
+        .build_from_path(path)
+        .context("loading screen")?;
+    tracing::info!(
+        path = %path.display(),
+        format = %loaded.format,
+        perturbations = loaded.screen.n_perturbations(),
+        genes = loaded.screen.n_genes(),
+        "read screen"
+    );
+    Ok(loaded)
+}
+
+/// The exit code for a failed run: 2 for usage errors, 1 for everything else.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    if err.chain().any(|e| e.is::<UsageError>()) {
+        2
+    } else {
+        1
+    }
+}
+
+/// Whether the run failed only because stdout was closed (`mechpert … | head`).
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || e.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+    })
+}
+
+/// Sets up logging on stderr: warnings by default, more with `-v`, errors only with `-q`;
+/// `RUST_LOG` overrides both.
+pub fn init_logging(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal or the run is quiet.
+pub fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
+    if quiet {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{prefix:>12} [{bar:30}] {pos}/{len} {elapsed_precise} eta {eta} {msg}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar
+}

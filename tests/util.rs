@@ -1,0 +1,149 @@
+//! Test helpers: a fresh directory per test and a command runner for the real binary that
+//! reports everything when an expectation fails.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A temporary directory that lives as long as the test.
+pub struct Dir {
+    tmp: tempfile::TempDir,
+}
+
+impl Dir {
+    pub fn new() -> Dir {
+        Dir {
+            tmp: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// Writes a file (parents created) and returns its path.
+    pub fn create(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    /// Every file below the directory, for failure reports.
+    pub fn listing(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack = vec![self.path().to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.push(p.strip_prefix(self.path()).unwrap().display().to_string());
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// A command running the real binary in this directory, with a clean environment.
+    pub fn command(&self) -> TestCommand<'_> {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mechpert"));
+        cmd.current_dir(self.path());
+        for (key, _) in std::env::vars() {
+            if key.starts_with("MECHPERT_") || key == "RUST_LOG" || key.ends_with("API_KEY") {
+                cmd.env_remove(key);
+            }
+        }
+        TestCommand { dir: self, cmd }
+    }
+}
+
+pub struct TestCommand<'a> {
+    dir: &'a Dir,
+    cmd: Command,
+}
+
+impl TestCommand<'_> {
+    pub fn args<I, S>(&mut self, args: I) -> &mut Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.cmd.args(args);
+        self
+    }
+
+    fn run(&mut self) -> Output {
+        self.cmd.output().expect("run mechpert")
+    }
+
+    fn describe(&self, out: &Output) -> String {
+        format!(
+            "command: {:?}\ncwd: {}\nfiles: {:?}\nstatus: {}\nstdout:\n{}\nstderr:\n{}",
+            self.cmd,
+            self.dir.path().display(),
+            self.dir.listing(),
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    }
+
+    /// Runs, expects success, returns stdout.
+    pub fn stdout(&mut self) -> String {
+        let out = self.run();
+        assert!(
+            out.status.success(),
+            "expected success\n{}",
+            self.describe(&out)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs, expects the given exit code, returns stderr.
+    pub fn assert_exit(&mut self, code: i32) -> String {
+        let out = self.run();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "unexpected exit code\n{}",
+            self.describe(&out)
+        );
+        String::from_utf8(out.stderr).unwrap()
+    }
+
+    /// Runs, expects a data/runtime failure (exit 1), returns stderr.
+    pub fn assert_failure(&mut self) -> String {
+        self.assert_exit(1)
+    }
+}
+
+/// The repository root (where Cargo.toml is).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared/data` beside the checkout, or `None` with a note on stderr (tests then skip).
+pub fn shared_data(test: &str) -> Option<PathBuf> {
+    let dir = repo().join("../shared/data");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("SKIP {test}: ../shared/data is absent (it sits beside the checkout in CI)");
+        None
+    }
+}
+
+/// Defines an integration test that gets a fresh `Dir`.
+macro_rules! mptest {
+    ($name:ident, |$dir:ident| $body:block) => {
+        #[test]
+        fn $name() {
+            let $dir = crate::util::Dir::new();
+            $body
+        }
+    };
+}
