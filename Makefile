@@ -1,6 +1,6 @@
 # mechpert: the two commands a user needs.
 #   make run   build in release and run the main job on the embedded default dataset
-#   make test  formatting, lints and the whole test suite (what CI runs)
+#   make test  formatting, lints, warning-free docs and the whole test suite (what CI runs)
 # Both first make sure the system libraries OpenBLAS and HDF5 are present.
 
 SHELL := /bin/bash
@@ -35,4 +35,5 @@ run: build
 test: system-deps
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --locked --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --release --locked --no-deps
 	$(CARGO) test --release --locked
