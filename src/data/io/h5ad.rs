@@ -8,8 +8,11 @@
 //! [`Screen`]: crate::data::Screen
 
 mod encoding;
+mod frame;
+mod matrix;
 mod reader;
 pub mod writer;
 
+pub use reader::SYMBOL_COLUMNS;
 pub(super) use reader::read;
 pub use writer::{CsrRows, H5adCellWriter, H5adWriteError, write_pseudobulk};
