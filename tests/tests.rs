@@ -3,4 +3,5 @@
 #[macro_use]
 mod util;
 
+mod h5ad;
 mod inspect;
