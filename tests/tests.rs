@@ -5,3 +5,4 @@ mod util;
 
 mod h5ad;
 mod inspect;
+mod renge;
