@@ -23,7 +23,7 @@ use std::collections::hash_map::Entry;
 use std::path::Path;
 
 use hdf5::File;
-use ndarray::{Array1, Axis};
+use ndarray::{Array1, Axis, s};
 
 use super::frame::{Frame, Labels};
 use super::matrix::{Block, Matrix, MatrixError};
@@ -260,12 +260,19 @@ impl Source<'_> {
         } else {
             ValueKind::Expression
         });
-        let profiles = values.select(Axis(0), &rows);
-        let screen = if !control_rows.is_empty() {
-            let control: Array1<f32> = values
+        let control: Option<Array1<f32>> = (!control_rows.is_empty()).then(|| {
+            values
                 .select(Axis(0), &control_rows)
                 .mean_axis(Axis(0))
-                .expect("at least one control row");
+                .expect("at least one control row")
+        });
+        // Perturbation rows usually come first and in order: keep that block without a copy.
+        let profiles = if rows.iter().enumerate().all(|(i, &r)| i == r) {
+            values.slice_move(s![..rows.len(), ..])
+        } else {
+            values.select(Axis(0), &rows)
+        };
+        let screen = if let Some(control) = control {
             Screen::from_profiles(names, self.genes, control, profiles, kind)
         } else if kind != ValueKind::Expression {
             Screen::from_responses(names, self.genes, profiles, kind)
