@@ -1,8 +1,8 @@
 //! AnnData `.h5ad` screens: reading single-cell or pseudo-bulk files into a [`Screen`], and
 //! writing screens and streamed single cells back out.
 //!
-//! In flows an HDF5 file laid out by anndata; out comes a [`Screen`] ([`reader`]). The reverse
-//! direction ([`writer`]) produces files Python's anndata reads. [`encoding`] holds the attribute
+//! In flows an HDF5 file laid out by anndata; out comes a [`Screen`] (`reader`). The reverse
+//! direction ([`writer`]) produces files Python's anndata reads. `encoding` holds the attribute
 //! and string conventions both sides share.
 //!
 //! [`Screen`]: crate::data::Screen
