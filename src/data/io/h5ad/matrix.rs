@@ -12,8 +12,8 @@ use ndarray::{Array2, ArrayView2, s};
 
 use super::encoding::{encoding_type, str_attr};
 
-/// Values per block (16 MiB of `f32`).
-const BLOCK: usize = 1 << 22;
+/// Values per block (4 MiB of `f32`; a sparse block also holds its indices).
+const BLOCK: usize = 1 << 20;
 
 /// What went wrong reading `X`; the reader adds the file and the row/column names.
 #[derive(Debug)]

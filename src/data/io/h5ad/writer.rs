@@ -321,6 +321,8 @@ impl H5adCellWriter {
 
     /// Appends a batch of cells: `obs_values` holds one slice per obs column (in the order given
     /// to [`H5adCellWriter::create`]) with one label per cell; `cells` their expression rows.
+    /// Categories are numbered in order of first appearance. Every call resizes and writes five
+    /// datasets, so batches of thousands of cells write much faster than a few at a time.
     pub fn append(
         &mut self,
         obs_values: &[&[&str]],
