@@ -3,4 +3,6 @@
 #[macro_use]
 mod util;
 
+mod h5ad;
 mod inspect;
+mod renge;
