@@ -54,6 +54,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 pub mod bundle;
+pub mod centrality;
 
 mod collect;
 pub mod collectri;

@@ -244,12 +244,32 @@ impl<'s> Collector<'s> {
                 reasons: report.reasons_text(),
             });
         }
+        // Nodes are the names with at least one edge, in order of first appearance.
         let mut b = Graph::builder(self.directed);
-        for name in &self.names {
-            b.node(name);
+        let mut id = vec![u32::MAX; self.names.len()];
+        let mut isolated = self.names.len();
+        for e in &self.edges {
+            for n in [e.source, e.target] {
+                if id[n as usize] == u32::MAX {
+                    id[n as usize] = b.node(&self.names[n as usize]);
+                    isolated -= 1;
+                }
+            }
         }
         for e in &self.edges {
-            b.add_edge_ids(e.source, e.target, e.weight, e.sign);
+            b.add_edge_ids(
+                id[e.source as usize],
+                id[e.target as usize],
+                e.weight,
+                e.sign,
+            );
+        }
+        let mut report = report;
+        if isolated > 0 {
+            report
+                .notes
+                .push(("names left without edges (not nodes)".into(), isolated));
+            report.notes.sort();
         }
         Ok(Loaded {
             graph: b.build(),

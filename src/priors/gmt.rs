@@ -181,6 +181,10 @@ mod tests {
         assert!((w("A", "B").unwrap() - 2.0 / 3.0).abs() < 1e-6);
         assert!((w("C", "B").unwrap() - 1.0 / 3.0).abs() < 1e-6);
         assert_eq!(w("A", "C"), None);
+        assert!(
+            g.node("D").is_none(),
+            "D is only in the oversized set: no edges, no node"
+        );
         assert_eq!(loaded.report.rows_read, 4);
         assert_eq!(
             loaded.report.reasons,
