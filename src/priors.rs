@@ -48,7 +48,7 @@
 //! Names pass through [`GeneSymbols`]; `COMPLEX:A_B` names expand to their members; self-loops are
 //! dropped and counted; duplicate edges are merged (largest weight, sign kept only when all
 //! agree). Missing columns, short rows and non-numeric fields are errors naming
-//! `file:line:column`. See [`collect`](self) for details.
+//! `file:line:column` (the shared handling is documented in `src/priors/collect.rs`).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

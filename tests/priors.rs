@@ -239,3 +239,197 @@ mptest!(shared_string_and_collectri_read_completely, |dir| {
     assert_eq!(shared["nodes"], bundled["nodes"]);
     assert_eq!(shared["edges"], bundled["edges"]);
 });
+
+/// Average ranks (ties share their mean rank).
+fn ranks(v: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..v.len()).collect();
+    idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+    let mut r = vec![0.0; v.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && v[idx[j + 1]] == v[idx[i]] {
+            j += 1;
+        }
+        for &k in &idx[i..=j] {
+            r[k] = (i + j) as f64 / 2.0;
+        }
+        i = j + 1;
+    }
+    r
+}
+
+fn spearman(a: &[f64], b: &[f64]) -> f64 {
+    let (ra, rb) = (ranks(a), ranks(b));
+    let n = a.len() as f64;
+    let (ma, mb) = (ra.iter().sum::<f64>() / n, rb.iter().sum::<f64>() / n);
+    let cov: f64 = ra.iter().zip(&rb).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let va: f64 = ra.iter().map(|x| (x - ma).powi(2)).sum();
+    let vb: f64 = rb.iter().map(|y| (y - mb).powi(2)).sum();
+    cov / (va * vb).sqrt()
+}
+
+#[test]
+fn spearman_by_hand() {
+    assert!((spearman(&[1.0, 2.0, 3.0], &[10.0, 20.0, 30.0]) - 1.0).abs() < 1e-12);
+    assert!((spearman(&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0]) + 1.0).abs() < 1e-12);
+    // Ranks (0, 1, 2, 3) vs (0.5, 0.5, 2, 3): r = 4.5 / √(5 · 4.5).
+    let r = spearman(&[1.0, 2.0, 3.0, 4.0], &[5.0, 5.0, 6.0, 7.0]);
+    assert!((r - 4.5 / (5.0f64 * 4.5).sqrt()).abs() < 1e-12);
+}
+
+fn reference_measure(name: &str) -> mechpert::priors::centrality::Measure {
+    use mechpert::priors::centrality::{Direction, Iteration, Measure, katz, pagerank};
+    let deg = |direction, weighted| Measure::Degree {
+        direction,
+        weighted,
+    };
+    match name {
+        "in-degree" => deg(Direction::In, false),
+        "out-degree" => deg(Direction::Out, false),
+        "degree" => deg(Direction::Total, false),
+        "weighted-in-degree" => deg(Direction::In, true),
+        "weighted-out-degree" => deg(Direction::Out, true),
+        "weighted-degree" => deg(Direction::Total, true),
+        "pagerank" => Measure::PageRank(pagerank::Params::default()),
+        "eigenvector" => Measure::Eigenvector(Iteration::default()),
+        "katz" => Measure::Katz(katz::Params::default()),
+        "closeness" => Measure::Closeness,
+        "betweenness" => Measure::Betweenness,
+        other => panic!("unknown measure {other} in the reference file"),
+    }
+}
+
+/// Compares mechpert's centralities with the committed networkx/igraph reference
+/// (`experiments/reference/centrality_networkx.py`): Spearman ≥ 0.99 over the reference genes
+/// and the same top 50 up to ties.
+fn check_reference(graph: &str, spec: &str, slow: &[&str]) {
+    use std::io::Read;
+    let path = crate::util::repo().join(format!(
+        "tests/fixtures/reference/centrality_{graph}.tsv.gz"
+    ));
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    let meta: std::collections::HashMap<&str, &str> = text
+        .lines()
+        .next()
+        .unwrap()
+        .trim_start_matches("# ")
+        .split(' ')
+        .filter_map(|kv| kv.split_once('='))
+        .collect();
+    let mut lines = text.lines().filter(|l| !l.starts_with('#'));
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split('\t').collect()).collect();
+
+    let loaded = mechpert::priors::open(spec, mechpert::data::GeneSymbols::embedded()).unwrap();
+    let g = &loaded.graph;
+    assert_eq!(
+        g.node_count().to_string(),
+        meta["nodes"],
+        "{graph}: nodes differ from the reference read"
+    );
+    assert_eq!(
+        g.edge_count().to_string(),
+        meta["edges"],
+        "{graph}: edges differ from the reference read"
+    );
+    let alpha: f64 = meta["katz_alpha"].parse().unwrap();
+    let ours = mechpert::priors::centrality::katz::alpha_for(g);
+    assert!(
+        (ours - alpha).abs() < 1e-6 * alpha,
+        "{graph}: katz alpha {ours} vs {alpha}"
+    );
+
+    let slow_ok = std::env::var_os("MECHPERT_SLOW_TESTS").is_some();
+    for (col, name) in header.iter().enumerate().skip(1) {
+        if slow.contains(name) && !slow_ok {
+            eprintln!("SKIP {graph} {name}: takes minutes; set MECHPERT_SLOW_TESTS=1 to compare");
+            continue;
+        }
+        let scores = reference_measure(name).scores(g).unwrap();
+        let reference: Vec<f64> = rows.iter().map(|r| r[col].parse().unwrap()).collect();
+        let mine: Vec<f64> = rows
+            .iter()
+            .map(|r| {
+                scores[g
+                    .node(r[0])
+                    .unwrap_or_else(|| panic!("{} not in graph", r[0]))
+                    as usize]
+            })
+            .collect();
+        let rho = spearman(&mine, &reference);
+        assert!(rho >= 0.99, "{graph} {name}: Spearman {rho}");
+        // Top 50 up to ties: the reference holds every measure's top 200.
+        let mut by_ref: Vec<(f64, &str)> = reference
+            .iter()
+            .copied()
+            .zip(rows.iter().map(|r| r[0]))
+            .collect();
+        by_ref.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let cut = by_ref[49].0;
+        let tol = 1e-6 * cut.abs().max(1e-12);
+        let ranked = mechpert::priors::centrality::rank(g, &scores, None, 0);
+        let ref_of: std::collections::HashMap<&str, f64> =
+            by_ref.iter().map(|&(s, n)| (n, s)).collect();
+        for r in &ranked[..50] {
+            let s = ref_of
+                .get(r.gene.as_str())
+                .copied()
+                .unwrap_or(f64::NEG_INFINITY);
+            assert!(
+                s >= cut - tol,
+                "{graph} {name}: {} in our top 50 has reference score {s} < {cut}",
+                r.gene
+            );
+        }
+        let top: std::collections::HashSet<&str> =
+            ranked[..50].iter().map(|r| r.gene.as_str()).collect();
+        for &(s, n) in by_ref.iter().take_while(|(s, _)| *s > cut + tol) {
+            assert!(
+                top.contains(n),
+                "{graph} {name}: {n} (reference {s}) missing from our top 50"
+            );
+        }
+        let scale = reference
+            .iter()
+            .fold(0.0f64, |m, v| m.max(v.abs()))
+            .max(1e-300);
+        let worst = mine
+            .iter()
+            .zip(&reference)
+            .fold(0.0f64, |m, (a, b)| m.max((a - b).abs() / scale));
+        eprintln!(
+            "{graph} {name}: Spearman {rho:.6} over {} genes, largest difference {worst:.1e} of the top score; top 50 agree",
+            rows.len()
+        );
+    }
+}
+
+#[test]
+fn centralities_match_networkx_on_shared_collectri() {
+    let Some(data) = crate::util::shared_data("centralities_match_networkx_on_shared_collectri")
+    else {
+        return;
+    };
+    let spec = format!(
+        "collectri:{}",
+        data.join("priors/collectri_edges.tsv.gz").display()
+    );
+    check_reference("collectri", &spec, &[]);
+}
+
+#[test]
+fn centralities_match_networkx_on_shared_string() {
+    let Some(data) = crate::util::shared_data("centralities_match_networkx_on_shared_string")
+    else {
+        return;
+    };
+    let spec = format!(
+        "string:{}",
+        data.join("priors/string_v12_edges.tsv.gz").display()
+    );
+    check_reference("string", &spec, &["closeness", "betweenness"]);
+}

@@ -32,9 +32,10 @@ pub enum PriorsCommand {
 #[derive(Debug, Clone, Args)]
 pub struct GraphArgs {
     /// The graph: a bundle (collectri, dorothea, omnipath, omnipath-signalling, omnipath-all,
-    /// go-bp) or KIND:PATH[@OPTION] with KIND one of collectri, dorothea, omnipath,
-    /// omnipath-signalling, omnipath-all, trrust, pathwaycommons, encode (@CELL_LINE), string
-    /// (@CHANNEL), go, reactome, gmt, progeny, edges, undirected-edges.
+    /// go-bp) or KIND:PATH with KIND one of collectri, dorothea, omnipath, omnipath-signalling,
+    /// omnipath-all, trrust, pathwaycommons, encode (KIND:PATH@CELL_LINE keeps one cell line),
+    /// string (KIND:PATH@CHANNEL weighs by one score column), go, reactome, gmt, progeny, edges,
+    /// undirected-edges.
     /// Example: --graph string:../shared/data/priors/string_v12_edges.tsv.gz@experiments
     #[arg(long, value_name = "NAME|KIND:PATH")]
     pub graph: String,
