@@ -1,6 +1,7 @@
 //! Centrality heuristics: rank genes by their position in a prior graph.
 //!
-//! In flows a [`Graph`] and a [`Measure`]; out comes one score per node ([`Measure::scores`]),
+//! In flows a [`Graph`] and a measure (a [`Centrality`], implemented in each measure's file;
+//! [`Measure`] is the enum the CLI picks from); out comes one score per node,
 //! and from the scores a ranking over candidate genes ([`rank`]), e.g. a screen's perturbations.
 //! These are the baselines MechPert is compared against: "perturb the most central genes first".
 //!
@@ -65,6 +66,24 @@ pub enum CentralityError {
         /// What is accepted.
         expected: &'static str,
     },
+}
+
+/// A centrality: one score per node of a graph (higher = more central). Each measure's file
+/// implements it; [`Measure`] is the enum the command line chooses from.
+pub trait Centrality: Send + Sync {
+    /// A short name for tables (`pagerank`, `weighted-in-degree`, …).
+    fn name(&self) -> String;
+    /// One score per node (indexed by node id).
+    fn scores(&self, graph: &Graph) -> Result<Vec<f64>, CentralityError>;
+}
+
+impl Centrality for Measure {
+    fn name(&self) -> String {
+        Measure::name(self)
+    }
+    fn scores(&self, graph: &Graph) -> Result<Vec<f64>, CentralityError> {
+        Measure::scores(self, graph)
+    }
 }
 
 /// Settings of the iterative measures.
@@ -302,6 +321,41 @@ mod tests {
             .collect();
         assert!(orders.len() > 1);
         assert_eq!(r.last().unwrap().rank, 7);
+    }
+
+    #[test]
+    fn every_measure_works_as_a_trait_object() {
+        // A → B (1), A → C (0.25), B → A, C → A: A sends four times more to B than to C.
+        let mut b = Graph::builder(true);
+        b.add_edge("A", "B", 1.0, 0);
+        b.add_edge("A", "C", 0.25, 0);
+        b.add_edge("B", "A", 1.0, 0);
+        b.add_edge("C", "A", 1.0, 0);
+        let g = b.build();
+        let all: Vec<Box<dyn Centrality>> = vec![
+            Box::new(degree::Degree {
+                direction: Direction::In,
+                weighted: true,
+            }),
+            Box::new(pagerank::Params::default()),
+            Box::new(betweenness::Betweenness),
+            Box::new(closeness::Closeness),
+            Box::new(eigenvector::Eigenvector(Iteration::default())),
+            Box::new(katz::Params::default()),
+            Box::new(random::Random { seed: 1 }),
+        ];
+        let names: std::collections::HashSet<String> = all.iter().map(|c| c.name()).collect();
+        assert_eq!(names.len(), all.len());
+        for c in &all {
+            let s = c.scores(&g).unwrap();
+            assert_eq!(s.len(), 3, "{}", c.name());
+            // Every weighted measure puts B (the heavier target) above C.
+            if ["weighted-in-degree", "pagerank", "eigenvector", "katz"]
+                .contains(&c.name().as_str())
+            {
+                assert!(s[1] > s[2], "{}: {s:?}", c.name());
+            }
+        }
     }
 
     #[test]

@@ -6,7 +6,21 @@
 //! on one thread so that the floating-point sums, and with them the ranking, do not depend on the
 //! thread count.
 
+use super::{Centrality, CentralityError};
 use crate::priors::Graph;
+
+/// Betweenness as a [`Centrality`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Betweenness;
+
+impl Centrality for Betweenness {
+    fn name(&self) -> String {
+        "betweenness".into()
+    }
+    fn scores(&self, graph: &Graph) -> Result<Vec<f64>, CentralityError> {
+        Ok(scores(graph))
+    }
+}
 
 /// Betweenness of every node.
 pub fn scores(graph: &Graph) -> Vec<f64> {

@@ -10,7 +10,21 @@
 
 use rayon::prelude::*;
 
+use super::{Centrality, CentralityError};
 use crate::priors::Graph;
+
+/// Closeness as a [`Centrality`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Closeness;
+
+impl Centrality for Closeness {
+    fn name(&self) -> String {
+        "closeness".into()
+    }
+    fn scores(&self, graph: &Graph) -> Result<Vec<f64>, CentralityError> {
+        Ok(scores(graph))
+    }
+}
 
 /// Closeness of every node.
 pub fn scores(graph: &Graph) -> Vec<f64> {

@@ -1,5 +1,6 @@
 //! Degree and strength: how many edges a node has, or the sum of their weights.
 
+use super::{Centrality, CentralityError, Measure};
 use crate::priors::Graph;
 
 /// Which edges count.
@@ -11,6 +12,28 @@ pub enum Direction {
     Out,
     /// Both (for undirected graphs: the degree, each edge once).
     Total,
+}
+
+/// Degree or strength as a [`Centrality`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Degree {
+    /// In, out or both.
+    pub direction: Direction,
+    /// Sum weights instead of counting edges.
+    pub weighted: bool,
+}
+
+impl Centrality for Degree {
+    fn name(&self) -> String {
+        Measure::Degree {
+            direction: self.direction,
+            weighted: self.weighted,
+        }
+        .name()
+    }
+    fn scores(&self, graph: &Graph) -> Result<Vec<f64>, CentralityError> {
+        Ok(scores(graph, self.direction, self.weighted))
+    }
 }
 
 /// Degree (or strength when `weighted`) of every node.

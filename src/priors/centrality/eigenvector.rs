@@ -5,8 +5,21 @@
 //! node is central when central nodes point *to* it (left eigenvector, in-edges). Scores are ≥ 0
 //! with unit L2 norm.
 
-use super::{CentralityError, Iteration, out_lists};
+use super::{Centrality, CentralityError, Iteration, out_lists};
 use crate::priors::Graph;
+
+/// Eigenvector centrality as a [`Centrality`], with its iteration settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Eigenvector(pub Iteration);
+
+impl Centrality for Eigenvector {
+    fn name(&self) -> String {
+        "eigenvector".into()
+    }
+    fn scores(&self, graph: &Graph) -> Result<Vec<f64>, CentralityError> {
+        scores(graph, &self.0)
+    }
+}
 
 /// Eigenvector centrality of every node.
 pub fn scores(graph: &Graph, iteration: &Iteration) -> Result<Vec<f64>, CentralityError> {

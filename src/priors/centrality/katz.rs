@@ -7,7 +7,7 @@
 
 use std::num::NonZeroUsize;
 
-use super::{CentralityError, Iteration, out_lists};
+use super::{Centrality, CentralityError, Iteration, out_lists};
 use crate::priors::Graph;
 
 /// Katz parameters.
@@ -40,6 +40,15 @@ pub fn alpha_for(graph: &Graph) -> f64 {
     let inn = strength(&|u| graph.in_neighbours(u).map(|(_, w)| f64::from(w)).sum());
     let bound = out.min(inn);
     if bound > 0.0 { 0.9 / bound } else { 1.0 }
+}
+
+impl Centrality for Params {
+    fn name(&self) -> String {
+        "katz".into()
+    }
+    fn scores(&self, graph: &Graph) -> Result<Vec<f64>, CentralityError> {
+        scores(graph, self)
+    }
 }
 
 /// Katz centrality of every node.

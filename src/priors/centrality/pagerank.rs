@@ -10,7 +10,7 @@
 //! from `x = 1/N`, until `Σ_v |x'(v) − x(v)| < N · tolerance`. Undirected edges count both ways.
 //! Zero-weight edges carry nothing (a node whose edges all weigh 0 is dangling), as in networkx.
 
-use super::{CentralityError, Iteration, out_lists};
+use super::{Centrality, CentralityError, Iteration, out_lists};
 use crate::priors::Graph;
 
 /// PageRank parameters.
@@ -29,6 +29,15 @@ impl Default for Params {
             damping: 0.85,
             iteration: Iteration::default(),
         }
+    }
+}
+
+impl Centrality for Params {
+    fn name(&self) -> String {
+        "pagerank".into()
+    }
+    fn scores(&self, graph: &Graph) -> Result<Vec<f64>, CentralityError> {
+        scores(graph, self)
     }
 }
 

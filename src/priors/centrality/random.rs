@@ -7,7 +7,24 @@
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+use super::{Centrality, CentralityError};
 use crate::priors::Graph;
+
+/// Random scores as a [`Centrality`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Random {
+    /// Seed of the generator.
+    pub seed: u64,
+}
+
+impl Centrality for Random {
+    fn name(&self) -> String {
+        "random".into()
+    }
+    fn scores(&self, graph: &Graph) -> Result<Vec<f64>, CentralityError> {
+        Ok(scores(graph, self.seed))
+    }
+}
 
 /// Seeded uniform scores for every node.
 pub fn scores(graph: &Graph, seed: u64) -> Vec<f64> {
