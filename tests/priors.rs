@@ -197,6 +197,14 @@ mptest!(bad_files_are_data_errors_naming_the_cell, |dir| {
     assert!(err.contains("missing.tsv: cannot open"), "{err}");
 });
 
+fn stats_json(dir: &crate::util::Dir, spec: &str) -> Value {
+    let out = dir
+        .command()
+        .args(["priors", "stats", "--json", "--graph", spec])
+        .stdout();
+    serde_json::from_str(&out).unwrap()
+}
+
 mptest!(shared_string_and_collectri_read_completely, |dir| {
     let Some(data) = crate::util::shared_data("shared_string_and_collectri_read_completely") else {
         return;
@@ -205,12 +213,7 @@ mptest!(shared_string_and_collectri_read_completely, |dir| {
         "string:{}",
         data.join("priors/string_v12_edges.tsv.gz").display()
     );
-    let v: Value = serde_json::from_str(
-        &dir.command()
-            .args(["priors", "stats", "--json", "--graph", &string])
-            .stdout(),
-    )
-    .unwrap();
+    let v = stats_json(&dir, &string);
     // PROVENANCE.md: 174,962 edges over 17,288 genes; two pairs of names meet under one symbol.
     assert_eq!(v["edges"], 174_962);
     assert!(
@@ -222,18 +225,8 @@ mptest!(shared_string_and_collectri_read_completely, |dir| {
         "collectri:{}",
         data.join("priors/collectri_edges.tsv.gz").display()
     );
-    let shared: Value = serde_json::from_str(
-        &dir.command()
-            .args(["priors", "stats", "--json", "--graph", &collectri])
-            .stdout(),
-    )
-    .unwrap();
-    let bundled: Value = serde_json::from_str(
-        &dir.command()
-            .args(["priors", "stats", "--json", "--graph", "collectri"])
-            .stdout(),
-    )
-    .unwrap();
+    let shared = stats_json(&dir, &collectri);
+    let bundled = stats_json(&dir, "collectri");
     assert_eq!(shared["rows_read"], 64_186);
     // The embedded bundle is derived from the same parquet: the same graph.
     assert_eq!(shared["nodes"], bundled["nodes"]);

@@ -106,6 +106,28 @@ impl Default for Iteration {
 }
 
 impl Iteration {
+    /// The L1 change between two iterates, and whether it is below `tolerance × nodes`.
+    pub(crate) fn converged(&self, next: &[f64], last: &[f64]) -> (f64, bool) {
+        let change: f64 = next.iter().zip(last).map(|(a, b)| (a - b).abs()).sum();
+        (change, change < next.len() as f64 * self.tolerance)
+    }
+
+    /// The error after `max_iter` iterations without convergence.
+    pub(crate) fn not_converged(
+        &self,
+        measure: &'static str,
+        change: f64,
+        nodes: usize,
+    ) -> CentralityError {
+        CentralityError::NotConverged {
+            measure,
+            iterations: self.max_iter.get(),
+            change,
+            tolerance: self.tolerance,
+            nodes,
+        }
+    }
+
     fn check(&self) -> Result<(), CentralityError> {
         if self.tolerance.is_finite() && self.tolerance > 0.0 {
             Ok(())

@@ -42,19 +42,14 @@ pub fn scores(graph: &Graph, iteration: &Iteration) -> Result<Vec<f64>, Centrali
         let norm = next.iter().map(|v| v * v).sum::<f64>().sqrt();
         let norm = if norm == 0.0 { 1.0 } else { norm };
         next.iter_mut().for_each(|v| *v /= norm);
-        change = next.iter().zip(&x).map(|(a, b)| (a - b).abs()).sum();
+        let done;
+        (change, done) = iteration.converged(&next, &x);
         x = next;
-        if change < nf * iteration.tolerance {
+        if done {
             return Ok(x);
         }
     }
-    Err(CentralityError::NotConverged {
-        measure: "eigenvector",
-        iterations: iteration.max_iter.get(),
-        change,
-        tolerance: iteration.tolerance,
-        nodes: n,
-    })
+    Err(iteration.not_converged("eigenvector", change, n))
 }
 
 #[cfg(test)]

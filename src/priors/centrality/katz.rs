@@ -67,7 +67,6 @@ pub fn scores(graph: &Graph, params: &Params) -> Result<Vec<f64>, CentralityErro
         return Ok(Vec::new());
     }
     let lists = out_lists(graph);
-    let nf = n as f64;
     let mut x = vec![0.0; n];
     let mut change = f64::INFINITY;
     for _ in 0..params.iteration.max_iter.get() {
@@ -78,9 +77,10 @@ pub fn scores(graph: &Graph, params: &Params) -> Result<Vec<f64>, CentralityErro
             }
         }
         next.iter_mut().for_each(|v| *v = alpha * *v + 1.0);
-        change = next.iter().zip(&x).map(|(a, b)| (a - b).abs()).sum();
+        let done;
+        (change, done) = params.iteration.converged(&next, &x);
         x = next;
-        if change < nf * params.iteration.tolerance {
+        if done {
             let norm = x.iter().map(|v| v * v).sum::<f64>().sqrt();
             return Ok(x.into_iter().map(|v| v / norm).collect());
         }
@@ -88,13 +88,7 @@ pub fn scores(graph: &Graph, params: &Params) -> Result<Vec<f64>, CentralityErro
             break;
         }
     }
-    Err(CentralityError::NotConverged {
-        measure: "katz",
-        iterations: params.iteration.max_iter.get(),
-        change,
-        tolerance: params.iteration.tolerance,
-        nodes: n,
-    })
+    Err(params.iteration.not_converged("katz", change, n))
 }
 
 #[cfg(test)]

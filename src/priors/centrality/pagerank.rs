@@ -88,19 +88,14 @@ pub fn scores(graph: &Graph, params: &Params) -> Result<Vec<f64>, CentralityErro
                 next[v as usize] += xu * p;
             }
         }
-        change = next.iter().zip(&x).map(|(a, b)| (a - b).abs()).sum();
+        let done;
+        (change, done) = params.iteration.converged(&next, &x);
         std::mem::swap(&mut x, &mut next);
-        if change < nf * params.iteration.tolerance {
+        if done {
             return Ok(x);
         }
     }
-    Err(CentralityError::NotConverged {
-        measure: "pagerank",
-        iterations: params.iteration.max_iter.get(),
-        change,
-        tolerance: params.iteration.tolerance,
-        nodes: n,
-    })
+    Err(params.iteration.not_converged("pagerank", change, n))
 }
 
 #[cfg(test)]
