@@ -78,6 +78,28 @@ mptest!(pagerank_candidates_absent_rank_last_by_seed, |dir| {
     );
 });
 
+mptest!(reverse_turns_in_degree_into_out_degree, |dir| {
+    dir.create("g.csv", EDGES);
+    let ranked = |extra: &[&str]| {
+        dir.command()
+            .args([
+                "priors",
+                "centrality",
+                "--graph",
+                "edges:g.csv",
+                "--no-aliases",
+            ])
+            .args(["--out", "r.csv"])
+            .args(extra)
+            .stdout();
+        std::fs::read_to_string(dir.path().join("r.csv")).unwrap()
+    };
+    let forward_in = ranked(&["--measure", "in-degree"]);
+    let reversed_out = ranked(&["--measure", "out-degree", "--reverse"]);
+    assert_eq!(forward_in, reversed_out);
+    assert_eq!(forward_in, "rank,gene,score\n1,A,1\n2,B,1\n3,C,1\n");
+});
+
 mptest!(stats_reports_structure_and_screen_overlap, |dir| {
     dir.create(
         "g.tsv",

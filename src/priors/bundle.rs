@@ -77,6 +77,9 @@ mod tests {
         assert!(d.graph.edge_count() < g.edge_count());
         let s = open("omnipath-signalling", symbols).unwrap();
         assert!(s.graph.edge_count() > 100_000);
+        let go = open("go-bp", symbols).unwrap().graph;
+        assert!(!go.is_directed() && go.node_count() > 5_000);
+        assert!(go.edges().iter().all(|e| (0.3..=1.0).contains(&e.weight)));
     }
 
     #[test]

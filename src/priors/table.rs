@@ -1,6 +1,7 @@
 //! A delimited-table reader for prior-knowledge files, generic over [`BufRead`].
 //!
-//! In flows text (tab- or comma-separated, chosen from the header line; `#` lines skipped); out
+//! In flows text (tab-, comma- or space-separated, chosen from the header line in that order of
+//! preference; `#` lines skipped); out
 //! come rows whose fields are looked up by column and parsed with errors naming file, line and
 //! column. Fields may be wrapped in double quotes (no embedded delimiters).
 
@@ -35,7 +36,13 @@ impl<R: BufRead> Table<R> {
                 expected: expected.to_string(),
             });
         }
-        t.delimiter = if t.buf.contains('\t') { '\t' } else { ',' };
+        t.delimiter = if t.buf.contains('\t') {
+            '\t'
+        } else if t.buf.contains(',') {
+            ','
+        } else {
+            ' '
+        };
         t.split();
         t.header = (0..t.spans.len())
             .map(|i| t.raw(i).trim().to_string())
@@ -245,6 +252,15 @@ mod tests {
             "e.csv:6:3: column `weight`: expected a finite non-negative number, got \"x\""
         );
         assert!(!t.next_row().unwrap());
+    }
+
+    #[test]
+    fn space_separated_files_like_string_downloads() {
+        let text = "protein1 protein2 combined_score\n9606.A 9606.B 900\n";
+        let mut t = Table::with_header(text.as_bytes(), "s.txt", "").unwrap();
+        assert_eq!(t.require(&["combined_score"]).unwrap(), 2);
+        t.next_row().unwrap();
+        assert_eq!(t.get(1).unwrap(), "9606.B");
     }
 
     #[test]
