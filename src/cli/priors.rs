@@ -132,3 +132,53 @@ pub struct StatsArgs {
     #[command(flatten)]
     pub read: ScreenArgs,
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn centrality(args: &[&str]) -> Result<CentralityArgs, clap::Error> {
+        let mut all = vec!["mechpert", "priors", "centrality"];
+        all.extend_from_slice(args);
+        let cli = Cli::try_parse_from(all)?;
+        let Command::Priors(PriorsArgs {
+            command: PriorsCommand::Centrality(a),
+        }) = cli.command
+        else {
+            panic!("not priors centrality")
+        };
+        Ok(a)
+    }
+
+    #[test]
+    fn centrality_defaults_and_choices() {
+        let a = centrality(&["--graph", "collectri"]).unwrap();
+        assert_eq!(a.measure, MeasureArg::Pagerank);
+        assert_eq!(a.top.get(), 50);
+        assert_eq!((a.damping, a.seed, a.graph.reverse), (0.85, 0, false));
+        let a = centrality(&[
+            "--graph",
+            "edges:g.csv",
+            "--measure",
+            "weighted-in-degree",
+            "--reverse",
+        ])
+        .unwrap();
+        assert_eq!(a.measure, MeasureArg::WeightedInDegree);
+        assert!(a.graph.reverse);
+    }
+
+    #[test]
+    fn bad_arguments_are_usage_errors() {
+        for bad in [
+            &["--graph", "collectri", "--top", "0"][..],
+            &["--graph", "collectri", "--measure", "hubness"],
+            &["--measure", "pagerank"],
+        ] {
+            assert_eq!(centrality(bad).unwrap_err().exit_code(), 2, "{bad:?}");
+        }
+    }
+}
