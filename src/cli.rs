@@ -11,8 +11,10 @@ use crate::data::ValueKind;
 use crate::data::io::Format;
 
 pub mod inspect;
+pub mod priors;
 
 pub use inspect::InspectArgs;
+pub use priors::PriorsArgs;
 
 /// mechpert plans Perturb-seq screens: it predicts the response of genes nobody perturbed yet
 /// from the few that were, and chooses which genes to perturb next.
@@ -46,8 +48,10 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Simulate a Perturb-seq screen over a known regulatory network (not built yet).
     Simulate(NotBuiltArgs),
-    /// Prior-knowledge graphs: centrality rankings and statistics (not built yet).
-    Priors(NotBuiltArgs),
+    /// Prior-knowledge graphs: centrality rankings and statistics.
+    ///
+    /// Example: mechpert priors centrality --graph collectri --measure pagerank --top 20
+    Priors(PriorsArgs),
     /// Ask agents for upstream regulators and build the consensus graph (not built yet).
     Consensus(NotBuiltArgs),
     /// Few-shot prediction benchmark of predictors on a screen (not built yet).

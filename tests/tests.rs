@@ -5,4 +5,5 @@ mod util;
 
 mod h5ad;
 mod inspect;
+mod priors;
 mod renge;
