@@ -8,7 +8,7 @@
 mod csv;
 pub mod error;
 pub mod format;
-mod h5ad;
+pub mod h5ad;
 pub mod reader;
 pub mod writer;
 

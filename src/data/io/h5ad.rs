@@ -1,15 +1,15 @@
-//! AnnData `.h5ad` screens (single-cell or pseudo-bulk).
+//! AnnData `.h5ad` screens: reading single-cell or pseudo-bulk files into a [`Screen`], and
+//! writing screens and streamed single cells back out.
+//!
+//! In flows an HDF5 file laid out by anndata; out comes a [`Screen`] ([`reader`]). The reverse
+//! direction ([`writer`]) produces files Python's anndata reads. [`encoding`] holds the attribute
+//! and string conventions both sides share.
+//!
+//! [`Screen`]: crate::data::Screen
 
-use std::path::Path;
+mod encoding;
+mod reader;
+pub mod writer;
 
-use super::error::ReadError;
-use super::reader::Builder;
-use crate::data::Screen;
-
-pub(super) fn read(_builder: &Builder<'_>, path: &Path) -> Result<Screen, ReadError> {
-    Err(ReadError::Hdf5 {
-        path: path.to_path_buf(),
-        object: "/".into(),
-        message: "h5ad reading is not built yet".into(),
-    })
-}
+pub(super) use reader::read;
+pub use writer::{CsrRows, H5adCellWriter, H5adWriteError, write_pseudobulk};
