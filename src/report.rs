@@ -2,3 +2,4 @@
 //! that formats text for people; it writes to a `Write` it is given and never to stdout itself.
 
 pub mod inspect;
+pub mod simulate;

@@ -31,6 +31,7 @@ use crate::data::{Screen, ScreenError};
 use crate::priors::Graph;
 use crate::progress::Progress;
 
+pub mod background;
 pub mod baseline;
 pub mod cells;
 pub mod knockdown;
@@ -41,6 +42,7 @@ pub mod propagate;
 pub mod pseudobulk;
 pub mod rng;
 pub mod spectral;
+pub mod synthetic;
 pub mod systematic;
 pub mod write;
 
@@ -242,8 +244,3 @@ impl Model {
         self.noise_seed
     }
 }
-
-/// OpenBLAS (threaded build) crashes when two threads call LAPACK at once; unit tests that check
-/// against a dense solver take this lock.
-#[cfg(test)]
-pub(crate) static LAPACK_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());

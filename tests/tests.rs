@@ -4,3 +4,4 @@
 mod util;
 
 mod inspect;
+mod simulate;

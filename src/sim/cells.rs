@@ -61,7 +61,7 @@ pub struct CellBatch {
     /// The group's label: [`CONTROL_LABEL`] or the perturbed gene.
     pub label: String,
     /// Row pointers: cell i's entries are `indptr[i]..indptr[i + 1]`.
-    pub indptr: Vec<u64>,
+    pub indptr: Vec<usize>,
     /// Gene index of each non-zero entry, ascending within a cell.
     pub indices: Vec<u32>,
     /// Raw UMI count of each entry.
@@ -92,7 +92,8 @@ pub(super) fn draw<E>(
         return Err(SimError::CellsWithoutNoise);
     }
     let counts = model.cell_counts();
-    let total = u64::from(counts.control) + counts.perturbed.iter().map(|&n| u64::from(n)).sum::<u64>();
+    let total =
+        u64::from(counts.control) + counts.perturbed.iter().map(|&n| u64::from(n)).sum::<u64>();
     progress.start(total, "cells");
     let n_groups = counts.perturbed.len() + 1;
     let seed = model.noise_seed() ^ SALT;
@@ -167,10 +168,12 @@ fn group_cells(
             }
         }
         let s = NORMALISED_TOTAL / total.max(1) as f64;
-        batch
-            .normalised
-            .extend(batch.counts[start..].iter().map(|&y| (s * f64::from(y)).ln_1p() as f32));
-        batch.indptr.push(batch.indices.len() as u64);
+        batch.normalised.extend(
+            batch.counts[start..]
+                .iter()
+                .map(|&y| (s * f64::from(y)).ln_1p() as f32),
+        );
+        batch.indptr.push(batch.indices.len());
     }
     batch
 }
@@ -184,7 +187,9 @@ mod tests {
     #[test]
     fn cell_numbers_have_the_negative_binomial_mean_and_variance() {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
-        let draws: Vec<f64> = (0..20_000).map(|_| f64::from(neg_bin(50.0, 5.0, &mut rng))).collect();
+        let draws: Vec<f64> = (0..20_000)
+            .map(|_| f64::from(neg_bin(50.0, 5.0, &mut rng)))
+            .collect();
         let mean = draws.iter().sum::<f64>() / draws.len() as f64;
         let var = draws.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (draws.len() - 1) as f64;
         // NegBin(50, 5): variance 50 + 50²/5 = 550, SD 23.5; SE of the mean 0.17.
@@ -196,7 +201,10 @@ mod tests {
     fn counts_are_at_least_one_cell() {
         let mut p = SimParams::preset(Preset::Small);
         p.cells_mean = 0.01;
-        let c = CellCounts::draw(&p.check().unwrap(), &mut Xoshiro256PlusPlus::seed_from_u64(1));
+        let c = CellCounts::draw(
+            &p.check().unwrap(),
+            &mut Xoshiro256PlusPlus::seed_from_u64(1),
+        );
         assert!(c.perturbed.iter().all(|&n| n == 1));
     }
 }

@@ -11,7 +11,9 @@ use super::Checked;
 pub fn efficiencies(params: &Checked, rng: &mut Xoshiro256PlusPlus) -> Vec<f64> {
     let beta = Beta::new(params.knockdown_a, params.knockdown_b)
         .expect("a, b > 0 checked by SimParams::check");
-    (0..params.perturbations).map(|_| beta.sample(rng)).collect()
+    (0..params.perturbations)
+        .map(|_| beta.sample(rng))
+        .collect()
 }
 
 #[cfg(test)]

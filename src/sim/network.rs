@@ -14,8 +14,11 @@
 //! Resource names containing `:` (complexes such as `COMPLEX:A_B`, unmapped identifiers) are
 //! skipped. Edges of the resource between two measured genes are kept (repeated edges once); each
 //! gets |w| ~ LogNormal(weight_log_mean, weight_log_sd) times the resource's sign (an unsigned
-//! edge activates with probability `unknown_sign_positive`), then all weights are multiplied by
-//! one factor c = spectral_radius / bound(ρ(|W|)) (see [`super::spectral`]).
+//! edge activates with probability `unknown_sign_positive`); each magnitude is then divided by
+//! (Σ of its target's input magnitudes)^α (α = `input_normalisation`; with α = 1 the inputs of
+//! every target sum to 1, so hubs of the resource do not dominate and, without noise, no gene
+//! moves more than the knocked-down one); finally all weights are multiplied by one factor
+//! c = spectral_radius / bound(ρ(|W|)) (see [`super::spectral`]).
 
 use std::collections::{HashMap, HashSet};
 
@@ -150,6 +153,13 @@ impl Network {
             };
             raw.push((r, t, sign * magnitude.sample(rng)));
         }
+        let mut input_sum = vec![0.0f64; genes.len()];
+        for &(_, t, w) in &raw {
+            input_sum[t as usize] += w.abs();
+        }
+        for e in &mut raw {
+            e.2 /= input_sum[e.1 as usize].powf(params.input_normalisation);
+        }
         let before = radius_bound(genes.len(), &raw, params.power_iterations);
         let scale = if before.bound > 1e-9 {
             params.spectral_radius / before.bound
@@ -163,7 +173,8 @@ impl Network {
         // The bound is rigorous; the estimate must come close to it, or the rescaled network
         // propagates much less than asked for.
         let acyclic = before.bound <= 1e-9;
-        if !(radius.bound < 1.0)
+        if radius.bound.is_nan()
+            || radius.bound >= 1.0
             || (!acyclic && radius.estimate < 0.9 * params.spectral_radius)
         {
             return Err(SimError::SpectralRadius {
@@ -253,6 +264,7 @@ mod tests {
         b.add_edge("C", "D", 1.0, 1);
         b.add_edge("C", "D", 1.0, 1);
         b.add_edge("COMPLEX:X_Y", "D", 1.0, 1);
+        b.add_edge("A", "D", 1.0, -1);
         b.build()
     }
 
@@ -266,8 +278,8 @@ mod tests {
         assert_eq!(n.genes()[3], "D", "the only remaining target comes next");
         assert!(n.genes()[4..].iter().all(|g| g.starts_with('Z')));
         assert!(!n.genes().iter().any(|g| g.contains(':')));
-        // A→B, B→A, B→C, C→D once.
-        assert_eq!(n.edges().len(), 4);
+        // A→B, B→A, B→C, C→D once, A→D.
+        assert_eq!(n.edges().len(), 5);
         // Edge signs follow the resource.
         let idx = |g: &str| n.genes().iter().position(|x| x == g).unwrap() as u32;
         let w = |r, t| {
@@ -282,6 +294,13 @@ mod tests {
         let rho = (w("A", "B") * w("B", "A")).abs().sqrt();
         assert!((rho - 0.8).abs() < 1e-6, "{rho}");
         assert!(n.radius().bound <= 0.8 + 1e-9);
+        // Input normalisation: D's two regulators share its 0.8; C's single regulator has it all.
+        assert!((w("C", "D").abs() + w("A", "D").abs() - 0.8).abs() < 1e-9);
+        assert!(
+            w("C", "D") != w("A", "D").abs(),
+            "shares follow the drawn magnitudes"
+        );
+        assert!((w("B", "C") - 0.8).abs() < 1e-9 || (w("B", "C") + 0.8).abs() < 1e-9);
     }
 
     #[test]
@@ -328,6 +347,7 @@ mod tests {
         p.genes = 201;
         p.power_iterations = 10;
         p.weight_log_sd = 2.0;
+        p.input_normalisation = 0.0;
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(2);
         let err = Network::build(&p.check().unwrap(), &b.build(), &[], &mut rng).unwrap_err();
         assert!(matches!(err, SimError::SpectralRadius { .. }), "{err}");

@@ -28,10 +28,13 @@ impl OffNetwork {
                     return Vec::new();
                 }
                 let mut rng = rng::stream(seed, p as u64);
-                (0..genes as u32)
-                    .filter(|&g| g as usize != p)
-                    .filter_map(|g| rng.random_bool(fraction).then(|| (g, size.sample(&mut rng))))
-                    .collect()
+                let mut hits = Vec::new();
+                for g in (0..genes as u32).filter(|&g| g as usize != p) {
+                    if rng.random_bool(fraction) {
+                        hits.push((g, size.sample(&mut rng)));
+                    }
+                }
+                hits
             })
             .collect();
         OffNetwork { effects }

@@ -76,6 +76,10 @@ knobs! {
     /// Probability that an edge without a sign in the resource (sign 0) activates; it represses
     /// otherwise. Example: 0.5.
     unknown_sign_positive: f64,
+    /// Input normalisation α in [0, 1]: each edge's |w| is divided by (Σ |w| of its target's
+    /// inputs)^α before rescaling. 1: a target's regulators share its regulation (no gene
+    /// responds more than the knocked-down one without noise); 0: raw draws. Example: 1.0.
+    input_normalisation: f64,
     /// Target spectral radius of |W| after rescaling, in (0, 1): how far knockdowns propagate.
     /// Example: 0.8.
     spectral_radius: f64,
@@ -128,6 +132,7 @@ impl SimParams {
             weight_log_mean: 0.0,
             weight_log_sd: 0.5,
             unknown_sign_positive: 0.5,
+            input_normalisation: 1.0,
             spectral_radius: 0.8,
             power_iterations: 500,
             knockdown_a: 8.0,
@@ -193,6 +198,7 @@ impl SimParams {
         }
         for (knob, v) in [
             ("unknown_sign_positive", p.unknown_sign_positive),
+            ("input_normalisation", p.input_normalisation),
             ("systematic_fraction", p.systematic_fraction),
             ("off_network_fraction", p.off_network_fraction),
         ] {
@@ -302,7 +308,10 @@ mod tests {
     fn unknown_and_mistyped_toml_keys_are_named() {
         let err = overrides_from_toml("genez = 5\n", "sim.toml").unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("sim.toml") && text.contains("genez"), "{text}");
+        assert!(
+            text.contains("sim.toml") && text.contains("genez"),
+            "{text}"
+        );
         let err = overrides_from_toml("genes = \"many\"\n", "sim.toml").unwrap_err();
         let text = err.to_string();
         assert!(text.contains("genes"), "{text}");
@@ -310,10 +319,12 @@ mod tests {
 
     #[test]
     fn every_bad_knob_is_refused_with_its_name() {
-        let cases: Vec<(fn(&mut SimParams), &str)> = vec![
+        type Break = fn(&mut SimParams);
+        let cases: Vec<(Break, &str)> = vec![
             (|p| p.perturbations = 0, "perturbations"),
             (|p| p.genes = 10, "genes"),
             (|p| p.off_network_fraction = 1.5, "off_network_fraction"),
+            (|p| p.input_normalisation = -0.5, "input_normalisation"),
             (|p| p.spectral_radius = 1.0, "spectral_radius"),
             (|p| p.knockdown_a = 0.0, "knockdown_a"),
             (|p| p.cells_mean = f64::NAN, "cells_mean"),

@@ -120,25 +120,55 @@ mod tests {
     use crate::priors::Graph;
     use crate::progress::Silent;
     use crate::sim::{Preset, SimParams};
-    use ndarray_linalg::Solve;
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
 
-    /// Independent check: a dense LU solve of (I − W) x = d e_k per perturbation.
+    /// Independent check: Gaussian elimination with partial pivoting on the dense system
+    /// (I − W) X = D, all right-hand sides at once. (Written out rather than calling LAPACK:
+    /// the threaded OpenBLAS segfaults intermittently when called from test threads.)
     fn dense(network: &Network, direct: &[f64]) -> Array2<f64> {
-        let _lock = crate::sim::LAPACK_LOCK.lock().unwrap();
         let n = network.genes().len();
         let mut a = Array2::<f64>::eye(n);
         for e in network.edges() {
             a[[e.target as usize, e.regulator as usize]] -= e.weight;
         }
-        let mut out = Array2::zeros((direct.len(), n));
+        let mut rhs = Array2::<f64>::zeros((n, direct.len()));
         for (p, &d) in direct.iter().enumerate() {
-            let mut rhs = ndarray::Array1::zeros(n);
-            rhs[p] = d;
-            out.row_mut(p).assign(&a.solve(&rhs).unwrap());
+            rhs[[p, p]] = d;
         }
-        out
+        for col in 0..n {
+            let pivot = (col..n)
+                .max_by(|&i, &j| a[[i, col]].abs().total_cmp(&a[[j, col]].abs()))
+                .unwrap();
+            for c in 0..n {
+                a.swap([col, c], [pivot, c]);
+            }
+            for c in 0..direct.len() {
+                rhs.swap([col, c], [pivot, c]);
+            }
+            for row in col + 1..n {
+                let f = a[[row, col]] / a[[col, col]];
+                if f != 0.0 {
+                    for c in col..n {
+                        a[[row, c]] -= f * a[[col, c]];
+                    }
+                    for c in 0..direct.len() {
+                        rhs[[row, c]] -= f * rhs[[col, c]];
+                    }
+                }
+            }
+        }
+        let mut x = Array2::<f64>::zeros((n, direct.len()));
+        for row in (0..n).rev() {
+            for c in 0..direct.len() {
+                let mut v = rhs[[row, c]];
+                for k in row + 1..n {
+                    v -= a[[row, k]] * x[[k, c]];
+                }
+                x[[row, c]] = v / a[[row, row]];
+            }
+        }
+        x.reversed_axes()
     }
 
     fn random_graph(nodes: usize, edges: usize, seed: u64) -> Graph {

@@ -39,7 +39,11 @@ pub(super) fn draw(model: &Model, progress: &dyn Progress) -> Result<Screen, Sim
     let rows: Vec<Vec<f32>> = (0..n_pert)
         .into_par_iter()
         .map(|p| {
-            let row = noisy(&baseline.level + &model.mean_log_fold(p), counts.perturbed[p], p as u64);
+            let row = noisy(
+                &baseline.level + &model.mean_log_fold(p),
+                counts.perturbed[p],
+                p as u64,
+            );
             progress.advance(1);
             row
         })

@@ -44,7 +44,12 @@ impl Systematic {
 
     /// Adds S_p to `row`.
     pub fn add_to(&self, p: usize, mut row: ArrayViewMut1<'_, f64>) {
-        for (l, f) in self.loadings.row(p).iter().zip(self.programmes.outer_iter()) {
+        for (l, f) in self
+            .loadings
+            .row(p)
+            .iter()
+            .zip(self.programmes.outer_iter())
+        {
             row.scaled_add(*l, &f);
         }
     }

@@ -49,7 +49,11 @@ pub fn wide_csv(screen: &Screen, out: &mut dyn Write) -> io::Result<()> {
         write!(out, ",{v}")?;
     }
     writeln!(out)?;
-    for (name, response) in screen.perturbations().iter().zip(screen.response().outer_iter()) {
+    for (name, response) in screen
+        .perturbations()
+        .iter()
+        .zip(screen.response().outer_iter())
+    {
         write!(out, "{name}")?;
         for (r, c) in response.iter().zip(control) {
             write!(out, ",{}", r + c)?;

@@ -1,0 +1,441 @@
+//! `mechpert simulate`: the physics of the model (through the library), determinism and the
+//! command's outputs and errors (through the binary).
+
+use std::collections::VecDeque;
+
+use mechpert::priors::Graph;
+use mechpert::progress::Silent;
+use mechpert::sim::{self, Model, Preset, SimParams};
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// A small-preset model over a synthetic network, with `tweak` applied to the knobs.
+fn model(seed: u64, tweak: impl FnOnce(&mut SimParams)) -> Model {
+    let mut p = SimParams::preset(Preset::Small);
+    tweak(&mut p);
+    let p = p.check().unwrap();
+    let background = sim::background::official_symbols();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let graph: Graph = sim::synthetic::network(&p, &background, &mut rng);
+    Model::build(&p, &graph, &background, &mut rng, &Silent).unwrap()
+}
+
+/// Genes reachable from gene `k` along network edges (k included).
+fn reachable(model: &Model, k: usize) -> Vec<bool> {
+    let n = model.network().genes().len();
+    let mut seen = vec![false; n];
+    let mut queue = VecDeque::from([k]);
+    seen[k] = true;
+    while let Some(g) = queue.pop_front() {
+        for e in model.network().edges() {
+            if e.regulator as usize == g && !seen[e.target as usize] {
+                seen[e.target as usize] = true;
+                queue.push_back(e.target as usize);
+            }
+        }
+    }
+    seen
+}
+
+fn quiet(p: &mut SimParams) {
+    p.noise = false;
+    p.systematic_sd = 0.0;
+    p.off_network_fraction = 0.0;
+}
+
+#[test]
+fn the_knocked_down_gene_responds_strongly_negatively() {
+    let m = model(1, |_| {});
+    let screen = m.pseudobulk(&Silent).unwrap();
+    let r = screen.response();
+    let own: Vec<f32> = (0..r.nrows()).map(|p| r[[p, p]]).collect();
+    let mean = own.iter().sum::<f32>() / own.len() as f32;
+    // Direct effect −2κ with κ ~ Beta(8, 2): about −1.6 before feedback and noise.
+    assert!(mean < -1.0, "mean own response {mean}");
+    // Downstream genes can move as much (feedback, single-input targets), but the target stays
+    // among the 1 % most negative genes of its row in almost every perturbation…
+    let near_top = (0..r.nrows())
+        .filter(|&p| r.row(p).iter().filter(|&&v| v < r[[p, p]]).count() < 10)
+        .count();
+    assert!(
+        near_top as f64 >= 0.9 * r.nrows() as f64,
+        "own gene among the 10 most negative in only {near_top} of {}",
+        r.nrows()
+    );
+    // …and far below the spread of its row in almost all (a few have only a handful of cells).
+    let far_below = (0..r.nrows())
+        .filter(|&p| {
+            let row = r.row(p);
+            let sd = (row.iter().map(|v| v * v).sum::<f32>() / row.len() as f32).sqrt();
+            r[[p, p]] < -3.0 * sd
+        })
+        .count();
+    assert!(far_below as f64 >= 0.95 * r.nrows() as f64, "{far_below}");
+    assert!(own.iter().all(|&v| v < 0.0));
+}
+
+#[test]
+fn genes_without_a_path_from_the_target_move_only_by_the_shift() {
+    // Everything but the network off: unreachable genes do not move at all.
+    let m = model(2, quiet);
+    let screen = m.pseudobulk(&Silent).unwrap();
+    let mut unreachable = 0;
+    let mut reached_and_moved = 0;
+    for p in 0..screen.n_perturbations() {
+        let reach = reachable(&m, p);
+        for (g, &v) in screen.response().row(p).iter().enumerate() {
+            if !reach[g] {
+                assert_eq!(v, 0.0, "perturbation {p}, gene {g}");
+                unreachable += 1;
+            } else if g != p && v != 0.0 {
+                reached_and_moved += 1;
+            }
+        }
+    }
+    assert!(unreachable > 100_000, "{unreachable}");
+    assert!(
+        reached_and_moved > 100,
+        "the network propagates: {reached_and_moved}"
+    );
+
+    // With the systematic shift on, unreachable genes move by exactly the shift.
+    let m = model(2, |p| {
+        quiet(p);
+        p.systematic_sd = 0.1;
+    });
+    let screen = m.pseudobulk(&Silent).unwrap();
+    let mut shifted = 0;
+    for p in 0..screen.n_perturbations() {
+        let reach = reachable(&m, p);
+        let shift = m.systematic().shift(p);
+        for (g, &v) in screen.response().row(p).iter().enumerate() {
+            if !reach[g] {
+                assert!(
+                    (f64::from(v) - shift[g]).abs() < 1e-5,
+                    "perturbation {p}, gene {g}: {v} vs shift {}",
+                    shift[g]
+                );
+                shifted += usize::from(shift[g] != 0.0);
+            }
+        }
+    }
+    assert!(shifted > 50_000, "the shift is on: {shifted}");
+}
+
+#[test]
+fn responses_scale_linearly_with_knockdown_strength() {
+    let one = model(3, |p| {
+        quiet(p);
+        p.knockdown_scale = 1.0;
+    });
+    let two = model(3, |p| {
+        quiet(p);
+        p.knockdown_scale = 2.0;
+    });
+    assert_eq!(one.efficiency(), two.efficiency());
+    let (a, b) = (one.steady_state(), two.steady_state());
+    let worst = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (2.0 * x - y).abs())
+        .fold(0.0, f64::max);
+    assert!(worst < 1e-12, "{worst}");
+    // Within one model, Δ_p / κ_p is the same column of (I − W)⁻¹ up to its knockdown: the
+    // own response divided by κ is −λ (I − W)⁻¹_pp, independent of κ.
+    let own_per_kappa: Vec<f64> = (0..a.nrows())
+        .map(|p| a[[p, p]] / one.efficiency()[p])
+        .collect();
+    assert!(own_per_kappa.iter().all(|&v| v < 0.0));
+    // And the screen's responses double too (up to f32 rounding).
+    let (sa, sb) = (
+        one.pseudobulk(&Silent).unwrap(),
+        two.pseudobulk(&Silent).unwrap(),
+    );
+    let worst = sa
+        .response()
+        .iter()
+        .zip(sb.response())
+        .map(|(x, y)| (2.0 * x - y).abs())
+        .fold(0.0f32, f32::max);
+    assert!(worst < 1e-5, "{worst}");
+}
+
+#[test]
+fn pseudobulk_noise_shrinks_as_one_over_root_cells() {
+    let m = model(4, |p| {
+        p.systematic_sd = 0.0;
+        p.off_network_fraction = 0.0;
+        p.baseline_log_sd = 0.0;
+        p.cells_dispersion = 1.0;
+        p.control_cells_mean = 1e7;
+    });
+    let screen = m.pseudobulk(&Silent).unwrap();
+    let cells = screen.cells().unwrap();
+    let sigma = m.baseline().cell_sd[0];
+    let mut points = Vec::new();
+    for (p, &n_cells) in cells.iter().enumerate() {
+        let reach = reachable(&m, p);
+        let noise: Vec<f64> = screen
+            .response()
+            .row(p)
+            .iter()
+            .zip(&reach)
+            .filter(|(_, r)| !**r)
+            .map(|(&v, _)| f64::from(v))
+            .collect();
+        let sd = (noise.iter().map(|v| v * v).sum::<f64>() / noise.len() as f64).sqrt();
+        points.push((f64::from(n_cells).ln(), sd.ln()));
+    }
+    let n = points.len() as f64;
+    let (mx, my) = (
+        points.iter().map(|p| p.0).sum::<f64>() / n,
+        points.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let slope = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>()
+        / points.iter().map(|p| (p.0 - mx).powi(2)).sum::<f64>();
+    let intercept = my - slope * mx;
+    assert!((slope + 0.5).abs() < 0.03, "slope {slope}");
+    // At one cell the SD is the cell-level σ.
+    assert!(
+        (intercept - sigma.ln()).abs() < 0.1,
+        "{intercept} vs ln σ {}",
+        sigma.ln()
+    );
+}
+
+#[test]
+fn single_cells_average_to_the_expected_profile() {
+    let m = model(5, |p| {
+        p.perturbations = 20;
+        p.genes = 300;
+        p.cells_mean = 400.0;
+        p.baseline_log_mean = 1.0;
+        p.baseline_log_sd = 0.5;
+    });
+    let mut acc = mechpert::data::pseudobulk::Accumulator::new(21, 300);
+    let mut labels = Vec::new();
+    m.cells(&Silent, |batch| {
+        labels.push(batch.label.clone());
+        for c in 0..batch.n_cells() {
+            let range = batch.indptr[c]..batch.indptr[c + 1];
+            let entries = batch.indices[range.clone()]
+                .iter()
+                .map(|&g| g as usize)
+                .zip(batch.normalised[range].iter().copied());
+            acc.add_sparse(labels.len() - 1, entries);
+        }
+        Ok::<(), ()>(())
+    })
+    .unwrap()
+    .unwrap();
+    assert_eq!(labels[0], sim::CONTROL_LABEL);
+    assert_eq!(&labels[1..], m.perturbations());
+    let bulk = acc.finish(0);
+    assert_eq!(bulk.cells[1..], m.cell_counts().perturbed[..]);
+    // The knocked-down gene falls in its own perturbation's cells, relative to control.
+    let fell = (0..20)
+        .filter(|&p| bulk.means[[p + 1, p]] < bulk.means[[0, p]])
+        .count();
+    assert!(fell >= 18, "{fell} of 20");
+}
+
+#[test]
+fn the_same_seed_gives_the_same_model_and_another_seed_does_not() {
+    let (a, b, c) = (model(6, |_| {}), model(6, |_| {}), model(7, |_| {}));
+    assert_eq!(a.network().genes(), b.network().genes());
+    assert_eq!(a.steady_state(), b.steady_state());
+    assert_ne!(a.network().genes(), c.network().genes());
+}
+
+// ---- the binary ----
+
+fn run(dir: &crate::util::Dir, args: &[&str], threads: &str) -> String {
+    let mut cmd = dir.command();
+    cmd.args(["simulate", "--network", "synthetic"]).args(args);
+    cmd.env("RAYON_NUM_THREADS", threads);
+    cmd.stdout()
+}
+
+mptest!(
+    outputs_are_byte_identical_for_a_seed_at_any_thread_count,
+    |dir| {
+        for (name, threads, seed) in [("a", "1", "3"), ("b", "2", "3"), ("c", "2", "4")] {
+            for ext in ["csv", "csv.gz", "h5ad"] {
+                let out = format!("{name}.{ext}");
+                let truth = format!("{name}.{}.truth.tsv", ext.replace('.', "_"));
+                run(
+                    &dir,
+                    &["--seed", seed, "--out", &out, "--truth", &truth],
+                    threads,
+                );
+            }
+            run(
+                &dir,
+                &[
+                    "--seed",
+                    seed,
+                    "--cells",
+                    "--cells-mean",
+                    "5",
+                    "--out",
+                    &format!("{name}.cells.h5ad"),
+                ],
+                threads,
+            );
+        }
+        let read = |f: &str| std::fs::read(dir.path().join(f)).unwrap();
+        for f in [
+            "csv",
+            "csv.gz",
+            "h5ad",
+            "cells.h5ad",
+            "csv.truth.tsv",
+            "csv.truth.knockdown.tsv",
+        ] {
+            let (a, b, c) = (
+                read(&format!("a.{f}")),
+                read(&format!("b.{f}")),
+                read(&format!("c.{f}")),
+            );
+            assert!(a == b, "{f}: seed 3 differs between 1 and 2 threads");
+            assert!(a != c, "{f}: seeds 3 and 4 give the same bytes");
+        }
+    }
+);
+
+mptest!(
+    inspect_reads_the_csv_outputs_with_the_expected_shapes,
+    |dir| {
+        let summary = run(
+            &dir,
+            &["--seed", "1", "--out", "s.csv", "--truth", "t.tsv"],
+            "2",
+        );
+        assert!(summary.contains("perturbations     200"), "{summary}");
+        assert!(
+            summary.contains("wrote             t.knockdown.tsv"),
+            "{summary}"
+        );
+        run(&dir, &["--seed", "1", "--out", "s.csv.gz"], "2");
+        for file in ["s.csv", "s.csv.gz"] {
+            let v: serde_json::Value =
+                serde_json::from_str(&dir.command().args(["inspect", "--json", file]).stdout())
+                    .unwrap();
+            assert_eq!(v["perturbations"], 200, "{file}");
+            assert_eq!(v["genes"], 1000, "{file}");
+            assert_eq!(v["control"], true, "{file}");
+            assert_eq!(v["unmapped_genes"], 0, "{file}");
+        }
+        let truth = std::fs::read_to_string(dir.path().join("t.tsv")).unwrap();
+        let mut lines = truth.lines();
+        assert_eq!(lines.next(), Some("regulator\ttarget\tweight"));
+        let edges: Vec<Vec<&str>> = lines.map(|l| l.split('\t').collect()).collect();
+        assert!(edges.len() > 500, "{}", edges.len());
+        assert!(
+            edges
+                .iter()
+                .all(|e| e.len() == 3 && e[2].parse::<f64>().unwrap() != 0.0)
+        );
+        let kd = std::fs::read_to_string(dir.path().join("t.knockdown.tsv")).unwrap();
+        assert!(kd.starts_with("perturbation\tefficiency\n"));
+        assert_eq!(kd.lines().count(), 201);
+        assert!(kd.lines().skip(1).all(|l| {
+            let k: f64 = l.split('\t').nth(1).unwrap().parse().unwrap();
+            (0.0..=1.0).contains(&k)
+        }));
+    }
+);
+
+mptest!(toml_and_flags_layer_over_the_preset, |dir| {
+    dir.create(
+        "sim.toml",
+        "perturbations = 30\ngenes = 120\ncells_mean = 10.0\n",
+    );
+    let out = run(
+        &dir,
+        &["--config", "sim.toml", "--genes", "150", "--out", "s.csv"],
+        "2",
+    );
+    assert!(out.contains("perturbations     30"), "{out}");
+    assert!(out.contains("genes measured    150"), "{out}");
+});
+
+mptest!(usage_errors_name_what_was_expected, |dir| {
+    dir.create("bad.toml", "genez = 3\n");
+    let cases: &[(&[&str], &str)] = &[
+        (&["--out", "s.tsv"], "expected .h5ad, .csv or .csv.gz"),
+        (
+            &["--out", "s.csv", "--cells"],
+            "--cells writes single cells to .h5ad only",
+        ),
+        (
+            &["--out", "s.h5ad", "--cells", "--noise", "false"],
+            "single cells need noise = true",
+        ),
+        (
+            &["--out", "s.csv", "--config", "bad.toml"],
+            "unknown field `genez`",
+        ),
+        (
+            &["--out", "s.csv", "--spectral-radius", "1.5"],
+            "invalid spectral_radius = 1.5",
+        ),
+        (&["--out", "s.csv", "--genes", "10"], "invalid genes = 10"),
+    ];
+    for (args, expected) in cases {
+        let mut cmd = dir.command();
+        cmd.args(["simulate", "--network", "synthetic"]).args(*args);
+        let err = cmd.assert_exit(2);
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+    assert!(
+        dir.listing().iter().all(|f| f.ends_with(".toml")),
+        "{:?}",
+        dir.listing()
+    );
+});
+
+mptest!(data_errors_name_the_file_or_the_shortfall, |dir| {
+    let err = dir
+        .command()
+        .args([
+            "simulate",
+            "--network",
+            "synthetic",
+            "--out",
+            "s.csv",
+            "--config",
+            "nope.toml",
+        ])
+        .assert_failure();
+    assert!(
+        err.contains("nope.toml: cannot read the configuration"),
+        "{err}"
+    );
+    let err = dir
+        .command()
+        .args([
+            "simulate",
+            "--network",
+            "synthetic",
+            "--out",
+            "missing/s.csv",
+        ])
+        .assert_failure();
+    assert!(err.contains("missing/s.csv: cannot write"), "{err}");
+    let err = dir
+        .command()
+        .args([
+            "simulate",
+            "--network",
+            "synthetic",
+            "--out",
+            "s.csv",
+            "--genes",
+            "30000",
+            "--perturbations",
+            "10",
+        ])
+        .assert_failure();
+    assert!(err.contains("cannot pick 30000 measured genes"), "{err}");
+});
