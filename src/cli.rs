@@ -11,9 +11,11 @@ use crate::data::ValueKind;
 use crate::data::io::Format;
 
 pub mod inspect;
+pub mod priors;
 pub mod simulate;
 
 pub use inspect::InspectArgs;
+pub use priors::PriorsArgs;
 pub use simulate::SimulateArgs;
 
 /// mechpert plans Perturb-seq screens: it predicts the response of genes nobody perturbed yet
@@ -50,8 +52,10 @@ pub enum Command {
     ///
     /// Example: mechpert simulate --preset k562-like --seed 1 --out screen.h5ad --truth truth.tsv
     Simulate(Box<SimulateArgs>),
-    /// Prior-knowledge graphs: centrality rankings and statistics (not built yet).
-    Priors(NotBuiltArgs),
+    /// Prior-knowledge graphs: centrality rankings and statistics.
+    ///
+    /// Example: mechpert priors centrality --graph collectri --measure pagerank --top 20
+    Priors(PriorsArgs),
     /// Ask agents for upstream regulators and build the consensus graph (not built yet).
     Consensus(NotBuiltArgs),
     /// Few-shot prediction benchmark of predictors on a screen (not built yet).

@@ -2,4 +2,5 @@
 //! that formats text for people; it writes to a `Write` it is given and never to stdout itself.
 
 pub mod inspect;
+pub mod priors;
 pub mod simulate;

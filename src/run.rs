@@ -12,6 +12,7 @@ use crate::data::GeneSymbols;
 use crate::data::io::{Builder, reader::Loaded};
 
 mod inspect;
+mod priors;
 mod simulate;
 
 /// A request the user can fix by changing the command line (exit code 2).
@@ -25,7 +26,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
     match cli.command {
         Command::Inspect(args) => inspect::run(args, out),
         Command::Simulate(args) => simulate::run(*args, progress_bar(quiet), out),
-        Command::Priors(_) => not_built("priors"),
+        Command::Priors(args) => priors::run(args, out),
         Command::Consensus(_) => not_built("consensus"),
         Command::Evaluate(_) => not_built("evaluate"),
         Command::Plan(_) => not_built("plan"),

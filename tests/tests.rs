@@ -4,4 +4,5 @@
 mod util;
 
 mod inspect;
+mod priors;
 mod simulate;

@@ -13,7 +13,7 @@ use crate::cli::SimulateArgs;
 use crate::data::io::h5ad::writer::PERTURBATION_COLUMN;
 use crate::data::io::h5ad::{CsrRows, H5adCellWriter, write_pseudobulk};
 use crate::data::io::writer::write_atomically;
-use crate::priors::Graph;
+use crate::priors::{Graph, PriorsError};
 use crate::progress::Progress;
 use crate::sim::{self, Model, SimError, SimOverrides, SimParams};
 
@@ -78,11 +78,13 @@ fn load_network(
     if spec == "synthetic" {
         return Ok(sim::synthetic::network(params, background, rng));
     }
-    Err(UsageError(format!(
-        "--network {spec}: resource networks are not available in this build; use \
-         --network synthetic"
-    ))
-    .into())
+    match crate::priors::open(spec, crate::data::GeneSymbols::embedded()) {
+        Ok(loaded) => Ok(loaded.graph),
+        Err(e @ PriorsError::UnknownSpec { .. }) => {
+            Err(UsageError(format!("--network: {e}; or `synthetic`")).into())
+        }
+        Err(e) => Err(anyhow::Error::new(e).context(format!("loading network `{spec}`"))),
+    }
 }
 
 pub(super) fn run(

@@ -8,8 +8,10 @@
 //! Choosing genes, like an essential screen:
 //! 1. perturbed genes: resource regulators (out-degree > 0) in random order, then other resource
 //!    nodes, then background genes, until `perturbations` are chosen;
-//! 2. measured genes: the perturbed genes, then their targets in random order, then other
-//!    resource nodes, then background genes, until `genes` are chosen.
+//! 2. measured genes: the perturbed genes, then their targets (round-robin over the perturbed
+//!    regulators, each regulator's targets in random order, so every regulator keeps targets
+//!    when the universe is small), then other resource nodes, then background genes, until
+//!    `genes` are chosen.
 //!
 //! Resource names containing `:` (complexes such as `COMPLEX:A_B`, unmapped identifiers) are
 //! skipped. Edges of the resource between two measured genes are kept (repeated edges once); each
@@ -101,18 +103,24 @@ impl Network {
             });
         }
         let n_perturbed = picker.genes.len();
-        let mut targets: Vec<&str> = Vec::new();
-        let mut seen: HashSet<&str> = HashSet::new();
+        // Targets round-robin over the perturbed regulators (each list shuffled), so that every
+        // regulator keeps some targets when the universe is smaller than all their targets.
+        let mut lists: Vec<Vec<&str>> = Vec::new();
         for name in &picker.genes[..n_perturbed] {
-            let node = graph.node(name);
-            for (t, _) in node.into_iter().flat_map(|n| graph.out_neighbours(n)) {
-                let t = graph.name(t);
-                if usable(t) && seen.insert(t) {
-                    targets.push(t);
-                }
-            }
+            let mut own: Vec<&str> = graph
+                .node(name)
+                .into_iter()
+                .flat_map(|n| graph.out_neighbours(n))
+                .map(|(t, _)| graph.name(t))
+                .filter(|t| usable(t))
+                .collect();
+            own.shuffle(rng);
+            lists.push(own);
         }
-        targets.shuffle(rng);
+        let longest = lists.iter().map(Vec::len).max().unwrap_or(0);
+        let targets: Vec<&str> = (0..longest)
+            .flat_map(|i| lists.iter().filter_map(move |l| l.get(i).copied()))
+            .collect();
         picker.take(targets, params.genes);
         picker.take(names(&regulators), params.genes);
         picker.take(names(&others), params.genes);
