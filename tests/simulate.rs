@@ -140,12 +140,20 @@ fn responses_scale_linearly_with_knockdown_strength() {
         .map(|(x, y)| (2.0 * x - y).abs())
         .fold(0.0, f64::max);
     assert!(worst < 1e-12, "{worst}");
-    // Within one model, Δ_p / κ_p is the same column of (I − W)⁻¹ up to its knockdown: the
-    // own response divided by κ is −λ (I − W)⁻¹_pp, independent of κ.
-    let own_per_kappa: Vec<f64> = (0..a.nrows())
-        .map(|p| a[[p, p]] / one.efficiency()[p])
-        .collect();
-    assert!(own_per_kappa.iter().all(|&v| v < 0.0));
+    // Responses are κ_p times the response to a full knockdown (κ = 1) through the same network.
+    let full = vec![-1.0; one.efficiency().len()];
+    let unit = sim::propagate::steady_state(one.network(), &full, &Silent).unwrap();
+    let worst = (0..a.nrows())
+        .flat_map(|p| {
+            let k = one.efficiency()[p];
+            a.row(p)
+                .iter()
+                .zip(unit.row(p))
+                .map(move |(x, u)| (x - k * u).abs())
+                .collect::<Vec<_>>()
+        })
+        .fold(0.0, f64::max);
+    assert!(worst < 1e-12, "{worst}");
     // And the screen's responses double too (up to f32 rounding).
     let (sa, sb) = (
         one.pseudobulk(&Silent).unwrap(),

@@ -101,6 +101,7 @@ pub(super) fn run(
         .into());
     }
     let params = resolve_params(&args)?;
+    tracing::info!(preset = ?args.preset, seed = args.seed, params = ?*params, "simulation knobs");
     if args.cells && !params.noise {
         return Err(UsageError(SimError::CellsWithoutNoise.to_string()).into());
     }

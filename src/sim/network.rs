@@ -18,8 +18,8 @@
 //! gets |w| ~ LogNormal(weight_log_mean, weight_log_sd) times the resource's sign (an unsigned
 //! edge activates with probability `unknown_sign_positive`); each magnitude is then divided by
 //! (Σ of its target's input magnitudes)^α (α = `input_normalisation`; with α = 1 the inputs of
-//! every target sum to 1, so hubs of the resource do not dominate and, without noise, no gene
-//! moves more than the knocked-down one); finally all weights are multiplied by one factor
+//! every target sum to 1, so hubs of the resource do not dominate); finally all weights are
+//! multiplied by one factor
 //! c = spectral_radius / bound(ρ(|W|)) (see [`super::spectral`]).
 
 use std::collections::{HashMap, HashSet};

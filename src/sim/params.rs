@@ -33,8 +33,9 @@ macro_rules! knobs {
             $( $(#[doc = $doc])* pub $name: $ty, )+
         }
 
-        /// Knobs to change, each optional: the `[sim]`-less TOML file given by `--config` and the
-        /// command-line flags of `mechpert simulate`. Unknown TOML keys are refused.
+        /// Knobs to change, each optional: the top-level keys of the TOML file given by
+        /// `--config` and the command-line flags of `mechpert simulate`. Unknown TOML keys are
+        /// refused.
         #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, clap::Args)]
         #[serde(deny_unknown_fields)]
         pub struct SimOverrides {
@@ -77,8 +78,8 @@ knobs! {
     /// otherwise. Example: 0.5.
     unknown_sign_positive: f64,
     /// Input normalisation α in [0, 1]: each edge's |w| is divided by (Σ |w| of its target's
-    /// inputs)^α before rescaling. 1: a target's regulators share its regulation (no gene
-    /// responds more than the knocked-down one without noise); 0: raw draws. Example: 1.0.
+    /// inputs)^α before rescaling. 1: a target's regulators share its regulation (resource
+    /// hubs do not dominate); 0: raw draws. Example: 1.0.
     input_normalisation: f64,
     /// Target spectral radius of |W| after rescaling, in (0, 1): how far knockdowns propagate.
     /// Example: 0.8.
