@@ -311,48 +311,70 @@ mptest!(
     }
 );
 
-mptest!(
-    inspect_reads_the_csv_outputs_with_the_expected_shapes,
-    |dir| {
-        let summary = run(
-            &dir,
-            &["--seed", "1", "--out", "s.csv", "--truth", "t.tsv"],
-            "2",
-        );
-        assert!(summary.contains("perturbations     200"), "{summary}");
-        assert!(
-            summary.contains("wrote             t.knockdown.tsv"),
-            "{summary}"
-        );
-        run(&dir, &["--seed", "1", "--out", "s.csv.gz"], "2");
-        for file in ["s.csv", "s.csv.gz"] {
-            let v: serde_json::Value =
-                serde_json::from_str(&dir.command().args(["inspect", "--json", file]).stdout())
-                    .unwrap();
-            assert_eq!(v["perturbations"], 200, "{file}");
-            assert_eq!(v["genes"], 1000, "{file}");
-            assert_eq!(v["control"], true, "{file}");
-            assert_eq!(v["unmapped_genes"], 0, "{file}");
-        }
-        let truth = std::fs::read_to_string(dir.path().join("t.tsv")).unwrap();
-        let mut lines = truth.lines();
-        assert_eq!(lines.next(), Some("regulator\ttarget\tweight"));
-        let edges: Vec<Vec<&str>> = lines.map(|l| l.split('\t').collect()).collect();
-        assert!(edges.len() > 500, "{}", edges.len());
-        assert!(
-            edges
-                .iter()
-                .all(|e| e.len() == 3 && e[2].parse::<f64>().unwrap() != 0.0)
-        );
-        let kd = std::fs::read_to_string(dir.path().join("t.knockdown.tsv")).unwrap();
-        assert!(kd.starts_with("perturbation\tefficiency\n"));
-        assert_eq!(kd.lines().count(), 201);
-        assert!(kd.lines().skip(1).all(|l| {
-            let k: f64 = l.split('\t').nth(1).unwrap().parse().unwrap();
-            (0.0..=1.0).contains(&k)
-        }));
+mptest!(inspect_reads_every_output_with_the_expected_shapes, |dir| {
+    let summary = run(
+        &dir,
+        &["--seed", "1", "--out", "s.csv", "--truth", "t.tsv"],
+        "2",
+    );
+    assert!(summary.contains("perturbations     200"), "{summary}");
+    assert!(
+        summary.contains("wrote             t.knockdown.tsv"),
+        "{summary}"
+    );
+    run(&dir, &["--seed", "1", "--out", "s.csv.gz"], "2");
+    run(&dir, &["--seed", "1", "--out", "s.h5ad"], "2");
+    run(&dir, &["--seed", "1", "--out", "c.h5ad", "--cells"], "2");
+    let c: serde_json::Value =
+        serde_json::from_str(&dir.command().args(["inspect", "--json", "c.h5ad"]).stdout())
+            .unwrap();
+    // "cells   N perturbed (…), M control" in the simulate summary.
+    let perturbed_cells: u64 = summary
+        .lines()
+        .find(|l| l.trim_start().starts_with("cells"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(c["perturbations"], 200, "{c}");
+    assert_eq!(c["genes"], 1000, "{c}");
+    let control = c["control_cells"].as_u64().unwrap();
+    assert!(
+        summary.contains(&format!(", {control} control")),
+        "{summary}"
+    );
+    assert_eq!(
+        c["cells"].as_u64().unwrap(),
+        perturbed_cells + control,
+        "{c}"
+    );
+    for file in ["s.csv", "s.csv.gz", "s.h5ad"] {
+        let v: serde_json::Value =
+            serde_json::from_str(&dir.command().args(["inspect", "--json", file]).stdout())
+                .unwrap();
+        assert_eq!(v["perturbations"], 200, "{file}");
+        assert_eq!(v["genes"], 1000, "{file}");
+        assert_eq!(v["control"], true, "{file}");
+        assert_eq!(v["unmapped_genes"], 0, "{file}");
     }
-);
+    let truth = std::fs::read_to_string(dir.path().join("t.tsv")).unwrap();
+    let mut lines = truth.lines();
+    assert_eq!(lines.next(), Some("regulator\ttarget\tweight"));
+    let edges: Vec<Vec<&str>> = lines.map(|l| l.split('\t').collect()).collect();
+    assert!(edges.len() > 500, "{}", edges.len());
+    assert!(
+        edges
+            .iter()
+            .all(|e| e.len() == 3 && e[2].parse::<f64>().unwrap() != 0.0)
+    );
+    let kd = std::fs::read_to_string(dir.path().join("t.knockdown.tsv")).unwrap();
+    assert!(kd.starts_with("perturbation\tefficiency\n"));
+    assert_eq!(kd.lines().count(), 201);
+    assert!(kd.lines().skip(1).all(|l| {
+        let k: f64 = l.split('\t').nth(1).unwrap().parse().unwrap();
+        (0.0..=1.0).contains(&k)
+    }));
+});
 
 mptest!(toml_and_flags_layer_over_the_preset, |dir| {
     dir.create(

@@ -3,6 +3,8 @@
 #[macro_use]
 mod util;
 
+mod h5ad;
 mod inspect;
 mod priors;
+mod renge;
 mod simulate;

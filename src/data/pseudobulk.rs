@@ -44,6 +44,12 @@ impl Accumulator {
     /// Adds one cell given as its non-zero `(gene, value)` entries (sparse rows).
     pub fn add_sparse(&mut self, group: usize, entries: impl IntoIterator<Item = (usize, f32)>) {
         self.cells[group] += 1;
+        self.add_entries(group, entries);
+    }
+
+    /// Adds values to a group without counting a cell, for column-major sources (CSC) where a
+    /// cell's values arrive gene by gene; count each cell once with `add_sparse(group, [])`.
+    pub fn add_entries(&mut self, group: usize, entries: impl IntoIterator<Item = (usize, f32)>) {
         let mut sum = self.sum.row_mut(group);
         let mut sum_sq = self.sum_sq.row_mut(group);
         for (g, v) in entries {

@@ -112,6 +112,7 @@ impl<'s> Builder<'s> {
         let format = match self.format {
             Some(f) => Some(f),
             None if &magic[..n] == HDF5_MAGIC => Some(Format::H5ad),
+            None if matches!(ext.as_deref(), Some("h5ad" | "h5")) => Some(Format::H5ad),
             None => match ext.as_deref() {
                 Some(e) if KNOWN_EXTENSIONS.contains(&e) => None,
                 _ => {
@@ -123,6 +124,14 @@ impl<'s> Builder<'s> {
             },
         };
         if format == Some(Format::H5ad) {
+            if &magic[..n] != HDF5_MAGIC {
+                return Err(ReadError::Hdf5 {
+                    path: path.to_path_buf(),
+                    object: "/".into(),
+                    message: "not an HDF5 file (no HDF5 signature): expected an AnnData .h5ad file"
+                        .into(),
+                });
+            }
             return h5ad::read(self, path).map(|screen| Loaded {
                 screen,
                 format: Format::H5ad,

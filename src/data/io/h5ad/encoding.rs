@@ -5,9 +5,6 @@
 //! written as variable-length UTF-8 (what h5py writes for `str`); reading also accepts
 //! variable-length ASCII and fixed-length strings, which older anndata and other tools wrote.
 
-// The reading half is used by the reader, which lands in the next commit.
-#![allow(dead_code)]
-
 use hdf5::types::{FixedAscii, FixedUnicode, TypeDescriptor, VarLenAscii, VarLenUnicode};
 use hdf5::{Dataset, Group, Location};
 

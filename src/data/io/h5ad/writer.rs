@@ -150,7 +150,7 @@ fn write_uns(file: &File, kind: ValueKind) -> hdf5::Result<()> {
 /// records what the values mean. X is dense `float32`, uncompressed, so it reads in one call.
 ///
 /// ```
-/// # use mechpert::data::{Screen, ValueKind};
+/// # use mechpert::data::{Screen, ValueKind, GeneSymbols, io::Builder};
 /// # use mechpert::data::io::h5ad::write_pseudobulk;
 /// # use ndarray::array;
 /// let screen = Screen::from_profiles(
@@ -159,7 +159,8 @@ fn write_uns(file: &File, kind: ValueKind) -> hdf5::Result<()> {
 /// let dir = tempfile::tempdir().unwrap();
 /// let path = dir.path().join("toy.h5ad");
 /// write_pseudobulk(&screen, &path).unwrap();
-/// assert!(path.exists());
+/// let back = Builder::new(GeneSymbols::embedded()).build_from_path(&path).unwrap().screen;
+/// assert_eq!(back.response(), screen.response());
 /// ```
 pub fn write_pseudobulk(screen: &Screen, path: &Path) -> Result<(), H5adWriteError> {
     let (atomic, file) = create_file(path)?;
@@ -320,6 +321,8 @@ impl H5adCellWriter {
 
     /// Appends a batch of cells: `obs_values` holds one slice per obs column (in the order given
     /// to [`H5adCellWriter::create`]) with one label per cell; `cells` their expression rows.
+    /// Categories are numbered in order of first appearance. Every call resizes and writes five
+    /// datasets, so batches of thousands of cells write much faster than a few at a time.
     pub fn append(
         &mut self,
         obs_values: &[&[&str]],
