@@ -575,3 +575,45 @@ mptest!(network_errors_are_named, |dir| {
         .assert_failure();
     assert!(err.contains("missing.tsv"), "{err}");
 });
+
+mptest!(the_params_file_reproduces_the_run, |dir| {
+    run(
+        &dir,
+        &[
+            "--seed",
+            "9",
+            "--genes",
+            "400",
+            "--cells-mean",
+            "12",
+            "--out",
+            "a.csv",
+            "--truth",
+            "t.tsv",
+        ],
+        "2",
+    );
+    let knobs = std::fs::read_to_string(dir.path().join("t.params.toml")).unwrap();
+    assert!(
+        knobs.contains("genes = 400") && knobs.contains("cells_mean = 12.0"),
+        "{knobs}"
+    );
+    assert!(knobs.contains("--seed 9 --network synthetic"), "{knobs}");
+    // Another preset underneath: the file sets every knob, so it does not matter.
+    run(
+        &dir,
+        &[
+            "--preset",
+            "k562-like",
+            "--config",
+            "t.params.toml",
+            "--seed",
+            "9",
+            "--out",
+            "b.csv",
+        ],
+        "2",
+    );
+    let read = |f: &str| std::fs::read(dir.path().join(f)).unwrap();
+    assert!(read("a.csv") == read("b.csv"));
+});

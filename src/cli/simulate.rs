@@ -29,8 +29,9 @@ pub struct SimulateArgs {
     /// profiles; needs an .h5ad output.
     #[arg(long)]
     pub cells: bool,
-    /// Also write the true network `regulator<TAB>target<TAB>weight` here, and the knockdown
-    /// efficiencies `perturbation<TAB>efficiency` to `<stem>.knockdown.tsv` beside it.
+    /// Also write the true network `regulator<TAB>target<TAB>weight` here, the knockdown
+    /// efficiencies `perturbation<TAB>efficiency` to `<stem>.knockdown.tsv` beside it, and every
+    /// knob to `<stem>.params.toml` (a `--config` file that reproduces the run).
     #[arg(long, value_name = "TSV")]
     pub truth: Option<PathBuf>,
     /// TOML file of model knobs (keys as the flags below, with underscores: `genes = 500`);

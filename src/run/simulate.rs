@@ -60,13 +60,13 @@ fn resolve_params(args: &SimulateArgs) -> anyhow::Result<sim::Checked> {
     params.check().map_err(|e| UsageError(e.to_string()).into())
 }
 
-/// The `<stem>.knockdown.tsv` path beside the truth file.
-fn knockdown_path(truth: &Path) -> PathBuf {
+/// The `<stem><suffix>` path beside the truth file (`.knockdown.tsv`, `.params.toml`).
+fn beside_truth(truth: &Path, suffix: &str) -> PathBuf {
     let stem = truth
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    truth.with_file_name(format!("{stem}.knockdown.tsv"))
+    truth.with_file_name(format!("{stem}{suffix}"))
 }
 
 fn load_network(
@@ -141,11 +141,17 @@ pub(super) fn run(
     if let Some(truth) = &args.truth {
         write_atomically(truth, |f| sim::write::truth_edges(&model, f))
             .with_context(|| format!("{}: cannot write", truth.display()))?;
-        let kd = knockdown_path(truth);
+        let kd = beside_truth(truth, ".knockdown.tsv");
         write_atomically(&kd, |f| sim::write::knockdown(&model, f))
             .with_context(|| format!("{}: cannot write", kd.display()))?;
+        let knobs = beside_truth(truth, ".params.toml");
+        write_atomically(&knobs, |f| {
+            sim::write::params_toml(&model, args.seed, &args.network, f)
+        })
+        .with_context(|| format!("{}: cannot write", knobs.display()))?;
         written.push(truth.display().to_string());
         written.push(kd.display().to_string());
+        written.push(knobs.display().to_string());
     }
     crate::report::simulate::write_summary(&model, &args.network, args.seed, &written, out)?;
     Ok(())
@@ -190,7 +196,7 @@ mod tests {
     #[test]
     fn the_knockdown_file_sits_beside_the_truth() {
         assert_eq!(
-            knockdown_path(Path::new("out/truth.tsv")),
+            beside_truth(Path::new("out/truth.tsv"), ".knockdown.tsv"),
             PathBuf::from("out/truth.knockdown.tsv")
         );
     }

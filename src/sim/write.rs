@@ -4,6 +4,7 @@
 //! - [`truth_edges`]: `regulator\ttarget\tweight`, one line per network edge (signed weight
 //!   W[target, regulator] after rescaling), in resource order, with that header line;
 //! - [`knockdown`]: `perturbation\tefficiency`, one line per perturbation in row order;
+//! - [`params_toml`]: every knob as TOML, readable by `--config`;
 //! - [`wide_csv`]: the pseudo-bulk screen as a wide CSV, `perturbation,<genes…>`, the control
 //!   profile first under [`super::CONTROL_LABEL`], then one profile per perturbation; values
 //!   in Rust's shortest round-trip `f32` form.
@@ -25,6 +26,19 @@ pub fn truth_edges(model: &Model, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// Writes the knobs a model was built with as TOML (readable by `--config`), after comment lines
+/// naming the seed and network, so `mechpert simulate --config FILE --seed S --network N`
+/// reproduces the run.
+pub fn params_toml(model: &Model, seed: u64, network: &str, out: &mut dyn Write) -> io::Result<()> {
+    let text = toml::to_string(model.params()).map_err(io::Error::other)?;
+    writeln!(out, "# mechpert simulate knobs; reproduce with:")?;
+    writeln!(
+        out,
+        "#   mechpert simulate --config THIS_FILE --seed {seed} --network {network} --out …"
+    )?;
+    out.write_all(text.as_bytes())
 }
 
 /// Writes the knockdown efficiency of every perturbation.
