@@ -226,6 +226,16 @@ fn single_cells_average_to_the_expected_profile() {
         labels.push(batch.label.clone());
         for c in 0..batch.n_cells() {
             let range = batch.indptr[c]..batch.indptr[c + 1];
+            // Normalisation: ln(1 + 10⁴ y / Σ y) over the cell's counts.
+            let total: u32 = batch.counts[range.clone()].iter().sum();
+            for (&y, &z) in batch.counts[range.clone()]
+                .iter()
+                .zip(&batch.normalised[range.clone()])
+            {
+                let want = (1e4 * f64::from(y) / f64::from(total)).ln_1p() as f32;
+                assert!((z - want).abs() <= 1e-6 * want, "{z} vs {want}");
+            }
+            assert!(batch.indices[range.clone()].windows(2).all(|w| w[0] < w[1]));
             let entries = batch.indices[range.clone()]
                 .iter()
                 .map(|&g| g as usize)
@@ -425,49 +435,43 @@ mptest!(usage_errors_name_what_was_expected, |dir| {
     );
 });
 
+/// Runs `mechpert simulate ARGS…` expecting exit `code`; checks stderr names `expected`.
+fn fails(dir: &crate::util::Dir, args: &[&str], code: i32, expected: &str) {
+    let err = dir
+        .command()
+        .args(["simulate"])
+        .args(args)
+        .assert_exit(code);
+    assert!(err.contains(expected), "{args:?}: {err}");
+}
+
 mptest!(data_errors_name_the_file_or_the_shortfall, |dir| {
-    let err = dir
-        .command()
-        .args([
-            "simulate",
-            "--network",
-            "synthetic",
-            "--out",
-            "s.csv",
-            "--config",
-            "nope.toml",
-        ])
-        .assert_failure();
-    assert!(
-        err.contains("nope.toml: cannot read the configuration"),
-        "{err}"
-    );
-    let err = dir
-        .command()
-        .args([
-            "simulate",
-            "--network",
-            "synthetic",
-            "--out",
-            "missing/s.csv",
-        ])
-        .assert_failure();
-    assert!(err.contains("missing/s.csv: cannot write"), "{err}");
-    let err = dir
-        .command()
-        .args([
-            "simulate",
-            "--network",
-            "synthetic",
-            "--out",
-            "s.csv",
-            "--genes",
-            "30000",
-            "--perturbations",
-            "10",
-        ])
-        .assert_failure();
-    assert!(err.contains("cannot pick 30000 measured genes"), "{err}");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--out", "s.csv", "--config", "nope.toml"],
+            "nope.toml: cannot read the configuration",
+        ),
+        (&["--out", "missing/s.csv"], "missing/s.csv: cannot write"),
+        (
+            &[
+                "--out",
+                "s.csv",
+                "--genes",
+                "30000",
+                "--perturbations",
+                "10",
+            ],
+            "cannot pick 30000 measured genes",
+        ),
+    ];
+    for (args, expected) in cases {
+        fails(
+            &dir,
+            &[&["--network", "synthetic"], *args].concat(),
+            1,
+            expected,
+        );
+    }
 });
 
 mptest!(
@@ -543,37 +547,23 @@ mptest!(a_user_edge_list_is_the_truth, |dir| {
 });
 
 mptest!(network_errors_are_named, |dir| {
-    let err = dir
-        .command()
-        .args(["simulate", "--network", "nope", "--out", "s.csv"])
-        .assert_exit(2);
-    assert!(
-        err.contains("unknown graph \"nope\"") && err.contains("synthetic"),
-        "{err}"
+    fails(
+        &dir,
+        &["--network", "nope", "--out", "s.csv"],
+        2,
+        "unknown graph \"nope\"",
+    );
+    fails(
+        &dir,
+        &["--network", "nope", "--out", "s.csv"],
+        2,
+        "or `synthetic`",
     );
     dir.create("u.tsv", "source\ttarget\nA1BG\tTP53\n");
-    let err = dir
-        .command()
-        .args([
-            "simulate",
-            "--network",
-            "undirected-edges:u.tsv",
-            "--out",
-            "s.csv",
-        ])
-        .assert_failure();
-    assert!(err.contains("must be directed"), "{err}");
-    let err = dir
-        .command()
-        .args([
-            "simulate",
-            "--network",
-            "edges:missing.tsv",
-            "--out",
-            "s.csv",
-        ])
-        .assert_failure();
-    assert!(err.contains("missing.tsv"), "{err}");
+    let undirected = ["--network", "undirected-edges:u.tsv", "--out", "s.csv"];
+    fails(&dir, &undirected, 1, "must be directed");
+    let missing = ["--network", "edges:missing.tsv", "--out", "s.csv"];
+    fails(&dir, &missing, 1, "missing.tsv");
 });
 
 mptest!(the_params_file_reproduces_the_run, |dir| {
