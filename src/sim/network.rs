@@ -20,7 +20,8 @@
 //! (Σ of its target's input magnitudes)^α (α = `input_normalisation`; with α = 1 the inputs of
 //! every target sum to 1, so hubs of the resource do not dominate); finally all weights are
 //! multiplied by one factor
-//! c = spectral_radius / bound(ρ(|W|)) (see [`super::spectral`]).
+//! c = spectral_radius / bound(ρ(|W|)) (see [`super::spectral`]), or c = spectral_radius when
+//! the network has no cycle (ρ = 0).
 
 use std::collections::{HashMap, HashSet};
 
@@ -29,7 +30,7 @@ use rand::seq::SliceRandom;
 use rand_distr::{Distribution, LogNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::spectral::{RadiusBound, radius_bound};
+use super::spectral::{RadiusBound, is_acyclic, radius_bound};
 use super::{Checked, SimError};
 use crate::priors::Graph;
 
@@ -168,19 +169,29 @@ impl Network {
         for e in &mut raw {
             e.2 /= input_sum[e.1 as usize].powf(params.input_normalisation);
         }
+        // An acyclic network has ρ = 0 exactly (the power iteration would only creep towards
+        // it): it is damped by spectral_radius per edge instead.
+        let acyclic = is_acyclic(genes.len(), &raw);
         let before = radius_bound(genes.len(), &raw, params.power_iterations);
-        let scale = if before.bound > 1e-9 {
-            params.spectral_radius / before.bound
+        let scale = if acyclic {
+            params.spectral_radius
         } else {
-            1.0
+            params.spectral_radius / before.bound
         };
         for e in &mut raw {
             e.2 *= scale;
         }
-        let radius = radius_bound(genes.len(), &raw, params.power_iterations);
+        let radius = if acyclic {
+            RadiusBound {
+                estimate: 0.0,
+                bound: 0.0,
+                iterations: 0,
+            }
+        } else {
+            radius_bound(genes.len(), &raw, params.power_iterations)
+        };
         // The bound is rigorous; the estimate must come close to it, or the rescaled network
         // propagates much less than asked for.
-        let acyclic = before.bound <= 1e-9;
         if radius.bound.is_nan()
             || radius.bound >= 1.0
             || (!acyclic && radius.estimate < 0.9 * params.spectral_radius)
@@ -309,6 +320,19 @@ mod tests {
             "shares follow the drawn magnitudes"
         );
         assert!((w("B", "C") - 0.8).abs() < 1e-9 || (w("B", "C") + 0.8).abs() < 1e-9);
+    }
+
+    #[test]
+    fn an_acyclic_network_is_damped_by_the_target_radius() {
+        let mut b = Graph::builder(true);
+        b.add_edge("A", "B", 1.0, 1);
+        b.add_edge("B", "C", 1.0, -1);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        let n = Network::build(&params(2, 3), &b.build(), &[], &mut rng).unwrap();
+        // Single-input targets: shares of 1, times 0.8.
+        let w: Vec<f64> = n.edges().iter().map(|e| e.weight).collect();
+        assert_eq!(w, [0.8, -0.8]);
+        assert_eq!(n.radius().bound, 0.0);
     }
 
     #[test]

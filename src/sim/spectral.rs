@@ -59,6 +59,29 @@ pub fn radius_bound(n: usize, edges: &[(u32, u32, f64)], iterations: usize) -> R
     }
 }
 
+/// Whether the directed graph of `(regulator, target, w)` edges over `n` nodes has no cycle
+/// (self-loops count as cycles), by Kahn's topological sort.
+pub fn is_acyclic(n: usize, edges: &[(u32, u32, f64)]) -> bool {
+    let mut indegree = vec![0usize; n];
+    let mut out: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for &(r, t, _) in edges {
+        indegree[t as usize] += 1;
+        out[r as usize].push(t);
+    }
+    let mut ready: Vec<usize> = (0..n).filter(|&i| indegree[i] == 0).collect();
+    let mut removed = 0;
+    while let Some(i) = ready.pop() {
+        removed += 1;
+        for &t in &out[i] {
+            indegree[t as usize] -= 1;
+            if indegree[t as usize] == 0 {
+                ready.push(t as usize);
+            }
+        }
+    }
+    removed == n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,11 +104,15 @@ mod tests {
     }
 
     #[test]
-    fn acyclic_graphs_have_radius_zero() {
+    fn acyclic_graphs_are_recognised() {
         let edges = [(0, 1, 3.0), (1, 2, 5.0), (0, 2, 1.0)];
+        assert!(is_acyclic(3, &edges));
+        // The power iteration only creeps towards ρ = 0, hence the exact test.
         let r = radius_bound(3, &edges, 500);
-        assert!(r.bound < 1e-2, "{r:?}");
+        assert!(r.bound > 0.0 && r.bound < 1e-2, "{r:?}");
         assert_eq!(radius_bound(3, &[], 500).bound, 0.0);
+        assert!(!is_acyclic(3, &[(0, 1, 1.0), (1, 2, 1.0), (2, 0, 1.0)]));
+        assert!(!is_acyclic(2, &[(1, 1, 0.1)]), "a self-loop is a cycle");
     }
 
     #[test]
