@@ -153,7 +153,8 @@ fn responses_scale_linearly_with_knockdown_strength() {
                 .collect::<Vec<_>>()
         })
         .fold(0.0, f64::max);
-    assert!(worst < 1e-12, "{worst}");
+    // Both series stop within 1e-10 (relative) of their limits.
+    assert!(worst < 1e-8, "{worst}");
     // And the screen's responses double too (up to f32 rounding).
     let (sa, sb) = (
         one.pseudobulk(&Silent).unwrap(),
