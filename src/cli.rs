@@ -12,9 +12,11 @@ use crate::data::io::Format;
 
 pub mod inspect;
 pub mod priors;
+pub mod simulate;
 
 pub use inspect::InspectArgs;
 pub use priors::PriorsArgs;
+pub use simulate::SimulateArgs;
 
 /// mechpert plans Perturb-seq screens: it predicts the response of genes nobody perturbed yet
 /// from the few that were, and chooses which genes to perturb next.
@@ -46,8 +48,10 @@ pub enum Command {
     ///
     /// Example: mechpert inspect experiments/data/embedded/renge_ipsc.h5ad --json
     Inspect(InspectArgs),
-    /// Simulate a Perturb-seq screen over a known regulatory network (not built yet).
-    Simulate(NotBuiltArgs),
+    /// Simulate a Perturb-seq screen over a known regulatory network, with its true edges.
+    ///
+    /// Example: mechpert simulate --preset k562-like --seed 1 --out screen.h5ad --truth truth.tsv
+    Simulate(Box<SimulateArgs>),
     /// Prior-knowledge graphs: centrality rankings and statistics.
     ///
     /// Example: mechpert priors centrality --graph collectri --measure pagerank --top 20

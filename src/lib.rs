@@ -33,3 +33,4 @@ pub mod priors;
 pub mod progress;
 pub mod report;
 pub mod run;
+pub mod sim;

@@ -13,6 +13,7 @@ use crate::data::io::{Builder, reader::Loaded};
 
 mod inspect;
 mod priors;
+mod simulate;
 
 /// A request the user can fix by changing the command line (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -21,9 +22,10 @@ pub struct UsageError(pub String);
 
 /// Runs one parsed command, writing its result to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
+    let quiet = cli.quiet;
     match cli.command {
         Command::Inspect(args) => inspect::run(args, out),
-        Command::Simulate(_) => not_built("simulate"),
+        Command::Simulate(args) => simulate::run(*args, progress_bar(quiet), out),
         Command::Priors(args) => priors::run(args, out),
         Command::Consensus(_) => not_built("consensus"),
         Command::Evaluate(_) => not_built("evaluate"),

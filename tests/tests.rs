@@ -7,3 +7,4 @@ mod h5ad;
 mod inspect;
 mod priors;
 mod renge;
+mod simulate;

@@ -76,6 +76,12 @@ impl TestCommand<'_> {
         self
     }
 
+    /// Sets an environment variable for the run (for example `RAYON_NUM_THREADS`).
+    pub fn env(&mut self, key: &str, value: &str) -> &mut Self {
+        self.cmd.env(key, value);
+        self
+    }
+
     fn run(&mut self) -> Output {
         self.cmd.output().expect("run mechpert")
     }
