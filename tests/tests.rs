@@ -3,4 +3,7 @@
 #[macro_use]
 mod util;
 
+mod agents;
+mod consensus;
+mod fake_llm;
 mod inspect;
