@@ -290,12 +290,17 @@ impl LlmAgent {
             reason: e.to_string(),
         })?;
         if let Some(cache) = &s.cache {
-            cache.put(Entry {
+            // The write syncs to disk; run it off the async workers so other requests proceed.
+            let cache = Arc::clone(cache);
+            let entry = Entry {
                 key,
                 request: identity,
                 reply,
                 usage,
-            })?;
+            };
+            tokio::task::spawn_blocking(move || cache.put(entry))
+                .await
+                .expect("cache writes do not panic")?;
         }
         Ok(proposals)
     }
