@@ -12,9 +12,11 @@ use crate::data::io::Format;
 
 pub mod consensus;
 pub mod inspect;
+pub mod priors;
 
 pub use consensus::ConsensusArgs;
 pub use inspect::InspectArgs;
+pub use priors::PriorsArgs;
 
 /// mechpert plans Perturb-seq screens: it predicts the response of genes nobody perturbed yet
 /// from the few that were, and chooses which genes to perturb next.
@@ -48,8 +50,10 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Simulate a Perturb-seq screen over a known regulatory network (not built yet).
     Simulate(NotBuiltArgs),
-    /// Prior-knowledge graphs: centrality rankings and statistics (not built yet).
-    Priors(NotBuiltArgs),
+    /// Prior-knowledge graphs: centrality rankings and statistics.
+    ///
+    /// Example: mechpert priors centrality --graph collectri --measure pagerank --top 20
+    Priors(PriorsArgs),
     /// Ask agents (LLMs, prior knowledge, noisy truth) for each gene's upstream regulators and
     /// keep the ones they agree on as a weighted, directed consensus graph.
     ///

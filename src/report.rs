@@ -3,3 +3,4 @@
 
 pub mod consensus;
 pub mod inspect;
+pub mod priors;

@@ -13,6 +13,7 @@ use crate::data::io::{Builder, reader::Loaded};
 
 pub mod consensus;
 mod inspect;
+mod priors;
 
 /// A request the user can fix by changing the command line (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -24,7 +25,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
     match cli.command {
         Command::Inspect(args) => inspect::run(args, out),
         Command::Simulate(_) => not_built("simulate"),
-        Command::Priors(_) => not_built("priors"),
+        Command::Priors(args) => priors::run(args, out),
         Command::Consensus(args) => consensus::run(args, cli.quiet, out),
         Command::Evaluate(_) => not_built("evaluate"),
         Command::Plan(_) => not_built("plan"),

@@ -199,7 +199,7 @@ mptest!(missing_graph_names_agent_and_spec, |dir| {
         ])
         .assert_failure();
     assert!(err.contains("agent `k`: graph `edges:nope.tsv`"), "{err}");
-    assert!(err.contains("nope.tsv: cannot read"), "{err}");
+    assert!(err.contains("nope.tsv: cannot open"), "{err}");
 });
 
 mptest!(

@@ -7,3 +7,4 @@ mod agents;
 mod consensus;
 mod fake_llm;
 mod inspect;
+mod priors;

@@ -194,6 +194,99 @@ impl Graph {
     pub fn in_degree(&self, node: u32) -> usize {
         self.in_neighbours(node).len()
     }
+
+    /// The same graph as a petgraph graph (node index = node id, edge weight = weight), for
+    /// algorithms from petgraph and rustworkx-core. `Ty` is `petgraph::Directed` or
+    /// `petgraph::Undirected`; a directed graph read as undirected keeps each edge once.
+    pub fn to_petgraph<Ty: petgraph::EdgeType>(&self) -> petgraph::Graph<(), f32, Ty, u32> {
+        let mut g = petgraph::Graph::with_capacity(self.node_count(), self.edge_count());
+        for _ in 0..self.node_count() {
+            g.add_node(());
+        }
+        for e in &self.edges {
+            g.add_edge(
+                petgraph::graph::NodeIndex::new(e.source as usize),
+                petgraph::graph::NodeIndex::new(e.target as usize),
+                e.weight,
+            );
+        }
+        g
+    }
+
+    /// The graph with every edge reversed (target → source); undirected graphs are returned as
+    /// they are.
+    pub fn reversed(&self) -> Graph {
+        if !self.directed {
+            return self.clone();
+        }
+        let mut b = Graph::builder(true);
+        for n in &self.names {
+            b.node(n);
+        }
+        for e in &self.edges {
+            b.add_edge_ids(e.target, e.source, e.weight, e.sign);
+        }
+        b.build()
+    }
+
+    /// The same nodes and edges, undirected (a pair linked both ways keeps the larger weight, and
+    /// its sign when both agree, else 0).
+    pub fn to_undirected(&self) -> Graph {
+        if !self.directed {
+            return self.clone();
+        }
+        let mut seen: HashMap<(u32, u32), usize> = HashMap::new();
+        let mut edges: Vec<Edge> = Vec::new();
+        for e in &self.edges {
+            let key = (e.source.min(e.target), e.source.max(e.target));
+            match seen.get(&key) {
+                Some(&i) => {
+                    let kept = &mut edges[i];
+                    kept.weight = kept.weight.max(e.weight);
+                    if kept.sign != e.sign {
+                        kept.sign = 0;
+                    }
+                }
+                None => {
+                    seen.insert(key, edges.len());
+                    edges.push(*e);
+                }
+            }
+        }
+        let mut b = Graph::builder(false);
+        for n in &self.names {
+            b.node(n);
+        }
+        for e in edges {
+            b.add_edge_ids(e.source, e.target, e.weight, e.sign);
+        }
+        b.build()
+    }
+
+    /// Weakly connected components: a component id per node (ids 0.. in order of first node).
+    pub fn components(&self) -> Vec<u32> {
+        let n = self.node_count();
+        let mut comp = vec![u32::MAX; n];
+        let mut next = 0;
+        let mut stack = Vec::new();
+        for start in 0..n {
+            if comp[start] != u32::MAX {
+                continue;
+            }
+            comp[start] = next;
+            stack.push(start as u32);
+            while let Some(u) = stack.pop() {
+                for (v, _) in self.out_neighbours(u).chain(self.in_neighbours(u)) {
+                    if comp[v as usize] == u32::MAX {
+                        comp[v as usize] = next;
+                        stack.push(v);
+                    }
+                }
+            }
+            next += 1;
+        }
+        comp
+    }
 }
 
 #[cfg(test)]
@@ -223,6 +316,23 @@ mod tests {
         assert_eq!(g.in_degree(a), 0);
         assert_eq!(g.out_degree(c), 1);
         assert_eq!(g.edge_count(), 3);
+    }
+
+    #[test]
+    fn reversal_components_and_petgraph_view() {
+        let mut b = Graph::builder(true);
+        b.add_edge("A", "B", 1.0, 1);
+        b.add_edge("B", "A", 0.5, -1);
+        b.add_edge("C", "D", 0.2, 1);
+        let g = b.build();
+        let r = g.reversed();
+        assert_eq!(r.name(r.edges()[2].source), "D");
+        assert_eq!(g.components(), vec![0, 0, 1, 1]);
+        let u = g.to_undirected();
+        assert_eq!(u.edge_count(), 2);
+        assert_eq!((u.edges()[0].weight, u.edges()[0].sign), (1.0, 0));
+        let p = g.to_petgraph::<petgraph::Directed>();
+        assert_eq!((p.node_count(), p.edge_count()), (4, 3));
     }
 
     #[test]

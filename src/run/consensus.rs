@@ -141,94 +141,17 @@ fn read_targets(path: &Path, symbols: &GeneSymbols) -> anyhow::Result<Vec<String
     Ok(targets)
 }
 
-/// Loads the graph of a knowledge agent's `graph = "…"` spec.
-///
-/// INTERIM resolver until the `priors` branch's `priors::open(spec, &GeneSymbols)` is merged;
-/// at merge time replace the body with `Ok(crate::priors::open(spec, symbols)?.graph)`.
-/// Understood here:
-/// - `collectri:PATH`, `dorothea:PATH`, `omnipath:PATH`: OmniPath-style TSV (`source, target,
-///   sign, curation_effort, …`), directed, weight = 1 − 1/(1 + max(curation_effort, 1));
-/// - `trrust:PATH`: TRRUST v2 (`TF, target, mode, PMIDs`, no header), directed, weight =
-///   1 − 0.5^(number of PMIDs);
-/// - `string:PATH`: STRING edges (`symbol_a, symbol_b, …, combined_score`), undirected,
-///   weight = combined_score / 1000;
-/// - `edges:PATH`: a TSV with a header whose first two columns are source and target and an
-///   optional `weight` column (default 1), directed.
-///
-/// Paths may end in `.gz`.
+/// Loads the graph of a knowledge agent's `graph = "…"` spec through [`crate::priors::open`]:
+/// a bundled name (`collectri`, `dorothea`, `omnipath`, …) or `KIND:PATH[@OPTION]`.
 pub fn resolve_graph(spec: &str, symbols: &GeneSymbols) -> anyhow::Result<Graph> {
-    let (kind, path) = spec.split_once(':').with_context(|| {
-        format!("expected KIND:PATH with KIND one of collectri, dorothea, omnipath, trrust, string, edges; got {spec:?}")
-    })?;
-    let path = Path::new(path);
-    let file =
-        std::fs::File::open(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    let reader: Box<dyn std::io::Read> = if path.extension().is_some_and(|e| e == "gz") {
-        Box::new(flate2::read::GzDecoder::new(file))
-    } else {
-        Box::new(file)
-    };
-    let directed = kind != "string";
-    let mut b = Graph::builder(directed);
-    let mut unmapped = 0;
-    let mut header: Vec<String> = Vec::new();
-    for (i, line) in std::io::BufReader::new(reader).lines().enumerate() {
-        let line = line.with_context(|| format!("{}: cannot read", path.display()))?;
-        let cols: Vec<&str> = line.split('\t').collect();
-        if i == 0 && kind != "trrust" {
-            header = cols.iter().map(|c| c.to_string()).collect();
-            continue;
-        }
-        if cols.len() < 2 {
-            anyhow::bail!(
-                "{}:{}: expected at least two tab-separated columns",
-                path.display(),
-                i + 1
-            );
-        }
-        let col = |name: &str| {
-            header
-                .iter()
-                .position(|h| h == name)
-                .and_then(|j| cols.get(j))
-        };
-        let num = |name: &str| -> anyhow::Result<Option<f32>> {
-            match col(name) {
-                None => Ok(None),
-                Some(v) => v.trim().parse::<f32>().map(Some).with_context(|| {
-                    format!(
-                        "{}:{}: column `{name}`: expected a number, got {v:?}",
-                        path.display(),
-                        i + 1
-                    )
-                }),
-            }
-        };
-        let (weight, sign) = match kind {
-            "collectri" | "dorothea" | "omnipath" => {
-                let ce = num("curation_effort")?.unwrap_or(1.0).max(1.0);
-                let sign = num("sign")?.unwrap_or(0.0);
-                (1.0 - 1.0 / (1.0 + ce), sign.signum() as i8)
-            }
-            "trrust" => {
-                let n = cols.get(3).map_or(1, |p| p.split(';').count()) as i32;
-                let sign = match cols.get(2) {
-                    Some(&"Activation") => 1,
-                    Some(&"Repression") => -1,
-                    _ => 0,
-                };
-                (1.0 - 0.5f32.powi(n), sign)
-            }
-            "string" => (num("combined_score")?.unwrap_or(1000.0) / 1000.0, 0),
-            "edges" => (num("weight")?.unwrap_or(1.0), 0),
-            other => anyhow::bail!(
-                "unknown graph kind `{other}`: expected collectri, dorothea, omnipath, trrust, string or edges"
-            ),
-        };
-        let source = symbols.normalise(cols[0], &mut unmapped);
-        let target = symbols.normalise(cols[1], &mut unmapped);
-        b.add_edge(&source, &target, weight, sign);
-    }
-    tracing::info!(spec, edges = b.edge_count(), "loaded knowledge graph");
-    Ok(b.build())
+    let loaded = crate::priors::open(spec, symbols)?;
+    tracing::info!(
+        spec,
+        nodes = loaded.graph.node_count(),
+        edges = loaded.graph.edge_count(),
+        rows_read = loaded.report.rows_read,
+        rows_dropped = loaded.report.rows_dropped,
+        "loaded knowledge graph"
+    );
+    Ok(loaded.graph)
 }
