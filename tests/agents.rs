@@ -457,3 +457,74 @@ mptest!(unreachable_endpoint_is_a_per_gene_failure, |dir| {
         "target\tneighbour\tweight\tvotes\tagents\n"
     );
 });
+
+mptest!(similar_question_and_llm_hubs_use_their_prompts, |dir| {
+    let server = FakeLlm::start(|_, body| Reply::Content(default_reply(body)));
+    screen(&dir);
+    agents(&dir, &server.base_url, "runs = 1", "question = \"similar\"");
+    let (out, _) = consensus(&dir, &["--hubs", "hubs.tsv"]).both(0);
+    assert!(out.contains("question similar"), "{out}");
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 7, "6 targets and one hubs question");
+    let similar = reqs
+        .iter()
+        .filter(|r| crate::fake_llm::user_message(&r.body).contains("similar to knocking down"))
+        .count();
+    assert_eq!(similar, 6);
+    let hubs: Vec<_> = reqs
+        .iter()
+        .filter(|r| crate::fake_llm::user_message(&r.body).contains("regulatory hubs"))
+        .collect();
+    assert_eq!(hubs.len(), 1);
+    // The hubs prompt lists the whole pool; the fake proposes its first two genes.
+    assert_eq!(candidates_of(&hubs[0].body).len(), 6);
+    assert_eq!(
+        read(&dir, "hubs.tsv"),
+        "rank\tgene\tvotes\tconfidence\tagents\n1\tGATA1\t1\t0.9000\tfake\n2\tTAL1\t1\t0.6000\tfake\n"
+    );
+});
+
+mptest!(shipped_agent_configs_parse, |dir| {
+    // Every example under experiments/agents/ is a valid agents.toml (offline: no key needed).
+    screen(&dir);
+    let examples = crate::util::repo().join("experiments/agents");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&examples).unwrap().flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        if text.contains("trrust:") {
+            continue; // needs ../shared/data; run by tests/consensus.rs
+        }
+        dir.create("t.txt", "GATA1\n");
+        let err = dir
+            .command()
+            .args([
+                "consensus",
+                "--data",
+                "screen.csv",
+                "--agents",
+                path.to_str().unwrap(),
+            ])
+            .args([
+                "--out",
+                "o.tsv",
+                "--cache",
+                "empty-cache",
+                "--offline",
+                "--targets",
+                "t.txt",
+            ])
+            .assert_failure();
+        // Parsing and building succeeded: the run stops only at the first cache miss.
+        assert!(
+            err.contains("offline: no cached reply for target GATA1"),
+            "{}: {err}",
+            path.display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 4, "checked {checked} example configs");
+});

@@ -15,7 +15,7 @@ pub struct ConsensusArgs {
     #[arg(long, value_name = "SCREEN")]
     pub data: PathBuf,
     /// Agents, limits and consensus options (TOML; see README "agents.toml").
-    /// Example: --agents experiments/agents/knowledge.toml
+    /// Example: --agents experiments/agents/knowledge_k562.toml
     #[arg(long, value_name = "TOML")]
     pub agents: PathBuf,
     /// Where to write the consensus TSV `target, neighbour, weight, votes, agents`.
