@@ -213,6 +213,27 @@ mod tests {
         assert!(matches!(err, ExtractError::NoList { .. }), "{err}");
     }
 
+    proptest::proptest! {
+        /// Any answer survives prose (without brackets) before and after it, fenced or not.
+        #[test]
+        fn answers_survive_surrounding_prose(
+            genes in proptest::collection::vec("[A-Z][A-Z0-9]{1,7}", 0..6),
+            before in "[a-zA-Z0-9 .,:!?'\n-]{0,60}",
+            after in "[a-zA-Z0-9 .,:!?'\n-]{0,60}",
+            fenced: bool,
+        ) {
+            let items: Vec<serde_json::Value> = genes
+                .iter()
+                .map(|g| serde_json::json!({"gene": g, "confidence": 0.5, "rationale": "r {x}"}))
+                .collect();
+            let json = serde_json::json!({ "genes": items }).to_string();
+            let body = if fenced { format!("```json\n{json}\n```") } else { json };
+            let text = format!("{before}{body}{after}");
+            let got: Vec<String> = proposals(&text).unwrap().into_iter().map(|p| p.gene).collect();
+            proptest::prop_assert_eq!(got, genes);
+        }
+    }
+
     #[test]
     fn items_without_a_gene_are_skipped() {
         let p = proposals(r#"{"genes":[{"confidence":1}, 3, {"name":"C","probability":0.2}]}"#)

@@ -89,6 +89,7 @@ pub fn run(args: ConsensusArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Res
     write_atomically(&args.out, |f| write_rows(&graph.rows, f))
         .with_context(|| format!("{}: cannot write", args.out.display()))?;
     if let Some(path) = &args.hubs {
+        let hubs_bar = super::progress_bar(quiet);
         let asked = runtime
             .block_on(ask_all(
                 &built.agents,
@@ -96,7 +97,7 @@ pub fn run(args: ConsensusArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Res
                 QueryKind::Hubs,
                 Arc::clone(&ctx),
                 Arc::clone(&tally),
-                &bar,
+                &hubs_bar,
             ))
             .context("asking agents for hubs")?;
         let ranked = hubs::rank(&asked);
