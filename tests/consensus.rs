@@ -317,3 +317,43 @@ mptest!(k562_knowledge_only_consensus, |dir| {
         assert!((0.0..=1.0).contains(&w) && r[0] != r[1], "{r:?}");
     }
 });
+
+mptest!(truth_majority_recall_is_binomial, |dir| {
+    // 200 genes, each G_i regulated by G_{i+1} and G_{i+7} (mod 200): 400 true edges.
+    let n = 200;
+    let name = |i: usize| format!("SYNTH{:03}", i % n);
+    let mut screen = String::from("perturbation,rank,gene\n");
+    let mut truth = String::from("regulator\ttarget\tweight\n");
+    for i in 0..n {
+        screen.push_str(&format!("{},1,HBB\n", name(i)));
+        truth.push_str(&format!("{}\t{}\t0.5\n", name(i + 1), name(i)));
+        truth.push_str(&format!("{}\t{}\t-0.5\n", name(i + 7), name(i)));
+    }
+    dir.create("screen.csv", screen);
+    dir.create("truth.tsv", truth);
+    dir.create(
+        "agents.toml",
+        "k = 50\n[[agent]]\nbackend = \"truth\"\nname = \"noisy\"\ntruth = \"truth.tsv\"\ninstances = 5\nrecall = 0.6\nfpr = 0.005\nseed = 11\n",
+    );
+    run(&dir, &[]);
+    let tsv = out(&dir);
+    let edges: Vec<(usize, usize)> = tsv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            let idx = |s: &str| s.trim_start_matches("SYNTH").parse::<usize>().unwrap();
+            (idx(c[1]), idx(c[0]))
+        })
+        .collect();
+    let true_hits = edges
+        .iter()
+        .filter(|(r, t)| *r == (t + 1) % n || *r == (t + 7) % n)
+        .count();
+    // An edge survives a 3-of-5 majority with P(Bin(5, 0.6) ≥ 3) = 0.68256; sd over 400 edges
+    // is 0.023. A false gene needs 3 of 5 agents to pick it among ~198 at rate 0.005: rare.
+    let recall = true_hits as f64 / 400.0;
+    assert!((recall - 0.68256).abs() < 0.08, "recall {recall}");
+    let precision = true_hits as f64 / edges.len() as f64;
+    assert!(precision > 0.97, "precision {precision}");
+});
