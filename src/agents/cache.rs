@@ -48,6 +48,28 @@ pub struct Entry {
     pub usage: Usage,
 }
 
+/// What a lookup returns: the reply and its usage (the stored request is not parsed back, which
+/// makes lookups several times faster).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Cached {
+    /// The reply text.
+    pub reply: String,
+    /// Token usage of the original call.
+    #[serde(default)]
+    pub usage: Usage,
+}
+
+/// The on-disk form read back: the key is checked, the request skipped.
+#[derive(Deserialize)]
+struct Stored<'a> {
+    #[serde(borrow)]
+    key: std::borrow::Cow<'a, str>,
+    #[allow(dead_code)]
+    request: serde::de::IgnoredAny,
+    #[serde(flatten)]
+    cached: Cached,
+}
+
 /// The key of a request identity: sha256 of its canonical JSON, lower-case hex.
 pub fn key(identity: &Value) -> String {
     // serde_json objects are sorted maps (no `preserve_order` feature): the text is canonical.
@@ -65,7 +87,7 @@ pub fn key(identity: &Value) -> String {
 #[derive(Debug)]
 pub struct Cache {
     dir: PathBuf,
-    memory: RwLock<HashMap<String, Arc<Entry>>>,
+    memory: RwLock<HashMap<String, Arc<Cached>>>,
 }
 
 impl Cache {
@@ -92,7 +114,7 @@ impl Cache {
     }
 
     /// The cached reply of a key, if any. An unreadable or corrupt file is an error naming it.
-    pub fn get(&self, key: &str) -> Result<Option<Arc<Entry>>, AgentError> {
+    pub fn get(&self, key: &str) -> Result<Option<Arc<Cached>>, AgentError> {
         if let Some(e) = self.memory.read().expect("cache lock").get(key) {
             return Ok(Some(Arc::clone(e)));
         }
@@ -102,7 +124,7 @@ impl Cache {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(AgentError::Cache { path, source }),
         };
-        let entry: Entry = serde_json::from_slice(&bytes).map_err(|e| AgentError::Cache {
+        let entry: Stored<'_> = serde_json::from_slice(&bytes).map_err(|e| AgentError::Cache {
             path: path.clone(),
             source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
         })?;
@@ -115,12 +137,12 @@ impl Cache {
                 ),
             });
         }
-        let entry = Arc::new(entry);
+        let cached = Arc::new(entry.cached);
         self.memory
             .write()
             .expect("cache lock")
-            .insert(key.to_string(), Arc::clone(&entry));
-        Ok(Some(entry))
+            .insert(key.to_string(), Arc::clone(&cached));
+        Ok(Some(cached))
     }
 
     /// Stores a reply (atomically: temp file, then rename).
@@ -136,10 +158,14 @@ impl Cache {
             std::io::Write::write_all(f, b"\n")
         })
         .map_err(io_err)?;
+        let cached = Cached {
+            reply: entry.reply,
+            usage: entry.usage,
+        };
         self.memory
             .write()
             .expect("cache lock")
-            .insert(entry.key.clone(), Arc::new(entry));
+            .insert(entry.key, Arc::new(cached));
         Ok(())
     }
 }
@@ -179,7 +205,14 @@ mod tests {
         };
         cache.put(entry.clone()).unwrap();
         let again = Cache::open(&dir.path().join("c")).unwrap();
-        assert_eq!(*again.get(&k).unwrap().unwrap(), entry);
+        let got = again.get(&k).unwrap().unwrap();
+        assert_eq!(
+            (got.reply.as_str(), got.usage),
+            ("{\"genes\":[]}", entry.usage)
+        );
+        let on_disk: Entry =
+            serde_json::from_slice(&std::fs::read(again.path_of(&k)).unwrap()).unwrap();
+        assert_eq!(on_disk, entry);
         assert!(again.path_of(&k).is_file());
     }
 
