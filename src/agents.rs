@@ -331,6 +331,8 @@ pub struct Tally {
     pub invented: AtomicU64,
     /// Proposed genes dropped as outside the pool.
     pub out_of_pool: AtomicU64,
+    /// Set when the run is stopping after a fatal error: LLM agents send no further request.
+    pub stopping: std::sync::atomic::AtomicBool,
 }
 
 /// A plain copy of a [`Tally`].

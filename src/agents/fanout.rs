@@ -73,6 +73,7 @@ pub async fn ask_all(
                 let result = agent.ask(query(kind, &target), &ctx, &tally).await;
                 if result.as_ref().is_err_and(AgentError::is_fatal) {
                     stop.store(true, Ordering::Relaxed);
+                    tally.stopping.store(true, Ordering::Relaxed);
                 }
                 (t, a, result)
             });

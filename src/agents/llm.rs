@@ -318,7 +318,14 @@ impl LlmAgent {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
+            let stopping = || tally.stopping.load(std::sync::atomic::Ordering::Relaxed);
+            if stopping() {
+                return Err(AgentError::Stopped);
+            }
             let permit = s.limits.acquire().await?;
+            if stopping() {
+                return Err(AgentError::Stopped);
+            }
             Tally::bump(&tally.requests, 1);
             let mut request = self
                 .shared
