@@ -393,3 +393,29 @@ pub(crate) fn stable_hash(s: &str) -> u64 {
     }
     h
 }
+
+/// Pool genes present in `graph` with their out-degree into the pool (degree when undirected),
+/// in pool order; the hubs answer of graph-reading agents.
+pub(crate) fn pool_out_degrees(graph: &crate::priors::Graph, pool: &Pool) -> Vec<(u32, usize)> {
+    pool.genes()
+        .iter()
+        .filter_map(|gene| graph.node(gene))
+        .map(|n| {
+            let d = graph
+                .out_neighbours(n)
+                .filter(|(m, _)| pool.contains(graph.name(*m)))
+                .count();
+            (n, d)
+        })
+        .collect()
+}
+
+/// Sorts proposals by confidence (highest first, ties by name) and keeps the first `k`.
+pub(crate) fn keep_best(proposals: &mut Vec<Proposal>, k: usize) {
+    proposals.sort_by(|a, b| {
+        b.confidence
+            .total_cmp(&a.confidence)
+            .then_with(|| a.gene.cmp(&b.gene))
+    });
+    proposals.truncate(k);
+}

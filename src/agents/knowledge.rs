@@ -65,19 +65,7 @@ impl KnowledgeAgent {
                 }
             }
             Query::Hubs => {
-                let degrees: Vec<(u32, usize)> = ctx
-                    .pool
-                    .genes()
-                    .iter()
-                    .filter_map(|gene| g.node(gene))
-                    .map(|n| {
-                        let d = g
-                            .out_neighbours(n)
-                            .filter(|(m, _)| ctx.pool.contains(g.name(*m)))
-                            .count();
-                        (n, d)
-                    })
-                    .collect();
+                let degrees = super::pool_out_degrees(g, &ctx.pool);
                 let max = degrees.iter().map(|(_, d)| *d).max().unwrap_or(0).max(1);
                 for (n, d) in degrees {
                     if d > 0 {
@@ -101,12 +89,7 @@ impl KnowledgeAgent {
                 });
             }
         }
-        proposals.sort_by(|a, b| {
-            b.confidence
-                .total_cmp(&a.confidence)
-                .then_with(|| a.gene.cmp(&b.gene))
-        });
-        proposals.truncate(ctx.k);
+        super::keep_best(&mut proposals, ctx.k);
         Answer { proposals, dropped }
     }
 }

@@ -208,18 +208,8 @@ impl NoisyTruthAgent {
                 }
             }
             Query::Hubs => {
-                let degrees: Vec<(u32, usize)> = ctx
-                    .pool
-                    .genes()
-                    .iter()
-                    .filter_map(|gene| g.node(gene))
-                    .map(|n| {
-                        let d = g
-                            .out_neighbours(n)
-                            .filter(|(m, _)| ctx.pool.contains(g.name(*m)))
-                            .count();
-                        (n, d)
-                    })
+                let degrees: Vec<(u32, usize)> = super::pool_out_degrees(g, &ctx.pool)
+                    .into_iter()
                     .filter(|(_, d)| *d > 0)
                     .collect();
                 let max = degrees.iter().map(|(_, d)| *d).max().unwrap_or(1) as f64;
@@ -262,12 +252,7 @@ impl NoisyTruthAgent {
                 rationale: "false positive".into(),
             });
         }
-        proposals.sort_by(|a, b| {
-            b.confidence
-                .total_cmp(&a.confidence)
-                .then_with(|| a.gene.cmp(&b.gene))
-        });
-        proposals.truncate(ctx.k);
+        super::keep_best(&mut proposals, ctx.k);
         Answer {
             proposals,
             dropped: Default::default(),
