@@ -528,3 +528,45 @@ mptest!(shipped_agent_configs_parse, |dir| {
     }
     assert!(checked >= 4, "checked {checked} example configs");
 });
+
+mptest!(
+    client_errors_fail_at_once_and_echoed_keys_are_masked,
+    |dir| {
+        // 401 echoing the Authorization header (some proxies do); 200 that is not JSON; 200 JSON
+        // without choices; everyone else answers.
+        let server = FakeLlm::start(|_, body| match target_of(body).as_str() {
+            "GATA1" => Reply::Status(401, None, format!("invalid key Bearer {KEY}")),
+            "TAL1" => Reply::Status(200, None, "<html>proxy error</html>".into()),
+            "KLF1" => Reply::Status(200, None, "{\"object\": \"error\"}".into()),
+            _ => Reply::Content(default_reply(body)),
+        });
+        screen(&dir);
+        agents(&dir, &server.base_url, "runs = 1\nretries = 3", "");
+        let (out, err) = consensus(&dir, &[]).both(0);
+        assert!(out.contains("3 failures"), "{out}");
+        assert!(
+            out.contains("HTTP 401 after 1 attempt(s): invalid key Bearer ***"),
+            "{out}"
+        );
+        assert!(out.contains("the completion is not JSON"), "{out}");
+        assert!(
+            out.contains("the completion has no choices[0].message.content"),
+            "{out}"
+        );
+        assert!(!out.contains(KEY) && !err.contains(KEY), "key leaked");
+        let gata1 = server
+            .requests()
+            .iter()
+            .filter(|r| target_of(&r.body) == "GATA1")
+            .count();
+        assert_eq!(gata1, 1, "a 401 is not retried");
+    }
+);
+
+mptest!(empty_targets_file_is_refused, |dir| {
+    screen(&dir);
+    agents(&dir, "http://127.0.0.1:9/v1", "", "");
+    dir.create("t.txt", "# nothing here\n\n");
+    let err = consensus(&dir, &["--targets", "t.txt"]).assert_failure();
+    assert!(err.contains("t.txt: no target genes in the file"), "{err}");
+});
