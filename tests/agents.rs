@@ -309,8 +309,20 @@ mptest!(
             "runs = 1\nstructured_output = \"none\"",
             "",
         );
-        let (out, _) = consensus(&dir, &["--cache", "cache"]).both(0);
+        let (out, _) = consensus(&dir, &["--cache", "cache", "--proposals", "p.tsv"]).both(0);
         assert!(out.contains("failed: GATA1"), "{out}");
+        // Every validated proposal with its rationale; KLF1 kept two of its four.
+        let p = read(&dir, "p.tsv");
+        assert!(
+            p.starts_with("target\tagent\tgene\tconfidence\trationale\n"),
+            "{p}"
+        );
+        assert!(p.contains("TAL1\tfake\tGATA1\t0.9000\ttest\n"), "{p}");
+        assert_eq!(
+            p.lines().filter(|l| l.starts_with("KLF1\t")).count(),
+            2,
+            "{p}"
+        );
         assert!(
             out.contains("no complete JSON object or array in the reply (truncated?)"),
             "{out}"

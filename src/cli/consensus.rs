@@ -42,6 +42,10 @@ pub struct ConsensusArgs {
     /// `rank, gene, votes, confidence, agents`) here.
     #[arg(long, value_name = "TSV")]
     pub hubs: Option<PathBuf>,
+    /// Also write every validated proposal before the vote (TSV `target, agent, gene,
+    /// confidence, rationale`), e.g. to audit LLM rationales. Example: --proposals proposals.tsv
+    #[arg(long, value_name = "TSV")]
+    pub proposals: Option<PathBuf>,
     /// How to read the screen.
     #[command(flatten)]
     pub screen: ScreenArgs,

@@ -13,7 +13,7 @@
 
 use std::io::{self, Write};
 
-use crate::agents::{Failure, TallySnapshot};
+use crate::agents::{Collected, Failure, TallySnapshot};
 use crate::consensus::Row;
 use crate::consensus::hubs::Hub;
 
@@ -47,6 +47,36 @@ pub fn write_hubs(hubs: &[Hub], out: &mut dyn Write) -> io::Result<()> {
             h.confidence,
             h.agents.join(",")
         )?;
+    }
+    Ok(())
+}
+
+/// Writes every validated proposal, before any threshold: `target, agent, gene, confidence,
+/// rationale` (tabs and newlines in rationales become spaces), targets and agents in the order
+/// asked, each answer best first.
+pub fn write_proposals(collected: &Collected, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "target\tagent\tgene\tconfidence\trationale")?;
+    for (t, answers) in collected.answers.iter().enumerate() {
+        for (a, answer) in answers.iter().enumerate() {
+            for p in answer.iter().flat_map(|x| &x.proposals) {
+                let rationale: String = p
+                    .rationale
+                    .chars()
+                    .map(|c| {
+                        if c == '\t' || c == '\n' || c == '\r' {
+                            ' '
+                        } else {
+                            c
+                        }
+                    })
+                    .collect();
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{:.4}\t{}",
+                    collected.targets[t], collected.agents[a], p.gene, p.confidence, rationale
+                )?;
+            }
+        }
     }
     Ok(())
 }
@@ -123,6 +153,33 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::agents::{Answer, Proposal};
+
+    #[test]
+    fn proposals_keep_rationales_on_one_line() {
+        let c = Collected {
+            targets: vec!["KLF1".into()],
+            agents: vec!["a".into(), "b".into()],
+            answers: vec![vec![
+                Some(Answer {
+                    proposals: vec![Proposal {
+                        gene: "GATA1".into(),
+                        confidence: 0.9,
+                        rationale: "binds\tthe\npromoter".into(),
+                    }],
+                    ..Default::default()
+                }),
+                None,
+            ]],
+            failures: vec![],
+        };
+        let mut out = Vec::new();
+        write_proposals(&c, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "target\tagent\tgene\tconfidence\trationale\nKLF1\ta\tGATA1\t0.9000\tbinds the promoter\n"
+        );
+    }
 
     #[test]
     fn rows_become_tsv_lines() {

@@ -14,7 +14,7 @@ use crate::consensus::{Consensus, hubs};
 use crate::data::GeneSymbols;
 use crate::data::io::writer::write_atomically;
 use crate::priors::Graph;
-use crate::report::consensus::{Summary, write_hubs, write_rows};
+use crate::report::consensus::{Summary, write_hubs, write_proposals, write_rows};
 
 use super::UsageError;
 
@@ -88,6 +88,10 @@ pub fn run(args: ConsensusArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Res
     let graph = consensus.build(&collected);
     write_atomically(&args.out, |f| write_rows(&graph.rows, f))
         .with_context(|| format!("{}: cannot write", args.out.display()))?;
+    if let Some(path) = &args.proposals {
+        write_atomically(path, |f| write_proposals(&collected, f))
+            .with_context(|| format!("{}: cannot write", path.display()))?;
+    }
     if let Some(path) = &args.hubs {
         let hubs_bar = super::progress_bar(quiet);
         let asked = runtime
