@@ -10,10 +10,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::data::ValueKind;
 use crate::data::io::Format;
 
+pub mod consensus;
 pub mod inspect;
 pub mod priors;
 pub mod simulate;
 
+pub use consensus::ConsensusArgs;
 pub use inspect::InspectArgs;
 pub use priors::PriorsArgs;
 pub use simulate::SimulateArgs;
@@ -56,8 +58,12 @@ pub enum Command {
     ///
     /// Example: mechpert priors centrality --graph collectri --measure pagerank --top 20
     Priors(PriorsArgs),
-    /// Ask agents for upstream regulators and build the consensus graph (not built yet).
-    Consensus(NotBuiltArgs),
+    /// Ask agents (LLMs, prior knowledge, noisy truth) for each gene's upstream regulators and
+    /// keep the ones they agree on as a weighted, directed consensus graph.
+    ///
+    /// Example: mechpert consensus --data screen.csv.gz --agents agents.toml --out
+    /// neighbourhoods.tsv --cache cache/llm
+    Consensus(ConsensusArgs),
     /// Few-shot prediction benchmark of predictors on a screen (not built yet).
     Evaluate(NotBuiltArgs),
     /// Run the budgeted design loop: pick, observe, retrain, predict, score (not built yet).

@@ -11,6 +11,7 @@ use crate::cli::{Cli, Command, ScreenArgs};
 use crate::data::GeneSymbols;
 use crate::data::io::{Builder, reader::Loaded};
 
+pub mod consensus;
 mod inspect;
 mod priors;
 mod simulate;
@@ -27,7 +28,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Inspect(args) => inspect::run(args, out),
         Command::Simulate(args) => simulate::run(*args, progress_bar(quiet), out),
         Command::Priors(args) => priors::run(args, out),
-        Command::Consensus(_) => not_built("consensus"),
+        Command::Consensus(args) => consensus::run(args, cli.quiet, out),
         Command::Evaluate(_) => not_built("evaluate"),
         Command::Plan(_) => not_built("plan"),
         Command::Design(_) => not_built("design"),

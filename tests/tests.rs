@@ -3,6 +3,9 @@
 #[macro_use]
 mod util;
 
+mod agents;
+mod consensus;
+mod fake_llm;
 mod h5ad;
 mod inspect;
 mod priors;
