@@ -29,6 +29,7 @@
 
 pub mod cli;
 pub mod data;
+pub mod eval;
 pub mod predict;
 pub mod priors;
 pub mod progress;
