@@ -62,11 +62,16 @@ pub struct MetricInput<'a> {
 impl<'a> MetricInput<'a> {
     /// The measured response of query `i`.
     pub fn truth(&self, i: usize) -> ArrayView1<'a, f32> {
-        self.screen.response().index_axis_move(ndarray::Axis(0), self.queries[i])
+        self.screen
+            .response()
+            .index_axis_move(ndarray::Axis(0), self.queries[i])
     }
     /// The top-`k` DE genes of query `i` (k capped at what the screen keeps).
     pub fn top_de(&self, i: usize, k: usize) -> Vec<usize> {
-        let row = self.screen.top_de().index_axis_move(ndarray::Axis(0), self.queries[i]);
+        let row = self
+            .screen
+            .top_de()
+            .index_axis_move(ndarray::Axis(0), self.queries[i]);
         row.iter().take(k).map(|&g| g as usize).collect()
     }
 }
@@ -168,7 +173,11 @@ pub(crate) mod fixture {
     }
 
     pub(crate) fn predicted() -> Array2<f32> {
-        array![[-2.0, 1.0, 1.0, 1.0], [0.0, 0.0, 1.0, 2.0], [1.0, 1.0, 1.0, 1.0]]
+        array![
+            [-2.0, 1.0, 1.0, 1.0],
+            [0.0, 0.0, 1.0, 2.0],
+            [1.0, 1.0, 1.0, 1.0]
+        ]
     }
 
     pub(crate) fn reference() -> Array1<f32> {
@@ -187,6 +196,9 @@ mod tests {
         assert!((r - 0.5).abs() < 1e-12);
         assert!(pearson([2.0, 2.0, 2.0].into_iter(), [1.0, 3.0, 2.0].into_iter()).is_nan());
         assert!(pearson([1.0].into_iter(), [1.0].into_iter()).is_nan());
-        assert_eq!(pearson_or_zero([2.0, 2.0].into_iter(), [1.0, 3.0].into_iter()), 0.0);
+        assert_eq!(
+            pearson_or_zero([2.0, 2.0].into_iter(), [1.0, 3.0].into_iter()),
+            0.0
+        );
     }
 }

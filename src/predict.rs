@@ -40,10 +40,10 @@ pub mod uncertainty;
 pub use additive::Additive;
 pub use embedding::Embedding;
 pub use mean::TrainingMean;
-pub use neighbours::{Neighbours, NeighbourParams, Direction};
+pub use neighbours::{Direction, NeighbourParams, Neighbours};
 pub use observed::{Observed, Split};
 pub use ridge::{Ridge, RidgeParams};
-pub use shrinkage::{Shrunk, ShrinkParams};
+pub use shrinkage::{ShrinkParams, Shrunk};
 
 /// Why a predictor could not be built or fitted.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -167,4 +167,3 @@ fn require_observed(name: &str, train: &Observed<'_>, needed: usize) -> Result<(
     }
     Ok(())
 }
-

@@ -3,4 +3,5 @@
 #[macro_use]
 mod util;
 
+mod eval_reference;
 mod inspect;

@@ -49,7 +49,9 @@ pub struct Record {
 #[non_exhaustive]
 pub enum BenchmarkError {
     /// Too many observed perturbations for the screen.
-    #[error("cannot observe {observed} of {total} perturbations: at least one must be left to predict")]
+    #[error(
+        "cannot observe {observed} of {total} perturbations: at least one must be left to predict"
+    )]
     TooManyObserved {
         /// Asked.
         observed: usize,
@@ -213,7 +215,11 @@ mod tests {
         assert_eq!(records, again);
         let summary = summarise(&records, "mean", 3);
         let cell = |p: &str, m: &str| {
-            summary.iter().find(|c| c.predictor == p && c.metric == m).unwrap().clone()
+            summary
+                .iter()
+                .find(|c| c.predictor == p && c.metric == m)
+                .unwrap()
+                .clone()
         };
         assert!(cell("graph", "pearson_delta").mean > cell("mean", "pearson_delta").mean + 0.2);
         assert_eq!(cell("mean", "systema_pearson").mean, 0.0);
@@ -232,7 +238,17 @@ mod tests {
             draws: NonZeroUsize::new(1).unwrap(),
             seed: 0,
         };
-        let err = run(&s, &[Box::new(TrainingMean)], &standard_metrics(), &config, &Silent).unwrap_err();
-        assert_eq!(err.to_string(), "cannot observe 4 of 4 perturbations: at least one must be left to predict");
+        let err = run(
+            &s,
+            &[Box::new(TrainingMean)],
+            &standard_metrics(),
+            &config,
+            &Silent,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot observe 4 of 4 perturbations: at least one must be left to predict"
+        );
     }
 }

@@ -12,14 +12,26 @@ pub struct DirectionDe {
 
 impl Metric for DirectionDe {
     fn name(&self) -> &str {
-        if self.k == 20 { "direction_de20" } else { "direction_de" }
+        if self.k == 20 {
+            "direction_de20"
+        } else {
+            "direction_de"
+        }
     }
     fn definition(&self) -> &str {
         "fraction of the perturbation's top DE genes where sign(predicted) = sign(measured); \
          sign 0 matches only 0"
     }
     fn per_perturbation(&self, input: &MetricInput<'_>) -> Vec<f64> {
-        let sign = |v: f32| if v > 0.0 { 1 } else if v < 0.0 { -1 } else { 0 };
+        let sign = |v: f32| {
+            if v > 0.0 {
+                1
+            } else if v < 0.0 {
+                -1
+            } else {
+                0
+            }
+        };
         (0..input.queries.len())
             .map(|i| {
                 let (p, t) = (input.predicted.row(i), input.truth(i));
@@ -38,7 +50,11 @@ mod tests {
 
     #[test]
     fn by_hand_on_the_fixture() {
-        let (s, p, r) = (fixture::screen(), fixture::predicted(), fixture::reference());
+        let (s, p, r) = (
+            fixture::screen(),
+            fixture::predicted(),
+            fixture::reference(),
+        );
         let input = MetricInput {
             screen: &s,
             queries: &[0, 1, 2],

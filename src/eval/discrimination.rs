@@ -51,7 +51,11 @@ mod tests {
 
     #[test]
     fn by_hand_on_the_fixture() {
-        let (s, p, r) = (fixture::screen(), fixture::predicted(), fixture::reference());
+        let (s, p, r) = (
+            fixture::screen(),
+            fixture::predicted(),
+            fixture::reference(),
+        );
         let input = MetricInput {
             screen: &s,
             queries: &[0, 1, 2],

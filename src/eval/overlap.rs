@@ -34,9 +34,15 @@ impl Metric for Overlap {
                     input.top_de(i, k)
                 } else {
                     let t = input.truth(i).mapv(f32::abs).insert_axis(Axis(0));
-                    top_k_per_row(t.view(), k).iter().map(|&g| g as usize).collect()
+                    top_k_per_row(t.view(), k)
+                        .iter()
+                        .map(|&g| g as usize)
+                        .collect()
                 };
-                let hits = top_pred.iter().filter(|&&g| top_true.contains(&(g as usize))).count();
+                let hits = top_pred
+                    .iter()
+                    .filter(|&&g| top_true.contains(&(g as usize)))
+                    .count();
                 hits as f64 / k as f64
             })
             .collect()
@@ -50,7 +56,11 @@ mod tests {
 
     #[test]
     fn by_hand_on_the_fixture() {
-        let (s, p, r) = (fixture::screen(), fixture::predicted(), fixture::reference());
+        let (s, p, r) = (
+            fixture::screen(),
+            fixture::predicted(),
+            fixture::reference(),
+        );
         let input = MetricInput {
             screen: &s,
             queries: &[0, 1, 2],
@@ -58,10 +68,19 @@ mod tests {
             reference: r.view(),
         };
         // Top-1: A pred gene 0 = measured 0; B 3 = 3; C pred 0 (tie → lowest index) ≠ 3.
-        assert_eq!(Overlap { k: 1 }.per_perturbation(&input), vec![1.0, 1.0, 0.0]);
+        assert_eq!(
+            Overlap { k: 1 }.per_perturbation(&input),
+            vec![1.0, 1.0, 0.0]
+        );
         // Top-2: A {0,1} vs {0,2}; B {3,2} vs {3,1}; C {0,1} vs {3,0}: one of two each.
-        assert_eq!(Overlap { k: 2 }.per_perturbation(&input), vec![0.5, 0.5, 0.5]);
+        assert_eq!(
+            Overlap { k: 2 }.per_perturbation(&input),
+            vec![0.5, 0.5, 0.5]
+        );
         // k above the gene count is capped: all 4 genes overlap.
-        assert_eq!(Overlap { k: 100 }.per_perturbation(&input), vec![1.0, 1.0, 1.0]);
+        assert_eq!(
+            Overlap { k: 100 }.per_perturbation(&input),
+            vec![1.0, 1.0, 1.0]
+        );
     }
 }

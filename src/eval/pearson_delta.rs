@@ -33,7 +33,9 @@ impl Metric for PearsonDelta {
     }
     fn definition(&self) -> &str {
         match self.top_de {
-            None => "Pearson r of predicted vs measured response over all genes; constant vector → 0",
+            None => {
+                "Pearson r of predicted vs measured response over all genes; constant vector → 0"
+            }
             Some(_) => {
                 "Pearson r of predicted vs measured response over the perturbation's top DE genes \
                  (largest measured |response|); constant vector → 0"
@@ -69,7 +71,11 @@ mod tests {
 
     #[test]
     fn by_hand_on_the_fixture() {
-        let (s, p, r) = (fixture::screen(), fixture::predicted(), fixture::reference());
+        let (s, p, r) = (
+            fixture::screen(),
+            fixture::predicted(),
+            fixture::reference(),
+        );
         let input = MetricInput {
             screen: &s,
             queries: &[0, 1, 2],
@@ -79,7 +85,10 @@ mod tests {
         // A: centred pred (−2.25, .75, .75, .75), truth (−3.75, 1.25, 2.25, .25):
         // 11.25 / √(6.75 · 20.75). C's prediction is constant → 0.
         let v = PearsonDelta::all().per_perturbation(&input);
-        assert!((v[0] - 11.25 / (6.75f64 * 20.75).sqrt()).abs() < 1e-9, "{v:?}");
+        assert!(
+            (v[0] - 11.25 / (6.75f64 * 20.75).sqrt()).abs() < 1e-9,
+            "{v:?}"
+        );
         assert!((v[1] - 0.9462327631819942).abs() < 1e-9);
         assert_eq!(v[2], 0.0);
         // Top-3 DE of A are genes 0, 2, 1: pred (−2, 1, 1), truth (−4, 2, 1).

@@ -73,6 +73,10 @@ mod tests {
         assert!(a.1 - a.0 < 0.04, "{a:?}");
         let one = bootstrap_ci95(&[0.5], 100, &mut Xoshiro256PlusPlus::seed_from_u64(1));
         assert_eq!(one, (0.5, 0.5));
-        assert!(bootstrap_ci95(&[], 10, &mut Xoshiro256PlusPlus::seed_from_u64(1)).0.is_nan());
+        assert!(
+            bootstrap_ci95(&[], 10, &mut Xoshiro256PlusPlus::seed_from_u64(1))
+                .0
+                .is_nan()
+        );
     }
 }

@@ -37,7 +37,11 @@ mod tests {
 
     #[test]
     fn by_hand_and_the_mean_scores_zero() {
-        let (s, p, r) = (fixture::screen(), fixture::predicted(), fixture::reference());
+        let (s, p, r) = (
+            fixture::screen(),
+            fixture::predicted(),
+            fixture::reference(),
+        );
         let input = MetricInput {
             screen: &s,
             queries: &[0, 1, 2],
@@ -49,7 +53,10 @@ mod tests {
         assert!((v[2] - 5.0 / 11.0).abs() < 1e-9, "{v:?}");
         assert!((v[0] - 0.9270301012034888).abs() < 1e-9);
         let mean = ndarray::Array2::from_shape_fn((3, 4), |(_, g)| r[g]);
-        let input = MetricInput { predicted: mean.view(), ..input };
+        let input = MetricInput {
+            predicted: mean.view(),
+            ..input
+        };
         assert_eq!(SystemaPearson.score(&input), 0.0);
     }
 }

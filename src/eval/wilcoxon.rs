@@ -48,8 +48,18 @@ pub fn wilcoxon_with(x: &[f64], y: &[f64], correction: bool) -> Wilcoxon {
     let nonzero: Vec<f64> = d.iter().copied().filter(|&v| v != 0.0).collect();
     let n_zero = n_all - nonzero.len();
     let (ranks, tie_term, has_ties) = average_ranks(&nonzero);
-    let r_plus: f64 = nonzero.iter().zip(&ranks).filter(|(v, _)| **v > 0.0).map(|(_, r)| r).sum();
-    let r_minus: f64 = nonzero.iter().zip(&ranks).filter(|(v, _)| **v < 0.0).map(|(_, r)| r).sum();
+    let r_plus: f64 = nonzero
+        .iter()
+        .zip(&ranks)
+        .filter(|(v, _)| **v > 0.0)
+        .map(|(_, r)| r)
+        .sum();
+    let r_minus: f64 = nonzero
+        .iter()
+        .zip(&ranks)
+        .filter(|(v, _)| **v < 0.0)
+        .map(|(_, r)| r)
+        .sum();
     let statistic = r_plus.min(r_minus);
     if n_all == 0 || nonzero.is_empty() {
         return Wilcoxon {
@@ -72,7 +82,9 @@ pub fn wilcoxon_with(x: &[f64], y: &[f64], correction: bool) -> Wilcoxon {
         Method::Exact => {
             let dist = null_distribution(nonzero.len());
             let ge: f64 = dist[r_plus.floor() as usize..].iter().sum();
-            let le: f64 = dist[..=(r_plus.ceil() as usize).min(dist.len() - 1)].iter().sum();
+            let le: f64 = dist[..=(r_plus.ceil() as usize).min(dist.len() - 1)]
+                .iter()
+                .sum();
             (2.0 * ge.min(le)).min(1.0)
         }
         Method::Permutation => {
@@ -80,7 +92,10 @@ pub fn wilcoxon_with(x: &[f64], y: &[f64], correction: bool) -> Wilcoxon {
             let gamma = (r_plus * f64::EPSILON * 100.0).abs();
             let (mut le, mut ge) = (0u64, 0u64);
             for mask in 0u64..(1 << m) {
-                let t: f64 = (0..m).filter(|&i| mask >> i & 1 == 1).map(|i| ranks[i]).sum();
+                let t: f64 = (0..m)
+                    .filter(|&i| mask >> i & 1 == 1)
+                    .map(|i| ranks[i])
+                    .sum();
                 le += u64::from(t <= r_plus + gamma);
                 ge += u64::from(t >= r_plus - gamma);
             }

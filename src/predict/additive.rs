@@ -52,7 +52,11 @@ impl Fitted for FittedAdditive<'_> {
             let name = &self.screen.perturbations()[q];
             let parts: Option<Vec<usize>> = name
                 .contains('+')
-                .then(|| name.split('+').map(|p| self.observed.get(p).copied()).collect())
+                .then(|| {
+                    name.split('+')
+                        .map(|p| self.observed.get(p).copied())
+                        .collect()
+                })
                 .flatten();
             match parts {
                 Some(rows) => {
@@ -79,7 +83,8 @@ mod tests {
     use ndarray::array;
 
     predictor_suite!(
-        |_s: &crate::data::Screen, _g: &crate::priors::Graph| Box::new(Additive) as Box<dyn Predictor>,
+        |_s: &crate::data::Screen, _g: &crate::priors::Graph| Box::new(Additive)
+            as Box<dyn Predictor>,
         planted = false
     );
 

@@ -82,7 +82,11 @@ fn each_row(
     };
     let mut lines = BufReader::new(reader).lines();
     let header: Vec<String> = match lines.next() {
-        Some(h) => h.map_err(io)?.split('\t').map(|s| s.trim().to_string()).collect(),
+        Some(h) => h
+            .map_err(io)?
+            .split('\t')
+            .map(|s| s.trim().to_string())
+            .collect(),
         None => return Err(GraphFileError::Empty { path: path.into() }),
     };
     // The header is validated by the caller through `columns`; rows come after.
@@ -118,11 +122,17 @@ fn column(
 fn header_of(path: &Path) -> Result<Vec<String>, GraphFileError> {
     let mut reader = open_text(path)?;
     let mut line = String::new();
-    reader.read_line(&mut line).map_err(|source| GraphFileError::Io {
-        path: path.into(),
-        source,
-    })?;
-    Ok(line.trim_end().split('\t').map(|s| s.trim().to_string()).collect())
+    reader
+        .read_line(&mut line)
+        .map_err(|source| GraphFileError::Io {
+            path: path.into(),
+            source,
+        })?;
+    Ok(line
+        .trim_end()
+        .split('\t')
+        .map(|s| s.trim().to_string())
+        .collect())
 }
 
 fn field<'a>(
@@ -144,12 +154,7 @@ fn field<'a>(
     }
 }
 
-fn number(
-    path: &Path,
-    line: u64,
-    text: &str,
-    column: &str,
-) -> Result<f32, GraphFileError> {
+fn number(path: &Path, line: u64, text: &str, column: &str) -> Result<f32, GraphFileError> {
     text.parse::<f32>()
         .ok()
         .filter(|v| v.is_finite() && *v >= 0.0)

@@ -18,7 +18,11 @@ pub(crate) fn truncated_svd(
     let (n, m) = a.dim();
     let l = (k + 10).min(n).min(m);
     if k == 0 || l == 0 {
-        return Ok((Array2::zeros((n, 0)), Array1::zeros(0), Array2::zeros((0, m))));
+        return Ok((
+            Array2::zeros((n, 0)),
+            Array1::zeros(0),
+            Array2::zeros((0, m)),
+        ));
     }
     let omega = Array2::from_shape_simple_fn((m, l), || StandardNormal.sample(&mut *rng));
     let mut y = a.dot(&omega);
@@ -77,11 +81,16 @@ mod tests {
         // Rank 2: singular values 5 and 2.
         let u = array![[0.6f32, 0.0], [0.8, 0.0], [0.0, 1.0]];
         let vt = array![[1.0f32, 0.0, 0.0, 0.0], [0.0, 0.0, 0.6, 0.8]];
-        let a = u.dot(&ndarray::Array2::from_diag(&array![5.0f32, 2.0])).dot(&vt);
+        let a = u
+            .dot(&ndarray::Array2::from_diag(&array![5.0f32, 2.0]))
+            .dot(&vt);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
         let (uu, sv, vv) = truncated_svd(a.view(), 3, &mut rng).unwrap();
         assert_eq!(sv.len(), 2, "rank 2: the third component is dropped");
-        assert!((sv[0] - 5.0).abs() < 1e-4 && (sv[1] - 2.0).abs() < 1e-4, "{sv}");
+        assert!(
+            (sv[0] - 5.0).abs() < 1e-4 && (sv[1] - 2.0).abs() < 1e-4,
+            "{sv}"
+        );
         let back = uu.dot(&ndarray::Array2::from_diag(&sv)).dot(&vv);
         for (x, y) in back.iter().zip(a.iter()) {
             assert!((x - y).abs() < 1e-4);

@@ -291,8 +291,11 @@ mod tests {
 
     predictor_suite!(
         |_s: &crate::data::Screen, g: &crate::priors::Graph| {
-            Box::new(Neighbours::params(std::sync::Arc::new(g.clone())).check().unwrap())
-                as Box<dyn Predictor>
+            Box::new(
+                Neighbours::params(std::sync::Arc::new(g.clone()))
+                    .check()
+                    .unwrap(),
+            ) as Box<dyn Predictor>
         },
         planted = true
     );
@@ -346,14 +349,29 @@ mod tests {
             .check()
             .unwrap()
             .fit_neighbours(&Observed::new(&s, vec![0, 1, 2]));
-        assert_eq!(model.support(2), NeighbourSupport { count: 2, weight: 4.0 });
-        assert_eq!(model.support(3), NeighbourSupport { count: 1, weight: 2.0 });
+        assert_eq!(
+            model.support(2),
+            NeighbourSupport {
+                count: 2,
+                weight: 4.0
+            }
+        );
+        assert_eq!(
+            model.support(3),
+            NeighbourSupport {
+                count: 1,
+                weight: 2.0
+            }
+        );
         assert_eq!(model.support(0).count, 0);
     }
 
     #[test]
     fn bad_parameters_are_refused_with_the_value() {
-        let err = Neighbours::params(consensus()).power(-1.0).check().unwrap_err();
+        let err = Neighbours::params(consensus())
+            .power(-1.0)
+            .check()
+            .unwrap_err();
         assert!(err.to_string().contains("invalid power -1"), "{err}");
         let mut b = Graph::builder(true);
         b.add_edge("A", "B", f32::NAN, 0);

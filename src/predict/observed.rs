@@ -68,7 +68,9 @@ impl<'a> Observed<'a> {
     }
     /// The response of screen row `row` (observed or not: callers decide what they may read).
     pub fn response(&self, row: usize) -> ArrayView1<'a, f32> {
-        self.screen.response().index_axis_move(ndarray::Axis(0), row)
+        self.screen
+            .response()
+            .index_axis_move(ndarray::Axis(0), row)
     }
     /// Number of measured genes.
     pub fn n_genes(&self) -> usize {

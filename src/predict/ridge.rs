@@ -121,7 +121,11 @@ impl Ridge {
         let mut y = screen.response().select(Axis(0), train.rows());
         let mean = train.mean();
         y -= &mean;
-        let k = p.pcs.get().min(train.len().saturating_sub(1)).min(y.ncols());
+        let k = p
+            .pcs
+            .get()
+            .min(train.len().saturating_sub(1))
+            .min(y.ncols());
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(p.seed);
         let (u, s, vt) = truncated_svd(y.view(), k, &mut rng).map_err(linalg)?;
         let p_obs = p.embedding.vectors().select(Axis(0), train.rows());
@@ -198,7 +202,10 @@ mod tests {
     #[test]
     fn bad_lambda_and_misaligned_embeddings_are_refused() {
         let e = Arc::new(Embedding::from_vectors(array![[1.0]]));
-        let err = Ridge::params(Arc::clone(&e)).lambda(0.0).check().unwrap_err();
+        let err = Ridge::params(Arc::clone(&e))
+            .lambda(0.0)
+            .check()
+            .unwrap_err();
         assert!(err.to_string().contains("invalid lambda 0"), "{err}");
         let s = Screen::from_responses(
             ["A", "B"].map(String::from).to_vec(),
@@ -207,7 +214,12 @@ mod tests {
             ValueKind::Response,
         )
         .unwrap();
-        let err = Ridge::params(e).check().unwrap().fit(&Observed::new(&s, vec![0])).err().unwrap();
+        let err = Ridge::params(e)
+            .check()
+            .unwrap()
+            .fit(&Observed::new(&s, vec![0]))
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("embedding rows 1"), "{err}");
     }
 }

@@ -15,7 +15,9 @@ use argmin::core::{CostFunction, Executor};
 use argmin::solver::neldermead::NelderMead;
 use ndarray::{Array1, Array2, ArrayViewMut2};
 
-use super::{Fitted, Observed, PredictError, Predictor, Support, check_shape, predict, require_observed};
+use super::{
+    Fitted, Observed, PredictError, Predictor, Support, check_shape, predict, require_observed,
+};
 
 /// Unchecked parameters of [`Shrunk`].
 pub struct ShrinkParams {
@@ -142,8 +144,8 @@ impl CostFunction for &Loo<'_, '_> {
             }
         }
         // Outside the box the cost grows, so the simplex walks back in.
-        let outside = (theta[0] - alpha).abs()
-            + theta.get(1).zip(knob).map_or(0.0, |(t, k)| (t - k).abs());
+        let outside =
+            (theta[0] - alpha).abs() + theta.get(1).zip(knob).map_or(0.0, |(t, k)| (t - k).abs());
         Ok(total * (1.0 + outside))
     }
 }
@@ -253,7 +255,9 @@ mod tests {
 
     predictor_suite!(
         |_s: &crate::data::Screen, g: &crate::priors::Graph| {
-            let inner = Neighbours::params(std::sync::Arc::new(g.clone())).check().unwrap();
+            let inner = Neighbours::params(std::sync::Arc::new(g.clone()))
+                .check()
+                .unwrap();
             Box::new(Shrunk::params(Box::new(inner)).check().unwrap()) as Box<dyn Predictor>
         },
         planted = true
@@ -278,11 +282,13 @@ mod tests {
             b.add_edge(&format!("P{p}"), &format!("P{}", (p + 8) % 32), 1.0, 0);
             b.add_edge(&format!("P{p}"), &format!("P{}", (p + 13) % 32), 1.0, 0);
         }
-        let bad = Shrunk::params(Box::new(Neighbours::params(Arc::new(b.build())).check().unwrap()))
-            .check()
-            .unwrap()
-            .fit_shrunk(&obs(&s))
-            .unwrap();
+        let bad = Shrunk::params(Box::new(
+            Neighbours::params(Arc::new(b.build())).check().unwrap(),
+        ))
+        .check()
+        .unwrap()
+        .fit_shrunk(&obs(&s))
+        .unwrap();
         assert!(bad.alpha < 0.2, "alpha {}", bad.alpha);
     }
 
@@ -291,8 +297,14 @@ mod tests {
         let (s, _) = planted(2, 4, 5, 0.3);
         let shrunk = Shrunk::params(Box::new(TrainingMean)).check().unwrap();
         let err = shrunk.fit(&Observed::new(&s, vec![0])).err().unwrap();
-        assert!(err.to_string().starts_with("mean:shrunk: needs at least 2"), "{err}");
-        let err = Shrunk::params(Box::new(TrainingMean)).max_iters(0).check().unwrap_err();
+        assert!(
+            err.to_string().starts_with("mean:shrunk: needs at least 2"),
+            "{err}"
+        );
+        let err = Shrunk::params(Box::new(TrainingMean))
+            .max_iters(0)
+            .check()
+            .unwrap_err();
         assert!(err.to_string().contains("invalid max_iters 0"), "{err}");
     }
 }

@@ -14,7 +14,12 @@ use crate::priors::Graph;
 
 /// A planted screen: `modules × per_module` perturbations `P0…`, `genes` readouts `g0…`; a module
 /// shares a signature; the undirected graph links members of one module (ring plus chords).
-pub(crate) fn planted(modules: usize, per_module: usize, genes: usize, noise: f32) -> (Screen, Graph) {
+pub(crate) fn planted(
+    modules: usize,
+    per_module: usize,
+    genes: usize,
+    noise: f32,
+) -> (Screen, Graph) {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
     let n = modules * per_module;
     let signatures: Vec<Vec<f32>> = (0..modules)
@@ -149,8 +154,16 @@ macro_rules! predictor_suite {
                 // Three observed members per module.
                 let obs = Observed::new(&s, vec![0, 3, 5, 8, 11, 13, 16, 19, 21, 24, 27, 29]);
                 let queries = obs.unobserved();
-                let ours = mse(&s, &queries, &predict(&*make(&s, &g).fit(&obs).unwrap(), &queries).0);
-                let mean = mse(&s, &queries, &predict(&*TrainingMean.fit(&obs).unwrap(), &queries).0);
+                let ours = mse(
+                    &s,
+                    &queries,
+                    &predict(&*make(&s, &g).fit(&obs).unwrap(), &queries).0,
+                );
+                let mean = mse(
+                    &s,
+                    &queries,
+                    &predict(&*TrainingMean.fit(&obs).unwrap(), &queries).0,
+                );
                 if $planted {
                     assert!(ours < 0.5 * mean, "ours {ours} vs mean {mean}");
                 } else {

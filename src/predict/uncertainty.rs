@@ -116,7 +116,11 @@ mod tests {
         assert_eq!(hops_to_observed(&g, &obs, 2, 5), Some(2));
         assert_eq!(hops_to_observed(&g, &obs, 3, 5), Some(3));
         assert_eq!(hops_to_observed(&g, &obs, 3, 2), None);
-        assert_eq!(hops_to_observed(&g, &obs, 5, 5), None, "P5 is not in the graph");
+        assert_eq!(
+            hops_to_observed(&g, &obs, 5, 5),
+            None,
+            "P5 is not in the graph"
+        );
     }
 
     #[test]

@@ -71,10 +71,16 @@ mod tests {
         assert!(err.ends_with("c.tsv:1: header has no column `neighbour` (expected target, neighbour, weight, votes, agents (tab-separated))"), "{err}");
         let p = write(&dir, "target\tneighbour\tweight\nA\tB\t0.5\nA\tC\thigh\n");
         let err = read(&p, &GeneSymbols::identity()).unwrap_err().to_string();
-        assert!(err.ends_with("c.tsv:3: column `weight`: expected a finite number ≥ 0, got \"high\""), "{err}");
+        assert!(
+            err.ends_with("c.tsv:3: column `weight`: expected a finite number ≥ 0, got \"high\""),
+            "{err}"
+        );
         let p = write(&dir, "target\tneighbour\tweight\nA\t\t0.5\n");
         let err = read(&p, &GeneSymbols::identity()).unwrap_err().to_string();
-        assert!(err.contains("c.tsv:2: column `neighbour`: expected a non-empty value"), "{err}");
+        assert!(
+            err.contains("c.tsv:2: column `neighbour`: expected a non-empty value"),
+            "{err}"
+        );
         let p = write(&dir, "target\tneighbour\tweight\n");
         let err = read(&p, &GeneSymbols::identity()).unwrap_err().to_string();
         assert!(err.ends_with("c.tsv: no edges"), "{err}");

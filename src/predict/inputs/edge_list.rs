@@ -70,7 +70,14 @@ pub fn read(spec: &EdgeListSpec, symbols: &GeneSymbols) -> Result<Graph, GraphFi
         let a = symbols.normalise(field(path, line, fields, 0, &header)?, &mut unmapped);
         let c = symbols.normalise(field(path, line, fields, 1, &header)?, &mut unmapped);
         let w = match weight_col {
-            Some(i) => number(path, line, field(path, line, fields, i, &header)?, &header[i])? / scale,
+            Some(i) => {
+                number(
+                    path,
+                    line,
+                    field(path, line, fields, i, &header)?,
+                    &header[i],
+                )? / scale
+            }
             None => 1.0,
         };
         b.add_edge(&a, &c, w, 0);
@@ -91,7 +98,11 @@ mod tests {
     fn string_scores_are_scaled_and_specs_parse() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("s.tsv");
-        std::fs::write(&p, "symbol_a\tsymbol_b\tcombined_score\nA\tB\t900\nB\tC\t400\n").unwrap();
+        std::fs::write(
+            &p,
+            "symbol_a\tsymbol_b\tcombined_score\nA\tB\t900\nB\tC\t400\n",
+        )
+        .unwrap();
         let spec: EdgeListSpec = format!("string:{}", p.display()).parse().unwrap();
         assert!(!spec.directed);
         let g = read(&spec, &GeneSymbols::identity()).unwrap();
@@ -100,9 +111,24 @@ mod tests {
         assert_eq!(ns, [("A", 0.9), ("C", 0.4)]);
         let spec: EdgeListSpec = format!("directed:{}", p.display()).parse().unwrap();
         assert!(read(&spec, &GeneSymbols::identity()).unwrap().is_directed());
-        assert!("collectri".parse::<EdgeListSpec>().unwrap_err().contains("expected edges:PATH"));
-        assert!("gmt:x".parse::<EdgeListSpec>().unwrap_err().contains("kind \"gmt\""));
-        assert!("edges:".parse::<EdgeListSpec>().unwrap_err().contains("path is empty"));
+        assert!(
+            "collectri"
+                .parse::<EdgeListSpec>()
+                .unwrap_err()
+                .contains("expected edges:PATH")
+        );
+        assert!(
+            "gmt:x"
+                .parse::<EdgeListSpec>()
+                .unwrap_err()
+                .contains("kind \"gmt\"")
+        );
+        assert!(
+            "edges:"
+                .parse::<EdgeListSpec>()
+                .unwrap_err()
+                .contains("path is empty")
+        );
     }
 
     #[test]
@@ -110,13 +136,29 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("e.tsv");
         std::fs::write(&p, "a\tb\nA\tB\n").unwrap();
-        let spec = EdgeListSpec { path: p.clone(), directed: false };
-        assert_eq!(read(&spec, &GeneSymbols::identity()).unwrap().edges()[0].weight, 1.0);
+        let spec = EdgeListSpec {
+            path: p.clone(),
+            directed: false,
+        };
+        assert_eq!(
+            read(&spec, &GeneSymbols::identity()).unwrap().edges()[0].weight,
+            1.0
+        );
         std::fs::write(&p, "a\tb\tweight\nA\tB\t-1\n").unwrap();
-        let err = read(&spec, &GeneSymbols::identity()).unwrap_err().to_string();
-        assert!(err.ends_with("e.tsv:2: column `weight`: expected a finite number ≥ 0, got \"-1\""), "{err}");
+        let err = read(&spec, &GeneSymbols::identity())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.ends_with("e.tsv:2: column `weight`: expected a finite number ≥ 0, got \"-1\""),
+            "{err}"
+        );
         std::fs::write(&p, "only\n").unwrap();
-        let err = read(&spec, &GeneSymbols::identity()).unwrap_err().to_string();
-        assert!(err.contains("e.tsv:1: header has no column `(second gene)`"), "{err}");
+        let err = read(&spec, &GeneSymbols::identity())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("e.tsv:1: header has no column `(second gene)`"),
+            "{err}"
+        );
     }
 }
