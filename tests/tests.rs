@@ -4,4 +4,5 @@
 mod util;
 
 mod eval_reference;
+mod evaluate;
 mod inspect;

@@ -5,6 +5,8 @@
 //! (counted here as the number of q strictly closer, so ties favour the truth; cell-eval's
 //! `argsort` leaves tie order unspecified); score 1 − r / N with N queries. 1 is best, 1/N worst.
 
+use rayon::prelude::*;
+
 use super::{Metric, MetricInput};
 
 /// cell-eval's `discrimination_score_l1` (`discrimination_l1`).
@@ -23,25 +25,74 @@ impl Metric for DiscriminationL1 {
     fn per_perturbation(&self, input: &MetricInput<'_>) -> Vec<f64> {
         let n = input.queries.len();
         let genes = input.screen.gene_index();
+        let truths: Vec<_> = (0..n).map(|j| input.truth(j)).collect();
+        let skip: Vec<Option<usize>> = input
+            .queries
+            .iter()
+            .map(|&q| genes.get(input.screen.perturbations()[q].as_str()).copied())
+            .collect();
+        // Distances in blocks of predictions, so each measured row is read once per block;
+        // blocks run in parallel and write disjoint rows (the result does not depend on threads).
+        let mut dist = vec![0f64; n * n];
+        dist.par_chunks_mut(BLOCK * n.max(1))
+            .enumerate()
+            .for_each(|(b, rows)| {
+                let start = b * BLOCK;
+                for (j, t) in truths.iter().enumerate() {
+                    for (offset, out) in rows.chunks_mut(n).enumerate() {
+                        let i = start + offset;
+                        let pred = input.predicted.row(i);
+                        let all = match (pred.as_slice(), t.as_slice()) {
+                            (Some(a), Some(b)) => l1(a, b),
+                            _ => pred
+                                .iter()
+                                .zip(t)
+                                .map(|(&a, &b)| f64::from((a - b).abs()))
+                                .sum(),
+                        };
+                        let own_gene = skip[i].map_or(0.0, |g| f64::from((pred[g] - t[g]).abs()));
+                        out[j] = all - own_gene;
+                    }
+                }
+            });
         (0..n)
             .map(|i| {
-                let name = input.screen.perturbations()[input.queries[i]].as_str();
-                let skip = genes.get(name).copied();
-                let pred = input.predicted.row(i);
-                let dist = |j: usize| -> f64 {
-                    pred.iter()
-                        .zip(input.truth(j))
-                        .enumerate()
-                        .filter(|(g, _)| Some(*g) != skip)
-                        .map(|(_, (&a, &b))| f64::from((a - b).abs()))
-                        .sum()
-                };
-                let own = dist(i);
-                let closer = (0..n).filter(|&j| j != i && dist(j) < own).count();
+                let row = &dist[i * n..(i + 1) * n];
+                let own = row[i];
+                let closer = row
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, &d)| j != i && d < own)
+                    .count();
                 1.0 - closer as f64 / n as f64
             })
             .collect()
     }
+}
+
+/// Predictions per block of the distance computation.
+const BLOCK: usize = 16;
+
+/// L1 distance with eight f32 lanes (vectorised) per block of 1,024 genes, blocks summed in f64.
+fn l1(a: &[f32], b: &[f32]) -> f64 {
+    let mut total = 0.0f64;
+    for (ba, bb) in a.chunks(1024).zip(b.chunks(1024)) {
+        let mut lanes = [0f32; 8];
+        let (ca, cb) = (ba.chunks_exact(8), bb.chunks_exact(8));
+        let tail: f32 = ca
+            .remainder()
+            .iter()
+            .zip(cb.remainder())
+            .map(|(x, y)| (x - y).abs())
+            .sum();
+        for (x, y) in ca.zip(cb) {
+            for k in 0..8 {
+                lanes[k] += (x[k] - y[k]).abs();
+            }
+        }
+        total += f64::from(lanes.iter().sum::<f32>() + tail);
+    }
+    total
 }
 
 #[cfg(test)]

@@ -1,13 +1,11 @@
-//! Interim readers for the graphs predictors read, until the `priors` and `consensus` layers
-//! provide them (the lead may move these there): the consensus neighbour table
-//! ([`consensus_tsv`]) and a generic edge list ([`edge_list`]). Both return a
-//! [`Graph`](crate::priors::Graph) over official symbols.
+//! Interim reader for the consensus neighbour table ([`consensus_tsv`]), until the `consensus`
+//! layer provides one (the lead may move it there). Prior graphs come from
+//! [`crate::priors::open`].
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 pub mod consensus_tsv;
-pub mod edge_list;
 
 /// A graph file that could not be read.
 #[derive(Debug, thiserror::Error)]

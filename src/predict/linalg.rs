@@ -7,6 +7,9 @@ use ndarray_linalg::{Eigh, Inverse, QR, UPLO};
 use rand::RngCore;
 use rand_distr::{Distribution, StandardNormal};
 
+/// `U`, singular values and `Vt` of a truncated SVD.
+pub(crate) type Svd = (Array2<f32>, Array1<f32>, Array2<f32>);
+
 /// Top-`k` singular triplets of `a` (n × m): `U` (n × k), singular values (descending, k),
 /// `Vt` (k × m). Components with a singular value below 1e-6 · the largest are dropped, so
 /// fewer than `k` may come back (none for a zero matrix).
@@ -14,7 +17,7 @@ pub(crate) fn truncated_svd(
     a: ArrayView2<'_, f32>,
     k: usize,
     rng: &mut dyn RngCore,
-) -> Result<(Array2<f32>, Array1<f32>, Array2<f32>), String> {
+) -> Result<Svd, String> {
     let (n, m) = a.dim();
     let l = (k + 10).min(n).min(m);
     if k == 0 || l == 0 {

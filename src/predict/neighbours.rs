@@ -120,7 +120,12 @@ impl NeighbourParams {
                 expected: "a number in [0, 8]",
             });
         }
-        if let Some(e) = self.graph.edges().iter().find(|e| !(e.weight >= 0.0)) {
+        if let Some(e) = self
+            .graph
+            .edges()
+            .iter()
+            .find(|e| e.weight.is_nan() || e.weight < 0.0)
+        {
             return Err(PredictError::InvalidParameter {
                 parameter: "edge weight",
                 value: format!(
@@ -254,7 +259,7 @@ impl FittedNeighbours<'_> {
     /// Writes Σ w δ / Σ w into `row`; the mean (and `false`) when there is no positive weight.
     fn weighted_mean(&self, picked: &[(usize, u32, f64)], mut row: ArrayViewMut1<'_, f32>) -> bool {
         let total: f64 = picked.iter().map(|p| p.2).sum();
-        if !(total > 0.0) {
+        if total.is_nan() || total <= 0.0 {
             row.assign(&self.mean);
             return false;
         }

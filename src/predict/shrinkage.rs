@@ -175,7 +175,7 @@ impl Shrunk {
         for (i, &r) in train.rows().iter().enumerate() {
             let y = train.response(r);
             let mut row = loo_mean.row_mut(i);
-            row.assign(&((&mean * n - &y) / (n - 1.0)));
+            row.assign(&((&mean * n - y) / (n - 1.0)));
         }
         let loo = Loo {
             inner,
