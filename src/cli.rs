@@ -10,9 +10,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::data::ValueKind;
 use crate::data::io::Format;
 
+pub mod consensus;
 pub mod evaluate;
 pub mod inspect;
 
+pub use consensus::ConsensusArgs;
 pub use evaluate::EvaluateArgs;
 pub use inspect::InspectArgs;
 
@@ -50,8 +52,12 @@ pub enum Command {
     Simulate(NotBuiltArgs),
     /// Prior-knowledge graphs: centrality rankings and statistics (not built yet).
     Priors(NotBuiltArgs),
-    /// Ask agents for upstream regulators and build the consensus graph (not built yet).
-    Consensus(NotBuiltArgs),
+    /// Ask agents (LLMs, prior knowledge, noisy truth) for each gene's upstream regulators and
+    /// keep the ones they agree on as a weighted, directed consensus graph.
+    ///
+    /// Example: mechpert consensus --data screen.csv.gz --agents agents.toml --out
+    /// neighbourhoods.tsv --cache cache/llm
+    Consensus(ConsensusArgs),
     /// Few-shot prediction benchmark: random observed sets, every predictor, field-standard
     /// metrics, mean ± 95 % CI and a paired test against the training mean.
     ///

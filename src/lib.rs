@@ -27,7 +27,9 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod agents;
 pub mod cli;
+pub mod consensus;
 pub mod data;
 pub mod eval;
 pub mod predict;

@@ -1,5 +1,6 @@
 //! Human- and machine-readable output: summaries, tables and figures. The only library module
 //! that formats text for people; it writes to a `Write` it is given and never to stdout itself.
 
+pub mod consensus;
 pub mod evaluate;
 pub mod inspect;

@@ -11,6 +11,7 @@ use crate::cli::{Cli, Command, ScreenArgs};
 use crate::data::GeneSymbols;
 use crate::data::io::{Builder, reader::Loaded};
 
+pub mod consensus;
 mod evaluate;
 mod inspect;
 
@@ -25,7 +26,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Inspect(args) => inspect::run(args, out),
         Command::Simulate(_) => not_built("simulate"),
         Command::Priors(_) => not_built("priors"),
-        Command::Consensus(_) => not_built("consensus"),
+        Command::Consensus(args) => consensus::run(args, cli.quiet, out),
         Command::Evaluate(args) => evaluate::run(args, cli.quiet, out),
         Command::Plan(_) => not_built("plan"),
         Command::Design(_) => not_built("design"),

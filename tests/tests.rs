@@ -3,6 +3,9 @@
 #[macro_use]
 mod util;
 
+mod agents;
+mod consensus;
 mod eval_reference;
 mod evaluate;
+mod fake_llm;
 mod inspect;

@@ -76,6 +76,36 @@ impl TestCommand<'_> {
         self
     }
 
+    /// Sets an environment variable for the run.
+    pub fn env(&mut self, key: &str, value: &str) -> &mut Self {
+        self.cmd.env(key, value);
+        self
+    }
+
+    /// Starts the binary without waiting (stdout and stderr discarded).
+    pub fn spawn(&mut self) -> std::process::Child {
+        self.cmd
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn mechpert")
+    }
+
+    /// Runs, expects the given exit code, returns (stdout, stderr).
+    pub fn both(&mut self, code: i32) -> (String, String) {
+        let out = self.run();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "unexpected exit code\n{}",
+            self.describe(&out)
+        );
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    }
+
     fn run(&mut self) -> Output {
         self.cmd.output().expect("run mechpert")
     }

@@ -25,6 +25,8 @@ pub struct Observed<'a> {
     screen: &'a Screen,
     rows: Vec<usize>,
     is_observed: Vec<bool>,
+    /// The mean observed response, computed once (leave-one-out views derive theirs in O(genes)).
+    mean: std::sync::OnceLock<Array1<f32>>,
 }
 
 impl<'a> Observed<'a> {
@@ -43,6 +45,7 @@ impl<'a> Observed<'a> {
             screen,
             rows,
             is_observed,
+            mean: std::sync::OnceLock::new(),
         }
     }
 
@@ -76,20 +79,38 @@ impl<'a> Observed<'a> {
     pub fn n_genes(&self) -> usize {
         self.screen.n_genes()
     }
-    /// Mean observed response per gene (zeros when nothing is observed).
+    /// Mean observed response per gene (zeros when nothing is observed). Computed once per view.
     pub fn mean(&self) -> Array1<f32> {
-        let mut sum = Array1::<f64>::zeros(self.n_genes());
-        for &r in &self.rows {
-            sum.zip_mut_with(&self.response(r), |s, &v| *s += f64::from(v));
-        }
-        let n = self.rows.len().max(1) as f64;
-        sum.mapv(|s| (s / n) as f32)
+        self.mean
+            .get_or_init(|| {
+                let mut sum = vec![0f64; self.n_genes()];
+                for &r in &self.rows {
+                    for (s, &v) in sum.iter_mut().zip(self.response(r)) {
+                        *s += f64::from(v);
+                    }
+                }
+                let n = self.rows.len().max(1) as f64;
+                sum.into_iter().map(|s| (s / n) as f32).collect()
+            })
+            .clone()
     }
-    /// The same screen with observed position `i` (not row) left out: for leave-one-out.
+    /// The same screen with observed position `i` (not row) left out: for leave-one-out. Its
+    /// mean is derived from this view's, (n·m − yᵢ)/(n − 1), without a pass over the rows.
     pub fn without(&self, i: usize) -> Observed<'a> {
         let mut rows = self.rows.clone();
-        rows.remove(i);
-        Observed::new(self.screen, rows)
+        let left_out = rows.remove(i);
+        let out = Observed::new(self.screen, rows);
+        if !out.rows.is_empty() {
+            let n = self.rows.len() as f64;
+            let mean: Array1<f32> = self
+                .mean()
+                .iter()
+                .zip(self.response(left_out))
+                .map(|(&m, &y)| ((n * f64::from(m) - f64::from(y)) / (n - 1.0)) as f32)
+                .collect();
+            let _ = out.mean.set(mean);
+        }
+        out
     }
     /// The same screen with a different observed set (for bootstrap or growing sets).
     pub fn with_rows(&self, rows: Vec<usize>) -> Observed<'a> {
@@ -147,6 +168,24 @@ mod tests {
         let mut all: Vec<usize> = a.observed.iter().chain(&a.queries).copied().collect();
         all.sort_unstable();
         assert_eq!(all, (0..20).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn leave_one_out_means_match_a_direct_pass() {
+        let s = Screen::from_responses(
+            ["A", "B", "C", "D"].map(String::from).to_vec(),
+            vec!["x".into(), "y".into()],
+            ndarray::array![[1.0, 2.0], [3.0, -2.0], [8.0, 0.5], [0.0, 0.0]],
+            crate::data::ValueKind::Response,
+        )
+        .unwrap();
+        let obs = Observed::new(&s, vec![0, 1, 2]);
+        // y: (2 − 2 + 0.5) / 3.
+        assert_eq!(obs.mean().to_vec(), vec![4.0, 0.5 / 3.0]);
+        let loo = obs.without(1);
+        assert_eq!(loo.rows(), &[0, 2]);
+        assert_eq!(loo.mean().to_vec(), vec![4.5, 1.25]);
+        assert_eq!(Observed::new(&s, vec![0, 2]).mean(), loo.mean());
     }
 
     #[test]

@@ -44,7 +44,7 @@ impl Shrunk {
         ShrinkParams {
             inner,
             tune_knob: true,
-            max_iters: 60,
+            max_iters: 40,
         }
     }
 }
@@ -196,8 +196,13 @@ impl Shrunk {
             predictor: self.name.clone(),
             message,
         };
+        // Stop when the simplex's costs agree to 1e-5 of the mean's own leave-one-out cost.
+        let scale = (&loo)
+            .cost(&vec![0.0])
+            .unwrap_or(1.0)
+            .max(f64::MIN_POSITIVE);
         let solver = NelderMead::new(simplex)
-            .with_sd_tolerance(1e-6)
+            .with_sd_tolerance(1e-5 * scale)
             .map_err(|e| optimiser_error(e.to_string()))?;
         let result = Executor::new(&loo, solver)
             .configure(|state| state.max_iters(self.params.max_iters))

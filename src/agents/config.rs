@@ -1,0 +1,675 @@
+//! `agents.toml`: in flows the file's text; out come the checked agents (as `Arc<dyn Agent>`),
+//! the shared limits, the question and the consensus options.
+//!
+//! ```toml
+//! cell_context = "K562 chronic myelogenous leukaemia cells, CRISPRi knockdown"
+//! question = "regulators"      # or "similar" (the LangPert baseline)
+//! k = 20                       # genes asked for per question
+//!
+//! [limits]
+//! concurrency = 16             # requests in flight
+//! rpm = 500                    # requests per minute (default unlimited)
+//! max_requests = 20000         # budget (default unlimited)
+//! max_tokens = 20000000
+//!
+//! [consensus]
+//! tau = "majority"             # a vote count (2), a fraction (0.5) or "majority" = ⌈A/2⌉
+//! weighting = "sum-over-agents" # or "mean-times-votes", "borda"
+//!
+//! [[agent]]
+//! backend = "llm"
+//! name = "gpt"
+//! base_url = "https://api.openai.com/v1"
+//! model = "gpt-4o-mini"
+//! api_key_env = "OPENAI_API_KEY"
+//!
+//! [[agent]]
+//! backend = "knowledge"
+//! name = "collectri"
+//! graph = "collectri"          # a priors spec
+//!
+//! [[agent]]
+//! backend = "truth"
+//! name = "noisy"
+//! truth = "truth.tsv"
+//! instances = 3
+//! ```
+//!
+//! Unknown keys are errors naming the key and the file. Relative paths are relative to the
+//! folder holding `agents.toml`. Defaults of every key are documented on the fields below.
+
+use std::num::{NonZeroU32, NonZeroUsize};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::cache::Cache;
+use super::limits::{LimitError, LimitParams, Limits};
+use super::llm::{LlmAgent, LlmSettings, PoolStrategy, Secret, StructuredOutput};
+use super::prompt::{PromptError, Prompts};
+use super::truth::{NoisyTruthAgent, TruthParamError, TruthParams, TruthReadError, read_truth};
+use super::{Agent, KnowledgeAgent, QueryKind};
+use crate::consensus::{Tau, Weighting};
+use crate::data::GeneSymbols;
+use crate::priors::Graph;
+
+/// The whole file, as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentsFile {
+    /// Cell line or type description for prompts (default empty).
+    #[serde(default)]
+    pub cell_context: String,
+    /// Which question builds the consensus (default `regulators`).
+    #[serde(default = "default_question")]
+    pub question: QueryKind,
+    /// How many genes each question asks for (default 20).
+    #[serde(default = "default_k")]
+    pub k: NonZeroUsize,
+    /// Shared limits.
+    #[serde(default)]
+    pub limits: LimitParams,
+    /// Consensus options.
+    #[serde(default)]
+    pub consensus: ConsensusSection,
+    /// The agents.
+    #[serde(default)]
+    pub agent: Vec<AgentSpec>,
+}
+
+fn default_question() -> QueryKind {
+    QueryKind::Regulators
+}
+fn default_k() -> NonZeroUsize {
+    NonZeroUsize::new(20).expect("non-zero")
+}
+
+/// `[consensus]`.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsensusSection {
+    /// Vote threshold (default majority, ⌈A/2⌉).
+    #[serde(default)]
+    pub tau: Tau,
+    /// Edge weighting (default `sum-over-agents`).
+    #[serde(default)]
+    pub weighting: Weighting,
+}
+
+/// One `[[agent]]` table, by `backend`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "backend", rename_all = "kebab-case")]
+pub enum AgentSpec {
+    /// An OpenAI-compatible LLM.
+    Llm(LlmSpec),
+    /// A prior-knowledge graph.
+    Knowledge(KnowledgeSpec),
+    /// The noisy-truth agent of simulations.
+    Truth(TruthSpec),
+}
+
+/// `backend = "llm"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LlmSpec {
+    /// Agent name (runs become `name#1`, `name#2`, …).
+    pub name: String,
+    /// Base URL, e.g. `http://localhost:8000/v1` (`/chat/completions` is appended).
+    pub base_url: String,
+    /// Model name sent as `model`.
+    pub model: String,
+    /// Environment variable holding the API key (none: no `Authorization` header).
+    #[serde(default)]
+    pub api_key_env: Option<String>,
+    /// Independent runs (default 3).
+    #[serde(default = "default_runs")]
+    pub runs: NonZeroU32,
+    /// Temperature (default 0.7).
+    #[serde(default = "default_temperature")]
+    pub temperature: f64,
+    /// Completion token limit (default 1024).
+    #[serde(default = "default_max_tokens")]
+    pub max_tokens: u32,
+    /// Base seed; run r sends seed + r (default 0).
+    #[serde(default)]
+    pub seed: u64,
+    /// Whether to send `seed` (default true).
+    #[serde(default = "yes")]
+    pub send_seed: bool,
+    /// `json-schema` (default), `json-object` or `none`.
+    #[serde(default)]
+    pub structured_output: StructuredOutput,
+    /// `chunk` (default) or `open`.
+    #[serde(default)]
+    pub pool_strategy: PoolStrategy,
+    /// Genes per prompt with `chunk` (default 1000).
+    #[serde(default = "default_chunk")]
+    pub chunk_size: NonZeroUsize,
+    /// Folder of prompt templates (default: the shipped `experiments/prompts/`).
+    #[serde(default)]
+    pub prompts: Option<PathBuf>,
+    /// Per-request timeout in seconds (default 120).
+    #[serde(default = "default_timeout")]
+    pub timeout_s: f64,
+    /// Retries after a 429, 5xx, timeout or connection error (default 4).
+    #[serde(default = "default_retries")]
+    pub retries: u32,
+    /// First backoff delay in milliseconds, doubled per retry (default 1000).
+    #[serde(default = "default_backoff")]
+    pub backoff_ms: u64,
+}
+
+fn default_runs() -> NonZeroU32 {
+    NonZeroU32::new(3).expect("non-zero")
+}
+fn default_temperature() -> f64 {
+    0.7
+}
+fn default_max_tokens() -> u32 {
+    1024
+}
+fn yes() -> bool {
+    true
+}
+fn default_chunk() -> NonZeroUsize {
+    NonZeroUsize::new(1000).expect("non-zero")
+}
+fn default_timeout() -> f64 {
+    120.0
+}
+fn default_retries() -> u32 {
+    4
+}
+fn default_backoff() -> u64 {
+    1000
+}
+
+/// `backend = "knowledge"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnowledgeSpec {
+    /// Agent name.
+    pub name: String,
+    /// Graph spec handed to the priors resolver (e.g. `collectri`, `trrust:PATH`, `edges:PATH`).
+    pub graph: String,
+}
+
+/// `backend = "truth"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TruthSpec {
+    /// Agent name (instances become `name#1`, …).
+    pub name: String,
+    /// The simulator's truth TSV (`regulator, target, weight`).
+    pub truth: PathBuf,
+    /// Independent instances (default 1); instance i uses seed + i.
+    #[serde(default = "one")]
+    pub instances: NonZeroU32,
+    /// Recall (default 0.7).
+    #[serde(default = "default_recall")]
+    pub recall: f64,
+    /// False-positive probability per non-regulator pool gene (default 0.005).
+    #[serde(default = "default_fpr")]
+    pub fpr: f64,
+    /// Beta(a, b) of true-edge confidence (default [4, 2]).
+    #[serde(default = "default_beta")]
+    pub beta: [f64; 2],
+    /// Base seed (default 0).
+    #[serde(default)]
+    pub seed: u64,
+}
+
+fn one() -> NonZeroU32 {
+    NonZeroU32::new(1).expect("non-zero")
+}
+fn default_recall() -> f64 {
+    0.7
+}
+fn default_fpr() -> f64 {
+    0.005
+}
+fn default_beta() -> [f64; 2] {
+    [4.0, 2.0]
+}
+
+/// A problem with `agents.toml` or what it points to.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{}: cannot read", .path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The TOML is malformed, has an unknown key or a bad value.
+    #[error("{}: {message}", .path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message (line, column, key).
+        message: String,
+    },
+    /// The file lists no agents.
+    #[error("{}: no [[agent]] tables; list at least one agent", .path.display())]
+    NoAgents {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Two agents share a name.
+    #[error("{}: two agents are named `{name}`; names must be unique", .path.display())]
+    DuplicateName {
+        /// The file.
+        path: PathBuf,
+        /// The name.
+        name: String,
+    },
+    /// The API key variable is not set.
+    #[error("agent `{agent}`: environment variable {var} (its api_key_env) is not set")]
+    MissingKey {
+        /// The agent.
+        agent: String,
+        /// The variable name.
+        var: String,
+    },
+    /// A numeric LLM setting is out of range.
+    #[error("agent `{agent}`: invalid {field} = {value}: expected {expected}")]
+    Setting {
+        /// The agent.
+        agent: String,
+        /// The key.
+        field: &'static str,
+        /// Its value.
+        value: f64,
+        /// What is accepted.
+        expected: &'static str,
+    },
+    /// Prompt templates could not be loaded.
+    #[error("agent `{agent}`")]
+    Prompt {
+        /// The agent.
+        agent: String,
+        /// What failed.
+        #[source]
+        source: PromptError,
+    },
+    /// The graph spec could not be loaded.
+    #[error("agent `{agent}`: graph `{spec}`")]
+    Graph {
+        /// The agent.
+        agent: String,
+        /// The spec.
+        spec: String,
+        /// What failed.
+        #[source]
+        source: anyhow::Error,
+    },
+    /// The truth TSV could not be read.
+    #[error("agent `{agent}`")]
+    Truth {
+        /// The agent.
+        agent: String,
+        /// What failed.
+        #[source]
+        source: TruthReadError,
+    },
+    /// A noise setting is out of range.
+    #[error("agent `{agent}`")]
+    TruthParam {
+        /// The agent.
+        agent: String,
+        /// What failed.
+        #[source]
+        source: TruthParamError,
+    },
+    /// A limit is out of range.
+    #[error("{}", .path.display())]
+    Limits {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        #[source]
+        source: LimitError,
+    },
+}
+
+/// Everything a run needs besides the file: the environment and the resources agents share.
+pub struct BuildEnv<'a> {
+    /// Reads an environment variable (tests pass a map).
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+    /// Loads a knowledge graph from its spec.
+    pub graphs: &'a dyn Fn(&str) -> anyhow::Result<Graph>,
+    /// Symbol table for validation and truth files.
+    pub symbols: Arc<GeneSymbols>,
+    /// Reply cache.
+    pub cache: Option<Arc<Cache>>,
+    /// Fail on cache misses.
+    pub offline: bool,
+}
+
+/// Checked contents of `agents.toml`.
+pub struct Built {
+    /// The agents, runs and instances expanded.
+    pub agents: Vec<Arc<dyn Agent>>,
+    /// The raw file (question, k, cell context, consensus options).
+    pub file: AgentsFile,
+    /// The shared limits.
+    pub limits: Arc<Limits>,
+}
+
+impl AgentsFile {
+    /// Parses TOML text (`path` names the file in errors).
+    pub fn parse(text: &str, path: &Path) -> Result<AgentsFile, ConfigError> {
+        let file: AgentsFile = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        if file.agent.is_empty() {
+            return Err(ConfigError::NoAgents {
+                path: path.to_path_buf(),
+            });
+        }
+        let mut names = std::collections::HashSet::new();
+        for a in &file.agent {
+            let name = match a {
+                AgentSpec::Llm(s) => &s.name,
+                AgentSpec::Knowledge(s) => &s.name,
+                AgentSpec::Truth(s) => &s.name,
+            };
+            if !names.insert(name.clone()) {
+                return Err(ConfigError::DuplicateName {
+                    path: path.to_path_buf(),
+                    name: name.clone(),
+                });
+            }
+        }
+        Ok(file)
+    }
+
+    /// Reads and parses a file.
+    pub fn read(path: &Path) -> Result<AgentsFile, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Builds the agents. `path` is the file (relative paths start from its folder).
+    pub fn build(self, path: &Path, env: &BuildEnv<'_>) -> Result<Built, ConfigError> {
+        let base = path.parent().unwrap_or(Path::new("."));
+        let limits = Arc::new(self.limits.check().map_err(|source| ConfigError::Limits {
+            path: path.to_path_buf(),
+            source,
+        })?);
+        let mut agents: Vec<Arc<dyn Agent>> = Vec::new();
+        for spec in &self.agent {
+            match spec {
+                AgentSpec::Llm(s) => {
+                    let settings = llm_settings(s, base, env, &limits)?;
+                    for a in LlmAgent::runs(&s.name, settings, s.runs.get()) {
+                        agents.push(Arc::new(a));
+                    }
+                }
+                AgentSpec::Knowledge(s) => {
+                    let graph = (env.graphs)(&s.graph).map_err(|source| ConfigError::Graph {
+                        agent: s.name.clone(),
+                        spec: s.graph.clone(),
+                        source,
+                    })?;
+                    agents.push(Arc::new(KnowledgeAgent::new(
+                        &s.name,
+                        &s.graph,
+                        Arc::new(graph),
+                    )));
+                }
+                AgentSpec::Truth(s) => {
+                    let truth =
+                        read_truth(&base.join(&s.truth), &env.symbols).map_err(|source| {
+                            ConfigError::Truth {
+                                agent: s.name.clone(),
+                                source,
+                            }
+                        })?;
+                    let truth = Arc::new(truth);
+                    let n = s.instances.get();
+                    for i in 0..n {
+                        let params = TruthParams {
+                            recall: s.recall,
+                            fpr: s.fpr,
+                            beta: s.beta,
+                            seed: s.seed.wrapping_add(u64::from(i)),
+                        }
+                        .check()
+                        .map_err(|source| ConfigError::TruthParam {
+                            agent: s.name.clone(),
+                            source,
+                        })?;
+                        let name = if n == 1 {
+                            s.name.clone()
+                        } else {
+                            format!("{}#{}", s.name, i + 1)
+                        };
+                        agents.push(Arc::new(NoisyTruthAgent::new(
+                            &name,
+                            Arc::clone(&truth),
+                            params,
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(Built {
+            agents,
+            file: self,
+            limits,
+        })
+    }
+}
+
+fn llm_settings(
+    s: &LlmSpec,
+    base: &Path,
+    env: &BuildEnv<'_>,
+    limits: &Arc<Limits>,
+) -> Result<LlmSettings, ConfigError> {
+    let bad = |field, value: f64, expected| ConfigError::Setting {
+        agent: s.name.clone(),
+        field,
+        value,
+        expected,
+    };
+    if !(s.temperature.is_finite() && (0.0..=2.0).contains(&s.temperature)) {
+        return Err(bad("temperature", s.temperature, "a number in [0, 2]"));
+    }
+    if !(s.timeout_s.is_finite() && s.timeout_s > 0.0) {
+        return Err(bad(
+            "timeout_s",
+            s.timeout_s,
+            "a positive number of seconds",
+        ));
+    }
+    if s.max_tokens == 0 {
+        return Err(bad("max_tokens", 0.0, "a positive token count"));
+    }
+    let api_key = match &s.api_key_env {
+        Some(var) => match (env.env)(var) {
+            Some(k) if !k.is_empty() => Secret::new(Some(k)),
+            // Replaying from the cache needs no key.
+            _ if env.offline => Secret::new(None),
+            _ => {
+                return Err(ConfigError::MissingKey {
+                    agent: s.name.clone(),
+                    var: var.clone(),
+                });
+            }
+        },
+        None => Secret::new(None),
+    };
+    let prompts = match &s.prompts {
+        Some(dir) => Prompts::from_dir(&base.join(dir)).map_err(|source| ConfigError::Prompt {
+            agent: s.name.clone(),
+            source,
+        })?,
+        None => Prompts::embedded(),
+    };
+    Ok(LlmSettings {
+        base_url: s.base_url.clone(),
+        api_key,
+        model: s.model.clone(),
+        temperature: s.temperature,
+        max_tokens: s.max_tokens,
+        seed: s.seed,
+        send_seed: s.send_seed,
+        structured: s.structured_output,
+        strategy: s.pool_strategy,
+        chunk_size: s.chunk_size.get(),
+        prompts,
+        timeout: Duration::from_secs_f64(s.timeout_s),
+        retries: s.retries,
+        backoff: Duration::from_millis(s.backoff_ms),
+        symbols: Arc::clone(&env.symbols),
+        cache: env.cache.clone(),
+        offline: env.offline,
+        limits: Arc::clone(limits),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<AgentsFile, ConfigError> {
+        AgentsFile::parse(text, Path::new("agents.toml"))
+    }
+
+    fn env<'a>(
+        vars: &'a dyn Fn(&str) -> Option<String>,
+        graphs: &'a dyn Fn(&str) -> anyhow::Result<Graph>,
+    ) -> BuildEnv<'a> {
+        BuildEnv {
+            env: vars,
+            graphs,
+            symbols: Arc::new(GeneSymbols::identity()),
+            cache: None,
+            offline: false,
+        }
+    }
+
+    const LLM: &str = "[[agent]]\nbackend = \"llm\"\nname = \"g\"\nbase_url = \"http://x/v1\"\nmodel = \"m\"\napi_key_env = \"MY_KEY\"\n";
+
+    #[test]
+    fn unknown_keys_name_the_key_and_file() {
+        let err = parse(&format!("{LLM}tmperature = 1\n")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("agents.toml: "), "{msg}");
+        assert!(msg.contains("unknown field `tmperature`"), "{msg}");
+        let err = parse(&format!("colour = 1\n{LLM}"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `colour`"), "{err}");
+        let err = parse("[[agent]]\nbackend = \"psychic\"\nname = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown variant `psychic`"), "{err}");
+        let err = parse("[limits]\nburst = 3\n[[agent]]\nbackend = \"knowledge\"\nname = \"k\"\ngraph = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `burst`"), "{err}");
+    }
+
+    #[test]
+    fn defaults_runs_and_names() {
+        let f = parse(LLM).unwrap();
+        assert_eq!(f.k.get(), 20);
+        assert_eq!(f.question, QueryKind::Regulators);
+        let AgentSpec::Llm(s) = &f.agent[0] else {
+            panic!()
+        };
+        assert_eq!(s.runs.get(), 3);
+        assert_eq!(s.pool_strategy, PoolStrategy::Chunk);
+        let vars = |v: &str| (v == "MY_KEY").then(|| "sk-test".to_string());
+        let graphs = |_: &str| -> anyhow::Result<Graph> { unreachable!() };
+        let built = f
+            .build(Path::new("agents.toml"), &env(&vars, &graphs))
+            .unwrap();
+        let names: Vec<&str> = built.agents.iter().map(|a| a.name()).collect();
+        assert_eq!(names, ["g#1", "g#2", "g#3"]);
+        assert!(!format!("{:?}", built.agents.len()).contains("sk-test"));
+    }
+
+    #[test]
+    fn build_errors_name_agent_and_setting() {
+        let no_vars = |_: &str| None;
+        let graphs = |spec: &str| -> anyhow::Result<Graph> { anyhow::bail!("no resource {spec}") };
+        let e = env(&no_vars, &graphs);
+        let err = parse(LLM)
+            .unwrap()
+            .build(Path::new("a.toml"), &e)
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.to_string(),
+            "agent `g`: environment variable MY_KEY (its api_key_env) is not set"
+        );
+        let err = parse(&format!("{LLM}temperature = 3.5\n"))
+            .unwrap()
+            .build(Path::new("a.toml"), &e)
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string().contains("invalid temperature = 3.5"),
+            "{err}"
+        );
+        let err = parse("[[agent]]\nbackend = \"knowledge\"\nname = \"k\"\ngraph = \"nope\"\n")
+            .unwrap()
+            .build(Path::new("a.toml"), &e)
+            .err()
+            .unwrap();
+        assert_eq!(format!("{err:#}"), "agent `k`: graph `nope`");
+        assert_eq!(
+            std::error::Error::source(&err).unwrap().to_string(),
+            "no resource nope"
+        );
+        let err = parse("[[agent]]\nbackend = \"truth\"\nname = \"t\"\ntruth = \"none.tsv\"\n")
+            .unwrap()
+            .build(Path::new("dir/a.toml"), &e)
+            .err()
+            .unwrap();
+        let chain = anyhow::Error::from(err)
+            .chain()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join(": ");
+        assert!(
+            chain.contains("dir/none.tsv: cannot read truth network"),
+            "{chain}"
+        );
+        let err = parse(
+            "[limits]\nrpm = -1\n[[agent]]\nbackend = \"knowledge\"\nname = \"k\"\ngraph = \"x\"\n",
+        )
+        .unwrap()
+        .build(Path::new("a.toml"), &e)
+        .err()
+        .unwrap();
+        assert!(matches!(err, ConfigError::Limits { .. }));
+    }
+
+    #[test]
+    fn empty_and_duplicate_agent_lists_are_refused() {
+        assert!(matches!(
+            parse("k = 3\n").unwrap_err(),
+            ConfigError::NoAgents { .. }
+        ));
+        let err = parse(&format!("{LLM}{LLM}")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "agents.toml: two agents are named `g`; names must be unique"
+        );
+    }
+}

@@ -1,0 +1,144 @@
+//! Output of `mechpert consensus`: the neighbourhood TSV, the hubs TSV and the run summary.
+//!
+//! Neighbourhood TSV, one row per consensus edge, by target (in the order asked), weight
+//! descending:
+//!
+//! ```text
+//! target  neighbour  weight  votes  agents
+//! KLF1    GATA1      0.5000  2      a,b
+//! ```
+//!
+//! `weight` has four decimals; `votes` is s; `agents` the comma-separated names of the agents
+//! that proposed the edge.
+
+use std::io::{self, Write};
+
+use crate::agents::{Failure, TallySnapshot};
+use crate::consensus::Row;
+use crate::consensus::hubs::Hub;
+
+/// Writes the neighbourhood TSV.
+pub fn write_rows(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "target\tneighbour\tweight\tvotes\tagents")?;
+    for r in rows {
+        writeln!(
+            out,
+            "{}\t{}\t{:.4}\t{}\t{}",
+            r.target,
+            r.neighbour,
+            r.weight,
+            r.votes,
+            r.agents.join(",")
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes the hubs TSV: `rank, gene, votes, confidence (summed), agents`.
+pub fn write_hubs(hubs: &[Hub], out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "rank\tgene\tvotes\tconfidence\tagents")?;
+    for (i, h) in hubs.iter().enumerate() {
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{:.4}\t{}",
+            i + 1,
+            h.gene,
+            h.votes,
+            h.confidence,
+            h.agents.join(",")
+        )?;
+    }
+    Ok(())
+}
+
+/// What a consensus run did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Summary {
+    /// Targets asked about.
+    pub targets: usize,
+    /// Candidate pool size.
+    pub pool: usize,
+    /// Agent names (runs and instances expanded).
+    pub agents: Vec<String>,
+    /// Question asked.
+    pub question: String,
+    /// τ as configured.
+    pub tau: String,
+    /// Weighting.
+    pub weighting: String,
+    /// Consensus edges written.
+    pub edges: usize,
+    /// Targets with at least one edge.
+    pub targets_with_edges: usize,
+    /// Counters.
+    pub tally: TallySnapshot,
+    /// Failed queries.
+    pub failures: Vec<Failure>,
+    /// Where the TSV went.
+    pub out: String,
+}
+
+impl Summary {
+    /// The human summary.
+    pub fn write_human(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "consensus of {} agents ({}) on {} targets, pool of {} genes, question {}",
+            self.agents.len(),
+            self.agents.join(", "),
+            self.targets,
+            self.pool,
+            self.question
+        )?;
+        writeln!(
+            out,
+            "  tau {}, weighting {}: {} edges, {} targets with at least one",
+            self.tau, self.weighting, self.edges, self.targets_with_edges
+        )?;
+        let t = &self.tally;
+        writeln!(
+            out,
+            "  {} requests ({} retries), {} cache hits, {} failures, {} tokens",
+            t.requests, t.retries, t.cache_hits, t.failures, t.tokens
+        )?;
+        writeln!(
+            out,
+            "  dropped proposals: {} invented genes, {} outside the pool",
+            t.invented, t.out_of_pool
+        )?;
+        for f in self.failures.iter().take(10) {
+            writeln!(
+                out,
+                "  failed: {} (agent {}, {}): {}",
+                f.target, f.agent, f.endpoint, f.message
+            )?;
+        }
+        if self.failures.len() > 10 {
+            writeln!(out, "  … and {} more failures", self.failures.len() - 10)?;
+        }
+        writeln!(out, "  wrote {}", self.out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_become_tsv_lines() {
+        let rows = vec![Row {
+            target: "KLF1".into(),
+            neighbour: "GATA1".into(),
+            weight: 0.5,
+            votes: 2,
+            answered: 3,
+            agents: vec!["a".into(), "b".into()],
+        }];
+        let mut out = Vec::new();
+        write_rows(&rows, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "target\tneighbour\tweight\tvotes\tagents\nKLF1\tGATA1\t0.5000\t2\ta,b\n"
+        );
+    }
+}
