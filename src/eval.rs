@@ -66,6 +66,18 @@ impl<'a> MetricInput<'a> {
             .response()
             .index_axis_move(ndarray::Axis(0), self.queries[i])
     }
+    /// One value per query from `f(i, predicted row, measured row)`.
+    pub fn per_query(
+        &self,
+        f: impl Fn(usize, ArrayView1<'a, f32>, ArrayView1<'a, f32>) -> f64,
+    ) -> Vec<f64> {
+        (0..self.queries.len())
+            .map(|i| {
+                let predicted = self.predicted.index_axis_move(ndarray::Axis(0), i);
+                f(i, predicted, self.truth(i))
+            })
+            .collect()
+    }
     /// The top-`k` DE genes of query `i` (k capped at what the screen keeps).
     pub fn top_de(&self, i: usize, k: usize) -> Vec<usize> {
         let row = self
@@ -182,6 +194,25 @@ pub(crate) mod fixture {
 
     pub(crate) fn reference() -> Array1<f32> {
         array![0.0, 0.5, 1.0, 1.0]
+    }
+
+    /// The screen, the predictions and the reference.
+    pub(crate) fn parts() -> (Screen, Array2<f32>, Array1<f32>) {
+        (screen(), predicted(), reference())
+    }
+
+    /// All three perturbations as queries.
+    pub(crate) fn input<'a>(
+        s: &'a Screen,
+        p: &'a Array2<f32>,
+        r: &'a Array1<f32>,
+    ) -> super::MetricInput<'a> {
+        super::MetricInput {
+            screen: s,
+            queries: &[0, 1, 2],
+            predicted: p.view(),
+            reference: r.view(),
+        }
     }
 }
 

@@ -29,34 +29,32 @@ fn setup(dir: &Dir) {
     dir.create("consensus.tsv", consensus);
 }
 
+/// Every predictor over both graphs, 3 draws of 4 observed.
+const FULL_RUN: [&str; 19] = [
+    "evaluate",
+    "--data",
+    "screen.csv",
+    "--values",
+    "response",
+    "--no-aliases",
+    "--observed",
+    "4",
+    "--draws",
+    "3",
+    "--seed",
+    "2",
+    "--predictors",
+    "graph,consensus,similarity,ridge,graph:shrunk",
+    "--graph",
+    "undirected-edges:graph.tsv",
+    "--neighbours",
+    "consensus.tsv",
+    "-q",
+];
+
 mptest!(evaluate_writes_tidy_metrics_and_a_summary, |dir| {
     setup(&dir);
-    let stdout = dir
-        .command()
-        .args([
-            "evaluate",
-            "--data",
-            "screen.csv",
-            "--values",
-            "response",
-            "--no-aliases",
-            "--observed",
-            "4",
-            "--draws",
-            "3",
-            "--seed",
-            "2",
-            "--predictors",
-            "graph,consensus,similarity,ridge,graph:shrunk",
-            "--graph",
-            "undirected-edges:graph.tsv",
-            "--neighbours",
-            "consensus.tsv",
-            "--out",
-            "out",
-            "-q",
-        ])
-        .stdout();
+    let stdout = dir.command().args(FULL_RUN).args(["--out", "out"]).stdout();
     let csv = std::fs::read_to_string(dir.path().join("out/metrics.csv")).unwrap();
     let md = std::fs::read_to_string(dir.path().join("out/summary.md")).unwrap();
     assert_eq!(stdout, md, "stdout repeats summary.md");
@@ -102,29 +100,8 @@ mptest!(evaluate_writes_tidy_metrics_and_a_summary, |dir| {
     );
     // Same seed, same files.
     dir.command()
-        .args([
-            "evaluate",
-            "--data",
-            "screen.csv",
-            "--values",
-            "response",
-            "--no-aliases",
-            "--observed",
-            "4",
-            "--draws",
-            "3",
-            "--seed",
-            "2",
-            "--predictors",
-            "graph,consensus,similarity,ridge,graph:shrunk",
-            "--graph",
-            "undirected-edges:graph.tsv",
-            "--neighbours",
-            "consensus.tsv",
-            "--out",
-            "again",
-            "-q",
-        ])
+        .args(FULL_RUN)
+        .args(["--out", "again"])
         .stdout();
     assert_eq!(
         csv,

@@ -32,14 +32,11 @@ impl Metric for DirectionDe {
                 0
             }
         };
-        (0..input.queries.len())
-            .map(|i| {
-                let (p, t) = (input.predicted.row(i), input.truth(i));
-                let genes = input.top_de(i, self.k);
-                let hits = genes.iter().filter(|&&g| sign(p[g]) == sign(t[g])).count();
-                hits as f64 / genes.len() as f64
-            })
-            .collect()
+        input.per_query(|i, p, t| {
+            let genes = input.top_de(i, self.k);
+            let hits = genes.iter().filter(|&&g| sign(p[g]) == sign(t[g])).count();
+            hits as f64 / genes.len() as f64
+        })
     }
 }
 
@@ -50,17 +47,8 @@ mod tests {
 
     #[test]
     fn by_hand_on_the_fixture() {
-        let (s, p, r) = (
-            fixture::screen(),
-            fixture::predicted(),
-            fixture::reference(),
-        );
-        let input = MetricInput {
-            screen: &s,
-            queries: &[0, 1, 2],
-            predicted: p.view(),
-            reference: r.view(),
-        };
+        let (s, p, r) = fixture::parts();
+        let input = fixture::input(&s, &p, &r);
         // B's top-3 DE genes 3, 1, 2: pred signs (+, 0, +), measured (+, −, +) → 2/3.
         let v = DirectionDe { k: 3 }.per_perturbation(&input);
         assert_eq!(v[0], 1.0);

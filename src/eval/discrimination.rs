@@ -102,17 +102,8 @@ mod tests {
 
     #[test]
     fn by_hand_on_the_fixture() {
-        let (s, p, r) = (
-            fixture::screen(),
-            fixture::predicted(),
-            fixture::reference(),
-        );
-        let input = MetricInput {
-            screen: &s,
-            queries: &[0, 1, 2],
-            predicted: p.view(),
-            reference: r.view(),
-        };
+        let (s, p, r) = fixture::parts();
+        let input = fixture::input(&s, &p, &r);
         // A (gene column A excluded): distances to A, B, C = 2, 4.5, 1 → one closer → 1 − 1/3.
         // B: 8, 2.5, 2 → C closer → 2/3. C: 7, 5.5, 1 → none closer → 1.
         let v = DiscriminationL1.per_perturbation(&input);

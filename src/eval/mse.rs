@@ -41,19 +41,16 @@ impl Metric for Mse {
         false
     }
     fn per_perturbation(&self, input: &MetricInput<'_>) -> Vec<f64> {
-        (0..input.queries.len())
-            .map(|i| {
-                let (p, t) = (input.predicted.row(i), input.truth(i));
-                let sq = |g: usize| f64::from(p[g] - t[g]).powi(2);
-                match self.top_de {
-                    None => (0..p.len()).map(sq).sum::<f64>() / p.len() as f64,
-                    Some(k) => {
-                        let genes = input.top_de(i, k);
-                        genes.iter().map(|&g| sq(g)).sum::<f64>() / genes.len() as f64
-                    }
+        input.per_query(|i, p, t| {
+            let sq = |g: usize| f64::from(p[g] - t[g]).powi(2);
+            match self.top_de {
+                None => (0..p.len()).map(sq).sum::<f64>() / p.len() as f64,
+                Some(k) => {
+                    let genes = input.top_de(i, k);
+                    genes.iter().map(|&g| sq(g)).sum::<f64>() / genes.len() as f64
                 }
-            })
-            .collect()
+            }
+        })
     }
 }
 
@@ -64,17 +61,8 @@ mod tests {
 
     #[test]
     fn by_hand_on_the_fixture() {
-        let (s, p, r) = (
-            fixture::screen(),
-            fixture::predicted(),
-            fixture::reference(),
-        );
-        let input = MetricInput {
-            screen: &s,
-            queries: &[0, 1, 2],
-            predicted: p.view(),
-            reference: r.view(),
-        };
+        let (s, p, r) = fixture::parts();
+        let input = fixture::input(&s, &p, &r);
         // A: (2² + 0 + 1 + 1)/4; B: (0 + 1 + .25 + 1)/4; C: (0 + 0 + 0 + 1)/4.
         assert_eq!(Mse::all().per_perturbation(&input), vec![1.5, 0.5625, 0.25]);
         // Top-2 DE: A genes 0, 2 → (4 + 1)/2; B genes 3, 1 → (1 + 1)/2; C genes 3, 0 → 1/2.

@@ -26,26 +26,24 @@ impl Metric for Overlap {
     fn per_perturbation(&self, input: &MetricInput<'_>) -> Vec<f64> {
         let k = self.k.min(input.screen.n_genes());
         let depth = input.screen.top_de().ncols();
-        (0..input.queries.len())
-            .map(|i| {
-                let pred = input.predicted.row(i).mapv(f32::abs).insert_axis(Axis(0));
-                let top_pred = top_k_per_row(pred.view(), k);
-                let top_true: Vec<usize> = if k <= depth {
-                    input.top_de(i, k)
-                } else {
-                    let t = input.truth(i).mapv(f32::abs).insert_axis(Axis(0));
-                    top_k_per_row(t.view(), k)
-                        .iter()
-                        .map(|&g| g as usize)
-                        .collect()
-                };
-                let hits = top_pred
+        input.per_query(|i, p, t| {
+            let pred = p.mapv(f32::abs).insert_axis(Axis(0));
+            let top_pred = top_k_per_row(pred.view(), k);
+            let top_true: Vec<usize> = if k <= depth {
+                input.top_de(i, k)
+            } else {
+                let t = t.mapv(f32::abs).insert_axis(Axis(0));
+                top_k_per_row(t.view(), k)
                     .iter()
-                    .filter(|&&g| top_true.contains(&(g as usize)))
-                    .count();
-                hits as f64 / k as f64
-            })
-            .collect()
+                    .map(|&g| g as usize)
+                    .collect()
+            };
+            let hits = top_pred
+                .iter()
+                .filter(|&&g| top_true.contains(&(g as usize)))
+                .count();
+            hits as f64 / k as f64
+        })
     }
 }
 
@@ -56,17 +54,8 @@ mod tests {
 
     #[test]
     fn by_hand_on_the_fixture() {
-        let (s, p, r) = (
-            fixture::screen(),
-            fixture::predicted(),
-            fixture::reference(),
-        );
-        let input = MetricInput {
-            screen: &s,
-            queries: &[0, 1, 2],
-            predicted: p.view(),
-            reference: r.view(),
-        };
+        let (s, p, r) = fixture::parts();
+        let input = fixture::input(&s, &p, &r);
         // Top-1: A pred gene 0 = measured 0; B 3 = 3; C pred 0 (tie → lowest index) ≠ 3.
         assert_eq!(
             Overlap { k: 1 }.per_perturbation(&input),

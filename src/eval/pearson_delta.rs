@@ -43,24 +43,19 @@ impl Metric for PearsonDelta {
         }
     }
     fn per_perturbation(&self, input: &MetricInput<'_>) -> Vec<f64> {
-        (0..input.queries.len())
-            .map(|i| {
-                let (p, t) = (input.predicted.row(i), input.truth(i));
-                match self.top_de {
-                    None => pearson_or_zero(
-                        p.iter().map(|&v| f64::from(v)),
-                        t.iter().map(|&v| f64::from(v)),
-                    ),
-                    Some(k) => {
-                        let genes = input.top_de(i, k);
-                        pearson_or_zero(
-                            genes.iter().map(|&g| f64::from(p[g])),
-                            genes.iter().map(|&g| f64::from(t[g])),
-                        )
-                    }
-                }
-            })
-            .collect()
+        input.per_query(|i, p, t| match self.top_de {
+            None => pearson_or_zero(
+                p.iter().map(|&v| f64::from(v)),
+                t.iter().map(|&v| f64::from(v)),
+            ),
+            Some(k) => {
+                let genes = input.top_de(i, k);
+                pearson_or_zero(
+                    genes.iter().map(|&g| f64::from(p[g])),
+                    genes.iter().map(|&g| f64::from(t[g])),
+                )
+            }
+        })
     }
 }
 
@@ -71,17 +66,8 @@ mod tests {
 
     #[test]
     fn by_hand_on_the_fixture() {
-        let (s, p, r) = (
-            fixture::screen(),
-            fixture::predicted(),
-            fixture::reference(),
-        );
-        let input = MetricInput {
-            screen: &s,
-            queries: &[0, 1, 2],
-            predicted: p.view(),
-            reference: r.view(),
-        };
+        let (s, p, r) = fixture::parts();
+        let input = fixture::input(&s, &p, &r);
         // A: centred pred (−2.25, .75, .75, .75), truth (−3.75, 1.25, 2.25, .25):
         // 11.25 / √(6.75 · 20.75). C's prediction is constant → 0.
         let v = PearsonDelta::all().per_perturbation(&input);

@@ -18,15 +18,12 @@ impl Metric for SystemaPearson {
     }
     fn per_perturbation(&self, input: &MetricInput<'_>) -> Vec<f64> {
         let mu = input.reference;
-        (0..input.queries.len())
-            .map(|i| {
-                let (p, t) = (input.predicted.row(i), input.truth(i));
-                pearson_or_zero(
-                    p.iter().zip(mu).map(|(&v, &m)| f64::from(v - m)),
-                    t.iter().zip(mu).map(|(&v, &m)| f64::from(v - m)),
-                )
-            })
-            .collect()
+        input.per_query(|_, p, t| {
+            pearson_or_zero(
+                p.iter().zip(mu).map(|(&v, &m)| f64::from(v - m)),
+                t.iter().zip(mu).map(|(&v, &m)| f64::from(v - m)),
+            )
+        })
     }
 }
 
@@ -37,17 +34,8 @@ mod tests {
 
     #[test]
     fn by_hand_and_the_mean_scores_zero() {
-        let (s, p, r) = (
-            fixture::screen(),
-            fixture::predicted(),
-            fixture::reference(),
-        );
-        let input = MetricInput {
-            screen: &s,
-            queries: &[0, 1, 2],
-            predicted: p.view(),
-            reference: r.view(),
-        };
+        let (s, p, r) = fixture::parts();
+        let input = fixture::input(&s, &p, &r);
         // C: pred − μ = (1, .5, 0, 0), truth − μ = (1, .5, 0, 1): sxy = .3125, sxx = syy = .6875.
         let v = SystemaPearson.per_perturbation(&input);
         assert!((v[2] - 5.0 / 11.0).abs() < 1e-9, "{v:?}");
