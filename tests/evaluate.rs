@@ -246,3 +246,68 @@ mptest!(evaluate_on_shared_k562_signatures, |dir| {
     assert!((means[0] - 0.31).abs() < 0.01, "{row}");
     assert!(means[1] > means[0] + 0.02, "{row}");
 });
+
+mptest!(evaluate_reads_the_table_mechpert_consensus_writes, |dir| {
+    setup(&dir);
+    dir.create(
+        "agents.toml",
+        "[consensus]\ntau = 1\n[[agent]]\nbackend = \"knowledge\"\nname = \"ring\"\ngraph = \"edges:graph.tsv\"\n",
+    );
+    dir.command()
+        .args([
+            "consensus",
+            "--data",
+            "screen.csv",
+            "--values",
+            "response",
+            "--no-aliases",
+            "--agents",
+            "agents.toml",
+            "--out",
+            "ring.tsv",
+            "-q",
+        ])
+        .stdout();
+    let md = dir
+        .command()
+        .args([
+            "evaluate",
+            "--data",
+            "screen.csv",
+            "--values",
+            "response",
+            "--no-aliases",
+            "--observed",
+            "4",
+            "--draws",
+            "3",
+            "--predictors",
+            "consensus",
+            "--neighbours",
+            "ring.tsv",
+            "--out",
+            "o",
+            "-q",
+        ])
+        .stdout();
+    // The ring P0 → P1 → P2 → P3 → P0 (and P4 … P7): every gene has one regulator.
+    assert!(
+        md.contains("`ring.tsv`: 8 regulator → target edges over 8 genes"),
+        "{md}"
+    );
+    let fallbacks = md.lines().find(|l| l.starts_with("| n_fallback")).unwrap();
+    let consensus: f64 = fallbacks
+        .split('|')
+        .nth(3)
+        .unwrap()
+        .trim()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        consensus < 4.0,
+        "some queries have an observed regulator: {fallbacks}"
+    );
+});
