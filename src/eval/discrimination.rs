@@ -73,8 +73,25 @@ impl Metric for DiscriminationL1 {
 /// Predictions per block of the distance computation.
 const BLOCK: usize = 16;
 
-/// L1 distance with eight f32 lanes (vectorised) per block of 1,024 genes, blocks summed in f64.
+/// L1 distance; on x86-64 CPUs with AVX2 the same code compiled for 256-bit registers.
 fn l1(a: &[f32], b: &[f32]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { l1_avx2(a, b) };
+    }
+    l1_portable(a, b)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn l1_avx2(a: &[f32], b: &[f32]) -> f64 {
+    l1_portable(a, b)
+}
+
+/// L1 distance with eight f32 lanes (vectorised) per block of 1,024 genes, blocks summed in f64.
+#[inline(always)]
+fn l1_portable(a: &[f32], b: &[f32]) -> f64 {
     let mut total = 0.0f64;
     for (ba, bb) in a.chunks(1024).zip(b.chunks(1024)) {
         let mut lanes = [0f32; 8];
