@@ -140,6 +140,10 @@ pub trait Fitted: Send + Sync {
     /// # Panics
     /// When `out` has the wrong shape or a query is out of range (caller bugs).
     fn predict_into(&self, queries: &[usize], out: ArrayViewMut2<'_, f32>) -> Support;
+    /// Fitted hyper-parameters worth reporting (for example the shrinkage α), by name.
+    fn fitted_parameters(&self) -> Vec<(&'static str, f64)> {
+        Vec::new()
+    }
 }
 
 /// The allocating form of [`Fitted::predict_into`].

@@ -60,8 +60,17 @@ mptest!(evaluate_writes_tidy_metrics_and_a_summary, |dir| {
     assert_eq!(stdout, md, "stdout repeats summary.md");
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "draw,predictor,metric,value");
-    // 3 draws × 6 predictors (mean added first) × (9 metrics + n_fallback).
-    assert_eq!(lines.len(), 1 + 3 * 6 * 10, "{csv}");
+    // 3 draws × 6 predictors (mean added first) × (9 metrics + n_fallback), plus alpha and
+    // knob of graph:shrunk per draw.
+    assert_eq!(lines.len(), 1 + 3 * 6 * 10 + 3 * 2, "{csv}");
+    let alphas: Vec<f64> = lines
+        .iter()
+        .filter(|l| l.contains(",graph:shrunk,alpha,"))
+        .map(|l| l.rsplit(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(alphas.len(), 3);
+    assert!(alphas.iter().all(|a| (0.0..=1.0).contains(a)), "{alphas:?}");
+    assert!(md.contains("| alpha | – | – | – | – | – | "), "{md}");
     assert!(
         lines[1].starts_with("0,mean,pearson_delta,"),
         "{}",

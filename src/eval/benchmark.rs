@@ -3,7 +3,8 @@
 //! perturbation and score it with every metric. Out come tidy records (draw, predictor, metric,
 //! value; plus `n_fallback`, the query rows a predictor answered with the training mean) and a
 //! summary per predictor × metric: mean, bootstrap 95 % CI over draws, and the paired Wilcoxon
-//! p-value against the baseline predictor (the first one, normally `mean`).
+//! p-value against the baseline predictor (the first one, normally `mean`). Fitted
+//! hyper-parameters a model reports (the shrinkage `alpha` and `knob`) are recorded too.
 
 use std::num::NonZeroUsize;
 
@@ -123,6 +124,9 @@ pub fn run(
                 push(metric.name(), metric.score(&input));
             }
             push(N_FALLBACK, support.fallbacks as f64);
+            for (name, value) in model.fitted_parameters() {
+                push(name, value);
+            }
         }
         progress.advance(1);
     }

@@ -248,6 +248,13 @@ impl Fitted for FittedShrunk<'_> {
         }
         support
     }
+    fn fitted_parameters(&self) -> Vec<(&'static str, f64)> {
+        let mut out = vec![("alpha", self.alpha)];
+        if let Some(k) = self.knob {
+            out.push(("knob", k));
+        }
+        out
+    }
 }
 
 #[cfg(test)]

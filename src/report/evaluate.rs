@@ -94,8 +94,13 @@ pub fn write_summary(
         .map(|m| (m.name(), m.higher_is_better()))
         .collect();
     names.push((N_FALLBACK, false));
+    for extra in ["alpha", "knob"] {
+        if cells.iter().any(|c| c.metric == extra) {
+            names.push((extra, false));
+        }
+    }
     for (name, higher) in &names {
-        let arrow = if *name == N_FALLBACK {
+        let arrow = if !metrics.iter().any(|m| m.name() == *name) {
             ""
         } else if *higher {
             " ↑"
@@ -108,7 +113,11 @@ pub fn write_summary(
                 .iter()
                 .find(|c| c.predictor == *p && c.metric == *name)
             {
-                Some(c) => write!(out, " {} |", cell_text(c, *name == N_FALLBACK))?,
+                Some(c) => write!(
+                    out,
+                    " {} |",
+                    cell_text(c, *name == N_FALLBACK, is_metric(name))
+                )?,
                 None => write!(out, " – |")?,
             }
         }
@@ -125,10 +134,22 @@ pub fn write_summary(
         out,
         "- `{N_FALLBACK}`: query perturbations per draw that the predictor answered with the \
          training mean for lack of information (no observed neighbour, no embedding)"
-    )
+    )?;
+    if names.iter().any(|(n, _)| *n == "alpha") {
+        writeln!(
+            out,
+            "- `alpha`, `knob`: the shrinkage weight α of `:shrunk` predictors (ŷ = α·pred + \
+             (1 − α)·mean) and the neighbour weight power they chose by leave-one-out"
+        )?;
+    }
+    Ok(())
 }
 
-fn cell_text(c: &SummaryCell, count: bool) -> String {
+fn is_metric(name: &str) -> bool {
+    name != N_FALLBACK && name != "alpha" && name != "knob"
+}
+
+fn cell_text(c: &SummaryCell, count: bool, metric: bool) -> String {
     let digits = if count { 1 } else { 3 };
     let mut s = format!(
         "{:.d$} [{:.d$}, {:.d$}]",
@@ -137,7 +158,7 @@ fn cell_text(c: &SummaryCell, count: bool) -> String {
         c.ci95.1,
         d = digits
     );
-    if let (Some(p), false) = (c.p_vs_baseline, count) {
+    if let (Some(p), true) = (c.p_vs_baseline, metric) {
         if p.is_nan() {
             s.push_str(" p=–");
         } else if p < 0.001 {
