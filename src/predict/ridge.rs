@@ -200,6 +200,26 @@ mod tests {
     }
 
     #[test]
+    fn a_graph_without_the_screen_s_perturbations_gives_the_mean() {
+        let s = Screen::from_responses(
+            ["A", "B", "C"].map(String::from).to_vec(),
+            vec!["x".into()],
+            array![[1.0], [3.0], [9.0]],
+            ValueKind::Response,
+        )
+        .unwrap();
+        let mut b = crate::priors::Graph::builder(false);
+        b.add_edge("Y", "Z", 1.0, 0);
+        let mut rng = <Xoshiro256PlusPlus as rand::SeedableRng>::seed_from_u64(1);
+        let e = Embedding::spectral(&b.build(), &s, 4, &mut rng).unwrap();
+        assert_eq!(e.dim(), 0);
+        let model = Ridge::params(Arc::new(e)).check().unwrap();
+        let (p, support) = predict(&*model.fit(&Observed::new(&s, vec![0, 1])).unwrap(), &[2]);
+        assert_eq!(p[[0, 0]], 2.0);
+        assert_eq!(support.fallbacks, 1);
+    }
+
+    #[test]
     fn bad_lambda_and_misaligned_embeddings_are_refused() {
         let e = Arc::new(Embedding::from_vectors(array![[1.0]]));
         let err = Ridge::params(Arc::clone(&e))
