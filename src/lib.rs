@@ -31,6 +31,8 @@ pub mod agents;
 pub mod cli;
 pub mod consensus;
 pub mod data;
+pub mod eval;
+pub mod predict;
 pub mod priors;
 pub mod progress;
 pub mod report;

@@ -12,6 +12,7 @@ use crate::data::GeneSymbols;
 use crate::data::io::{Builder, reader::Loaded};
 
 pub mod consensus;
+mod evaluate;
 mod inspect;
 mod priors;
 mod simulate;
@@ -29,7 +30,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Simulate(args) => simulate::run(*args, progress_bar(quiet), out),
         Command::Priors(args) => priors::run(args, out),
         Command::Consensus(args) => consensus::run(args, cli.quiet, out),
-        Command::Evaluate(_) => not_built("evaluate"),
+        Command::Evaluate(args) => evaluate::run(args, cli.quiet, out),
         Command::Plan(_) => not_built("plan"),
         Command::Design(_) => not_built("design"),
         Command::Report(_) => not_built("report"),

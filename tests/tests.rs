@@ -5,6 +5,8 @@ mod util;
 
 mod agents;
 mod consensus;
+mod eval_reference;
+mod evaluate;
 mod fake_llm;
 mod h5ad;
 mod inspect;

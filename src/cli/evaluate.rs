@@ -1,0 +1,88 @@
+//! `mechpert evaluate` arguments.
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::ScreenArgs;
+
+/// `mechpert evaluate`: the few-shot prediction benchmark.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// The screen file (.h5ad, .csv, .tsv, optionally .gz), e.g. a ranked-signature table.
+    #[arg(long, value_name = "SCREEN")]
+    pub data: PathBuf,
+    /// How to read the screen.
+    #[command(flatten)]
+    pub screen: ScreenArgs,
+    /// Observed (training) perturbations per draw; all others are predicted. Example: 50.
+    #[arg(long, default_value = "50", value_name = "N")]
+    pub observed: NonZeroUsize,
+    /// Random observed sets; every predictor sees the same ones. Example: 10.
+    #[arg(long, default_value = "10", value_name = "N")]
+    pub draws: NonZeroUsize,
+    /// Seed of the draws, the ridge embedding and the bootstrap intervals.
+    #[arg(long, default_value = "1")]
+    pub seed: u64,
+    /// Predictors, comma-separated: mean (always included, the baseline), consensus (weighted
+    /// mean of observed consensus regulators; needs --neighbours), similarity (unweighted mean of
+    /// the same neighbours; needs --neighbours), graph (weighted mean of observed neighbours in
+    /// --graph), ridge (Ahlmann-Eltze linear model with a spectral embedding of --graph, or of
+    /// the --neighbours graph), additive (A+B = A + B). Append `:shrunk` to blend any of them
+    /// with the mean by leave-one-out, e.g. graph:shrunk.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "mean,consensus,similarity,graph,ridge",
+        value_name = "LIST"
+    )]
+    pub predictors: Vec<String>,
+    /// Consensus neighbour table `target<TAB>neighbour<TAB>weight<TAB>votes<TAB>agents` (as
+    /// written by `mechpert consensus`), read as regulator → target edges.
+    #[arg(long, value_name = "TSV")]
+    pub neighbours: Option<PathBuf>,
+    /// Prior graph for `graph` and `ridge`: a bundled name (collectri, dorothea, omnipath, …) or
+    /// KIND:PATH, e.g. string:../shared/data/priors/string_v12_edges.tsv.gz.
+    #[arg(long, value_name = "SPEC")]
+    pub graph: Option<String>,
+    /// Output folder for metrics.csv and summary.md (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    #[test]
+    fn evaluate_parses_lists_and_refuses_zero_draws() {
+        let cli = Cli::try_parse_from([
+            "mechpert",
+            "evaluate",
+            "--data",
+            "s.csv",
+            "--observed",
+            "20",
+            "--predictors",
+            "mean,graph:shrunk",
+            "--graph",
+            "collectri",
+            "--out",
+            "o",
+        ])
+        .unwrap();
+        let Command::Evaluate(a) = cli.command else {
+            panic!("not evaluate")
+        };
+        assert_eq!(a.predictors, ["mean", "graph:shrunk"]);
+        assert_eq!(a.observed.get(), 20);
+        assert_eq!(a.draws.get(), 10);
+        let err = Cli::try_parse_from([
+            "mechpert", "evaluate", "--data", "s.csv", "--draws", "0", "--out", "o",
+        ])
+        .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+}

@@ -1,0 +1,141 @@
+//! How far a prediction can be trusted, per query perturbation, for acquisition strategies.
+//!
+//! - [`hops_to_observed`]: graph distance (edges, either direction) from the query to the
+//!   nearest observed perturbation; `None` when none is reachable within `max_hops`. 1 means an
+//!   observed neighbour backs the prediction directly.
+//! - Neighbour-set support: [`FittedNeighbours::support`](super::neighbours::FittedNeighbours::support)
+//!   gives the count and summed weight of the observed neighbours a neighbour prediction uses.
+//! - [`bootstrap_variance`]: refit the predictor on `draws` bootstrap resamples of the observed
+//!   set and report, per query, the variance of its predictions across resamples averaged over
+//!   genes. A resample draws `n` rows with replacement and keeps each distinct row once (the
+//!   [`Observed`] view has no weights), about 63 % of the set.
+
+use std::collections::VecDeque;
+
+use ndarray::Array3;
+use rand::{Rng, RngCore};
+
+use super::{Observed, PredictError, Predictor, predict};
+use crate::priors::Graph;
+
+/// Hops from screen row `q` to the nearest observed perturbation in `graph` (BFS over edges in
+/// both directions), at most `max_hops`.
+pub fn hops_to_observed(
+    graph: &Graph,
+    train: &Observed<'_>,
+    q: usize,
+    max_hops: usize,
+) -> Option<usize> {
+    let names = train.screen().perturbations();
+    let observed: std::collections::HashSet<u32> = train
+        .rows()
+        .iter()
+        .filter_map(|&r| graph.node(&names[r]))
+        .collect();
+    let start = graph.node(&names[q])?;
+    let mut seen = vec![false; graph.node_count()];
+    seen[start as usize] = true;
+    let mut queue = VecDeque::from([(start, 0usize)]);
+    while let Some((node, d)) = queue.pop_front() {
+        if d > 0 && observed.contains(&node) {
+            return Some(d);
+        }
+        if d == max_hops {
+            continue;
+        }
+        for (next, _) in graph.out_neighbours(node).chain(graph.in_neighbours(node)) {
+            if !seen[next as usize] {
+                seen[next as usize] = true;
+                queue.push_back((next, d + 1));
+            }
+        }
+    }
+    None
+}
+
+/// Per query, the variance of predictions across `draws` bootstrap refits, averaged over genes.
+pub fn bootstrap_variance(
+    predictor: &dyn Predictor,
+    train: &Observed<'_>,
+    queries: &[usize],
+    draws: usize,
+    rng: &mut dyn RngCore,
+) -> Result<Vec<f64>, PredictError> {
+    let n = train.len();
+    let mut all = Array3::<f32>::zeros((draws, queries.len(), train.n_genes()));
+    for b in 0..draws {
+        let mut picked = vec![false; n];
+        for _ in 0..n {
+            picked[rng.random_range(0..n)] = true;
+        }
+        let rows = (0..n)
+            .filter(|&i| picked[i])
+            .map(|i| train.rows()[i])
+            .collect();
+        let model = predictor.fit(&train.with_rows(rows))?;
+        let (p, _) = predict(&*model, queries);
+        all.index_axis_mut(ndarray::Axis(0), b).assign(&p);
+    }
+    let genes = train.n_genes().max(1) as f64;
+    Ok((0..queries.len())
+        .map(|q| {
+            let mut total = 0.0;
+            for g in 0..train.n_genes() {
+                let values = all.slice(ndarray::s![.., q, g]);
+                let mean = values.iter().map(|&v| f64::from(v)).sum::<f64>() / draws as f64;
+                total += values
+                    .iter()
+                    .map(|&v| (f64::from(v) - mean).powi(2))
+                    .sum::<f64>()
+                    / draws as f64;
+            }
+            total / genes
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::predict::suite::planted;
+    use crate::predict::{Neighbours, TrainingMean};
+    use rand::SeedableRng;
+    use rand_xoshiro::Xoshiro256PlusPlus;
+    use std::sync::Arc;
+
+    #[test]
+    fn hops_count_edges_to_the_nearest_observed_node() {
+        let mut b = Graph::builder(true);
+        b.add_edge("P0", "P1", 1.0, 0);
+        b.add_edge("P2", "P1", 1.0, 0);
+        b.add_edge("P3", "P2", 1.0, 0);
+        let g = b.build();
+        let (s, _) = planted(1, 6, 3, 0.1);
+        let obs = Observed::new(&s, vec![0]);
+        assert_eq!(hops_to_observed(&g, &obs, 1, 5), Some(1));
+        assert_eq!(hops_to_observed(&g, &obs, 2, 5), Some(2));
+        assert_eq!(hops_to_observed(&g, &obs, 3, 5), Some(3));
+        assert_eq!(hops_to_observed(&g, &obs, 3, 2), None);
+        assert_eq!(
+            hops_to_observed(&g, &obs, 5, 5),
+            None,
+            "P5 is not in the graph"
+        );
+    }
+
+    #[test]
+    fn bootstrap_variance_is_zero_for_identical_responses_and_positive_otherwise() {
+        let (s, g) = planted(2, 8, 10, 0.5);
+        let obs = Observed::new(&s, vec![0, 1, 2, 3, 8, 9, 10, 11]);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+        let v = bootstrap_variance(&TrainingMean, &obs, &[4, 12], 20, &mut rng).unwrap();
+        assert!(v.iter().all(|&x| x > 0.0), "{v:?}");
+        let knn = Neighbours::params(Arc::new(g)).check().unwrap();
+        let v2 = bootstrap_variance(&knn, &obs, &[4, 12], 20, &mut rng).unwrap();
+        assert_eq!(v2.len(), 2);
+        let constant = crate::predict::suite::constant(&planted(2, 8, 10, 0.5).1, 10);
+        let obs = Observed::new(&constant, vec![0, 1, 2, 3]);
+        let v3 = bootstrap_variance(&TrainingMean, &obs, &[5], 10, &mut rng).unwrap();
+        assert!(v3[0] < 1e-10, "{v3:?}");
+    }
+}
