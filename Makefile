@@ -1,6 +1,7 @@
 # mechpert: the two commands a user needs.
 #   make run   build in release and run the main job on the embedded default dataset
 #   make test  formatting, lints, warning-free docs and the whole test suite (what CI runs)
+#   make bench the speed and memory experiments under experiments/perf (minutes; figures in README)
 # Both first make sure the system libraries OpenBLAS and HDF5 are present.
 
 SHELL := /bin/bash
@@ -32,8 +33,18 @@ run: build
 	@echo "make run: the planning loop is not built yet; showing what the embedded default holds." >&2
 	$(BIN) inspect experiments/data/embedded/renge_ipsc.h5ad
 
+# OpenBLAS's LAPACK routines use large stack buffers; Rust's 2 MiB test threads have crashed in
+# them intermittently here, so test threads get the stack a main thread would have.
+test: export RUST_MIN_STACK := 67108864
 test: system-deps
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --locked --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --release --locked --no-deps
 	$(CARGO) test --release --locked
+
+bench: build
+	bash experiments/perf/read_h5ad.sh
+	bash experiments/perf/simulate.sh
+	bash experiments/perf/centrality.sh
+	bash experiments/perf/ridge_fit.sh
+	$(CARGO) run --release --locked --example agents_throughput
