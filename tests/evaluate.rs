@@ -137,7 +137,9 @@ mptest!(evaluate_usage_errors_exit_2, |dir| {
     };
     let err = run(&["--predictors", "consensus"]);
     assert!(
-        err.contains("predictors consensus and similarity need --neighbours TSV"),
+        err.contains(
+            "predictors consensus and similarity need --agents agents.toml or --neighbours TSV"
+        ),
         "{err}"
     );
     let err = run(&["--predictors", "graph"]);
@@ -320,3 +322,69 @@ mptest!(evaluate_reads_the_table_mechpert_consensus_writes, |dir| {
         "some queries have an observed regulator: {fallbacks}"
     );
 });
+
+mptest!(
+    evaluate_agents_gives_the_metrics_of_consensus_then_neighbours,
+    |dir| {
+        setup(&dir);
+        dir.create(
+        "agents.toml",
+        "[consensus]\ntau = 1\n[[agent]]\nbackend = \"knowledge\"\nname = \"ring\"\ngraph = \"edges:graph.tsv\"\n",
+    );
+        let common = [
+            "--data",
+            "screen.csv",
+            "--values",
+            "response",
+            "--no-aliases",
+            "-q",
+        ];
+        dir.command()
+            .args(["consensus"])
+            .args(common)
+            .args(["--agents", "agents.toml", "--out", "ring.tsv"])
+            .stdout();
+        let evaluate = [
+            "evaluate",
+            "--observed",
+            "4",
+            "--draws",
+            "3",
+            "--predictors",
+            "consensus",
+        ];
+        dir.command()
+            .args(evaluate)
+            .args(common)
+            .args(["--neighbours", "ring.tsv", "--out", "two_step"])
+            .stdout();
+        let md = dir
+            .command()
+            .args(evaluate)
+            .args(common)
+            .args(["--agents", "agents.toml", "--out", "one_step"])
+            .stdout();
+        assert!(
+            md.contains("from agents `agents.toml`: 8 regulator → target edges over 8 genes"),
+            "{md}"
+        );
+        let read =
+            |d: &str| std::fs::read_to_string(dir.path().join(d).join("metrics.csv")).unwrap();
+        assert_eq!(read("one_step"), read("two_step"));
+        // --agents and --neighbours are alternatives.
+        let err = dir
+            .command()
+            .args(evaluate)
+            .args(common)
+            .args([
+                "--agents",
+                "agents.toml",
+                "--neighbours",
+                "ring.tsv",
+                "--out",
+                "x",
+            ])
+            .assert_exit(2);
+        assert!(err.contains("cannot be used with"), "{err}");
+    }
+);

@@ -40,8 +40,19 @@ pub struct EvaluateArgs {
     pub predictors: Vec<String>,
     /// Consensus neighbour table `target<TAB>neighbour<TAB>weight<TAB>votes<TAB>agents` (as
     /// written by `mechpert consensus`), read as regulator → target edges.
-    #[arg(long, value_name = "TSV")]
+    #[arg(long, value_name = "TSV", conflicts_with = "agents")]
     pub neighbours: Option<PathBuf>,
+    /// Build the consensus neighbours here instead: ask the agents of this agents.toml (see
+    /// `mechpert consensus --help`) about every perturbation of the screen, with the file's τ and
+    /// weighting. Example: --agents experiments/agents/knowledge_k562.toml
+    #[arg(long, value_name = "TOML")]
+    pub agents: Option<PathBuf>,
+    /// Reply cache folder for --agents (reruns are served from it).
+    #[arg(long, value_name = "DIR", requires = "agents")]
+    pub cache: Option<PathBuf>,
+    /// With --cache: fail on a cache miss instead of calling an endpoint.
+    #[arg(long, requires = "cache")]
+    pub offline: bool,
     /// Prior graph for `graph` and `ridge`: a bundled name (collectri, dorothea, omnipath, …) or
     /// KIND:PATH, e.g. string:../shared/data/priors/string_v12_edges.tsv.gz.
     #[arg(long, value_name = "SPEC")]

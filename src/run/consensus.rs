@@ -7,16 +7,117 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 
-use crate::agents::config::{AgentsFile, BuildEnv};
-use crate::agents::{Cache, Context, Pool, QueryKind, Tally, ask_all};
+use crate::agents::config::{AgentsFile, BuildEnv, Built};
+use crate::agents::{Cache, Collected, Context, Pool, QueryKind, Tally, ask_all};
 use crate::cli::ConsensusArgs;
-use crate::consensus::{Consensus, hubs};
+use crate::consensus::{Consensus, Tau, Weighting, hubs};
 use crate::data::GeneSymbols;
 use crate::data::io::writer::write_atomically;
 use crate::priors::Graph;
+use crate::progress::Progress;
 use crate::report::consensus::{Summary, write_hubs, write_proposals, write_rows};
 
 use super::UsageError;
+
+/// The agents of an `agents.toml`, built once and ready to be asked about a screen's genes:
+/// shared by `mechpert consensus` and `mechpert evaluate --agents`.
+pub(super) struct Panel {
+    built: Built,
+    ctx: Arc<Context>,
+    tally: Arc<Tally>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Panel {
+    /// Builds the agents of `agents` with `pool` as the candidate pool; replies are cached in
+    /// `cache` when given, and `offline` forbids calls on a cache miss.
+    pub(super) fn open(
+        agents: &Path,
+        pool: Pool,
+        symbols: &Arc<GeneSymbols>,
+        cache: Option<&Path>,
+        offline: bool,
+    ) -> anyhow::Result<Panel> {
+        let file = AgentsFile::read(agents).map_err(|e| UsageError(e.to_string()))?;
+        let cache = match cache {
+            Some(dir) => Some(Arc::new(
+                Cache::open(dir).context("opening the reply cache")?,
+            )),
+            None => None,
+        };
+        let env_var = |name: &str| std::env::var(name).ok();
+        // Relative paths in graph specs (`trrust:data/x.tsv`) start from the folder of agents.toml.
+        let base = agents.parent().unwrap_or(Path::new("")).to_path_buf();
+        let graphs = |spec: &str| {
+            let spec = match spec.split_once(':') {
+                Some((kind, path)) if Path::new(path).is_relative() => {
+                    format!("{kind}:{}", base.join(path).display())
+                }
+                _ => spec.to_string(),
+            };
+            resolve_graph(&spec, symbols)
+        };
+        let built = file
+            .build(
+                agents,
+                &BuildEnv {
+                    env: &env_var,
+                    graphs: &graphs,
+                    symbols: Arc::clone(symbols),
+                    cache,
+                    offline,
+                },
+            )
+            .with_context(|| format!("{}: building agents", agents.display()))?;
+        let ctx = Arc::new(Context {
+            cell: built.file.cell_context.clone(),
+            pool,
+            k: built.file.k.get(),
+        });
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?;
+        Ok(Panel {
+            built,
+            ctx,
+            tally: Arc::new(Tally::default()),
+            runtime,
+        })
+    }
+
+    /// The file's consensus rule, with τ and the weighting overridden where given.
+    pub(super) fn consensus(&self, tau: Option<Tau>, weighting: Option<Weighting>) -> Consensus {
+        Consensus {
+            tau: tau.unwrap_or(self.built.file.consensus.tau),
+            weighting: weighting.unwrap_or(self.built.file.consensus.weighting),
+        }
+    }
+
+    /// The question the file asks about each target (regulators or similar genes).
+    pub(super) fn question(&self) -> QueryKind {
+        self.built.file.question
+    }
+
+    /// Asks every agent `kind` about every target.
+    pub(super) fn ask(
+        &self,
+        targets: &[String],
+        kind: QueryKind,
+        progress: &dyn Progress,
+    ) -> anyhow::Result<Collected> {
+        self.runtime
+            .block_on(ask_all(
+                &self.built.agents,
+                targets,
+                kind,
+                Arc::clone(&self.ctx),
+                Arc::clone(&self.tally),
+                progress,
+            ))
+            .context("asking agents")
+    }
+}
 
 /// Runs the command.
 pub fn run(args: ConsensusArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -28,63 +129,16 @@ pub fn run(args: ConsensusArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Res
         Some(path) => read_targets(path, &symbols)?,
         None => pool.genes().to_vec(),
     };
-    let file = AgentsFile::read(&args.agents).map_err(|e| UsageError(e.to_string()))?;
-    let cache = match &args.cache {
-        Some(dir) => Some(Arc::new(
-            Cache::open(dir).context("opening the reply cache")?,
-        )),
-        None => None,
-    };
-    let env_var = |name: &str| std::env::var(name).ok();
-    // Relative paths in graph specs (`trrust:data/x.tsv`) start from the folder of agents.toml.
-    let base = args.agents.parent().unwrap_or(Path::new("")).to_path_buf();
-    let graphs = |spec: &str| {
-        let spec = match spec.split_once(':') {
-            Some((kind, path)) if Path::new(path).is_relative() => {
-                format!("{kind}:{}", base.join(path).display())
-            }
-            _ => spec.to_string(),
-        };
-        resolve_graph(&spec, &symbols)
-    };
-    let built = file
-        .build(
-            &args.agents,
-            &BuildEnv {
-                env: &env_var,
-                graphs: &graphs,
-                symbols: Arc::clone(&symbols),
-                cache,
-                offline: args.offline,
-            },
-        )
-        .with_context(|| format!("{}: building agents", args.agents.display()))?;
-    let consensus = Consensus {
-        tau: args.tau.unwrap_or(built.file.consensus.tau),
-        weighting: args.weighting.unwrap_or(built.file.consensus.weighting),
-    };
-    let question = built.file.question;
-    let ctx = Arc::new(Context {
-        cell: built.file.cell_context.clone(),
+    let panel = Panel::open(
+        &args.agents,
         pool,
-        k: built.file.k.get(),
-    });
-    let tally = Arc::new(Tally::default());
-    let bar = super::progress_bar(quiet);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    let collected = runtime
-        .block_on(ask_all(
-            &built.agents,
-            &targets,
-            question,
-            Arc::clone(&ctx),
-            Arc::clone(&tally),
-            &bar,
-        ))
-        .context("asking agents")?;
+        &symbols,
+        args.cache.as_deref(),
+        args.offline,
+    )?;
+    let consensus = panel.consensus(args.tau, args.weighting);
+    let question = panel.question();
+    let collected = panel.ask(&targets, question, &super::progress_bar(quiet))?;
     let graph = consensus.build(&collected);
     write_atomically(&args.out, |f| write_rows(&graph.rows, f))
         .with_context(|| format!("{}: cannot write", args.out.display()))?;
@@ -93,16 +147,12 @@ pub fn run(args: ConsensusArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Res
             .with_context(|| format!("{}: cannot write", path.display()))?;
     }
     if let Some(path) = &args.hubs {
-        let hubs_bar = super::progress_bar(quiet);
-        let asked = runtime
-            .block_on(ask_all(
-                &built.agents,
+        let asked = panel
+            .ask(
                 &["hubs".to_string()],
                 QueryKind::Hubs,
-                Arc::clone(&ctx),
-                Arc::clone(&tally),
-                &hubs_bar,
-            ))
+                &super::progress_bar(quiet),
+            )
             .context("asking agents for hubs")?;
         let ranked = hubs::rank(&asked);
         write_atomically(path, |f| write_hubs(&ranked, f))
@@ -112,14 +162,14 @@ pub fn run(args: ConsensusArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Res
     with_edges.dedup();
     let summary = Summary {
         targets: targets.len(),
-        pool: ctx.pool.len(),
+        pool: panel.ctx.pool.len(),
         agents: collected.agents.clone(),
         question: question.as_str().to_string(),
         tau: consensus.tau.to_string(),
         weighting: consensus.weighting.as_str().to_string(),
         edges: graph.rows.len(),
         targets_with_edges: with_edges.len(),
-        tally: tally.snapshot(),
+        tally: panel.tally.snapshot(),
         failures: collected.failures.clone(),
         out: args.out.display().to_string(),
     };

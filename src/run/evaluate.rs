@@ -77,9 +77,9 @@ fn parse_choices(names: &[String]) -> Result<Vec<Choice>, UsageError> {
 pub(super) fn run(args: EvaluateArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     let choices = parse_choices(&args.predictors)?;
     let needs = |bases: &[&str]| choices.iter().any(|c| bases.contains(&c.base.as_str()));
-    if needs(&["consensus", "similarity"]) && args.neighbours.is_none() {
+    if needs(&["consensus", "similarity"]) && args.neighbours.is_none() && args.agents.is_none() {
         return Err(UsageError(
-            "predictors consensus and similarity need --neighbours TSV (the consensus table)"
+            "predictors consensus and similarity need --agents agents.toml or --neighbours TSV (the consensus table)"
                 .into(),
         )
         .into());
@@ -87,7 +87,11 @@ pub(super) fn run(args: EvaluateArgs, quiet: bool, out: &mut dyn Write) -> anyho
     if needs(&["graph"]) && args.graph.is_none() {
         return Err(UsageError("predictor graph needs --graph SPEC".into()).into());
     }
-    if needs(&["ridge"]) && args.graph.is_none() && args.neighbours.is_none() {
+    if needs(&["ridge"])
+        && args.graph.is_none()
+        && args.neighbours.is_none()
+        && args.agents.is_none()
+    {
         return Err(UsageError(
             "predictor ridge needs --graph SPEC or --neighbours TSV for its perturbation embedding"
                 .into(),
@@ -129,8 +133,25 @@ pub(super) fn run(args: EvaluateArgs, quiet: bool, out: &mut dyn Write) -> anyho
         }
         None => None,
     };
-    let neighbours: Option<Arc<Graph>> = match &args.neighbours {
-        Some(path) => {
+    let from_agents = match &args.agents {
+        Some(agents) => Some((
+            agents.display().to_string(),
+            ask_panel(&args, agents, screen, &symbols, quiet)?,
+        )),
+        None => None,
+    };
+    let neighbours: Option<Arc<Graph>> = match (&args.neighbours, from_agents) {
+        (_, Some((source, g))) => {
+            priors.push(format!(
+                "consensus neighbours from agents `{source}`: {} regulator → target edges over {} genes, {} of {} perturbations in it",
+                g.edge_count(),
+                g.node_count(),
+                covered(&g, screen),
+                screen.n_perturbations()
+            ));
+            Some(Arc::new(g))
+        }
+        (Some(path), None) => {
             let g = consensus_tsv::read(path, &symbols).context("loading --neighbours")?;
             priors.push(format!(
                 "consensus neighbours `{}`: {} regulator → target edges over {} genes, {} of {} perturbations in it",
@@ -142,7 +163,7 @@ pub(super) fn run(args: EvaluateArgs, quiet: bool, out: &mut dyn Write) -> anyho
             ));
             Some(Arc::new(g))
         }
-        None => None,
+        (None, None) => None,
     };
 
     let mut predictors: Vec<Box<dyn Predictor>> = Vec::new();
@@ -216,6 +237,23 @@ pub(super) fn run(args: EvaluateArgs, quiet: bool, out: &mut dyn Write) -> anyho
         .with_context(|| format!("writing {}", md.display()))?;
     write_summary(&header, &metrics, &cells, out)?;
     Ok(())
+}
+
+/// The consensus graph of the agents in `agents`, asked about every perturbation of the screen.
+fn ask_panel(
+    args: &EvaluateArgs,
+    agents: &std::path::Path,
+    screen: &crate::data::Screen,
+    symbols: &crate::data::GeneSymbols,
+    quiet: bool,
+) -> anyhow::Result<Graph> {
+    let symbols = Arc::new(symbols.clone());
+    let pool = crate::agents::Pool::new(screen.perturbations().iter().cloned());
+    let targets = pool.genes().to_vec();
+    let panel =
+        super::consensus::Panel::open(agents, pool, &symbols, args.cache.as_deref(), args.offline)?;
+    let collected = panel.ask(&targets, panel.question(), &super::progress_bar(quiet))?;
+    Ok(panel.consensus(None, None).build(&collected).graph)
 }
 
 /// Perturbations of the screen that are nodes of the graph.
