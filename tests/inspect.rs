@@ -193,3 +193,28 @@ mptest!(k562_signatures_inspect, |dir| {
     assert_eq!(v["value_kind"], "rank-score");
     assert_eq!(v["control"], false);
 });
+
+mptest!(
+    repeated_pairs_in_long_and_ranked_tables_name_both_lines,
+    |dir| {
+        dir.create(
+            "l.csv",
+            "perturbation,gene,value\nctrl,TP53,1\nMYC,TP53,2\nMYC,tp53,3\n",
+        );
+        let err = dir.command().args(["inspect", "l.csv"]).assert_failure();
+        assert!(
+            err.contains(
+                "l.csv:4: perturbation/gene pair `MYC/tp53` appears twice (first at line 3)"
+            ),
+            "{err}"
+        );
+        dir.create("r.csv", "perturbation,rank,gene\nMYC,1,TP53\nMYC,2,TP53\n");
+        let err = dir.command().args(["inspect", "r.csv"]).assert_failure();
+        assert!(
+            err.contains(
+                "r.csv:3: perturbation/gene pair `MYC/TP53` appears twice (first at line 2)"
+            ),
+            "{err}"
+        );
+    }
+);

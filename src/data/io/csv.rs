@@ -264,6 +264,33 @@ pub(super) fn read_wide<R: BufRead>(
     )
 }
 
+/// The line of every perturbation/gene pair read so far, so that a repeated pair is refused
+/// with both lines.
+#[derive(Default)]
+struct SeenPairs(HashMap<(u32, u32), u64>);
+
+impl SeenPairs {
+    fn insert(
+        &mut self,
+        path: &std::path::Path,
+        pair: (u32, u32),
+        line: u64,
+        perturbation: &str,
+        gene: &str,
+    ) -> Result<(), ReadError> {
+        match self.0.insert(pair, line) {
+            None => Ok(()),
+            Some(first) => Err(ReadError::Duplicate {
+                path: path.to_path_buf(),
+                line,
+                what: "perturbation/gene pair",
+                name: format!("`{perturbation}/{gene}`"),
+                first: format!("line {first}"),
+            }),
+        }
+    }
+}
+
 /// Long: `perturbation, gene, value`, one row per pair; every pair must be present.
 pub(super) fn read_long<R: BufRead>(
     builder: &Builder<'_>,
@@ -276,7 +303,7 @@ pub(super) fn read_long<R: BufRead>(
     let mut genes = Names::new("gene");
     let mut is_control_row: Vec<bool> = Vec::new();
     let mut triplets: Vec<(u32, u32, f32)> = Vec::new();
-    let mut seen: HashMap<(u32, u32), u64> = HashMap::new();
+    let mut seen = SeenPairs::default();
     while let Some(line) = t.next()? {
         let p_name = t.name(line, label)?.to_string();
         let g_name = t.name(line, gene_col)?.to_string();
@@ -286,15 +313,7 @@ pub(super) fn read_long<R: BufRead>(
             is_control_row.push(builder.is_control(&p_name));
         }
         let g = genes.intern(builder, &g_name) as u32;
-        if let Some(first) = seen.insert((p, g), line) {
-            return Err(ReadError::Duplicate {
-                path: t.path.clone(),
-                line,
-                what: "perturbation/gene pair",
-                name: format!("`{p_name}/{g_name}`"),
-                first: format!("line {first}"),
-            });
-        }
+        seen.insert(&t.path, (p, g), line, &p_name, &g_name)?;
         triplets.push((p, g, value));
     }
     // Control labels occupy rows of their own; map every label to a perturbation or control row.
@@ -369,7 +388,7 @@ pub(super) fn read_ranked<R: BufRead>(
     let mut perts = Names::new("perturbation");
     let mut genes = Names::new("gene");
     let mut entries: Vec<(u32, u32, u32)> = Vec::new();
-    let mut seen: HashMap<(u32, u32), u64> = HashMap::new();
+    let mut seen = SeenPairs::default();
     let mut max_rank = 0u32;
     while let Some(line) = t.next()? {
         let p_name = t.name(line, label)?.to_string();
@@ -387,15 +406,7 @@ pub(super) fn read_ranked<R: BufRead>(
         };
         let p = perts.intern(builder, &p_name) as u32;
         let g = genes.intern(builder, &g_name) as u32;
-        if let Some(first) = seen.insert((p, g), line) {
-            return Err(ReadError::Duplicate {
-                path: t.path.clone(),
-                line,
-                what: "perturbation/gene pair",
-                name: format!("`{p_name}/{g_name}`"),
-                first: format!("line {first}"),
-            });
-        }
+        seen.insert(&t.path, (p, g), line, &p_name, &g_name)?;
         max_rank = max_rank.max(rank);
         entries.push((p, g, rank));
     }
