@@ -161,7 +161,8 @@ mod tests {
     use super::*;
     use crate::agents::{Answer, Proposal};
 
-    fn answer(genes: &[(&str, f32)]) -> Option<Answer> {
+    /// An answer proposing `genes` with confidences (shared with the `hubs` tests).
+    pub(super) fn answer(genes: &[(&str, f32)]) -> Option<Answer> {
         Some(Answer {
             proposals: genes
                 .iter()

@@ -6,19 +6,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::fake_llm::{FakeLlm, Reply, candidates_of, default_reply, target_of};
-use crate::util::Dir;
+use crate::util::{Dir, pool_screen as screen};
 
 const KEY: &str = "sk-test-5ecret-never-written-9f3a";
-const POOL: [&str; 6] = ["GATA1", "TAL1", "KLF1", "MYB", "SPI1", "LMO2"];
-
-/// A ranked screen whose perturbations are `POOL`.
-fn screen(dir: &Dir) {
-    let mut text = String::from("perturbation,rank,gene\n");
-    for g in POOL {
-        text.push_str(&format!("{g},1,HBB\n"));
-    }
-    dir.create("screen.csv", text);
-}
 
 /// agents.toml with one LLM agent at `url`, plus extra agent keys and top-level text.
 fn agents(dir: &Dir, url: &str, agent_extra: &str, top: &str) {

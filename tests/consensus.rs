@@ -1,17 +1,7 @@
 //! `mechpert consensus` with knowledge and noisy-truth agents (no network): hand-computed
 //! consensus tables, option errors, and the knowledge-only run on the shared K562 screen.
 
-use crate::util::Dir;
-
-const POOL: [&str; 6] = ["GATA1", "TAL1", "KLF1", "MYB", "SPI1", "LMO2"];
-
-fn screen(dir: &Dir) {
-    let mut text = String::from("perturbation,rank,gene\n");
-    for g in POOL {
-        text.push_str(&format!("{g},1,HBB\n"));
-    }
-    dir.create("screen.csv", text);
-}
+use crate::util::{Dir, pool_screen as screen};
 
 /// Three directed edge lists a, b, c and agents.toml naming them.
 fn knowledge(dir: &Dir, top: &str) {

@@ -177,3 +177,15 @@ macro_rules! mptest {
         }
     };
 }
+
+/// A small candidate pool of erythroid and myeloid regulators, shared by the agent tests.
+pub const POOL: [&str; 6] = ["GATA1", "TAL1", "KLF1", "MYB", "SPI1", "LMO2"];
+
+/// Writes `screen.csv`: a ranked screen whose perturbations are `POOL`.
+pub fn pool_screen(dir: &Dir) {
+    let mut text = String::from("perturbation,rank,gene\n");
+    for g in POOL {
+        text.push_str(&format!("{g},1,HBB\n"));
+    }
+    dir.create("screen.csv", text);
+}

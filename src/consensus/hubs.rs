@@ -49,23 +49,10 @@ pub fn rank(collected: &Collected) -> Vec<Hub> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agents::{Answer, Proposal};
 
     #[test]
     fn votes_first_then_confidence() {
-        let a = |genes: &[(&str, f32)]| {
-            Some(Answer {
-                proposals: genes
-                    .iter()
-                    .map(|(g, c)| Proposal {
-                        gene: g.to_string(),
-                        confidence: *c,
-                        rationale: String::new(),
-                    })
-                    .collect(),
-                ..Default::default()
-            })
-        };
+        let a = crate::consensus::tests::answer;
         let c = Collected {
             targets: vec!["hubs".into()],
             agents: vec!["x".into(), "y".into()],
