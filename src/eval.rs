@@ -1,5 +1,5 @@
-//! Scoring predictions: metrics per held-out perturbation, statistics over draws, and the
-//! few-shot benchmark that ties them together.
+//! Scoring predictions: metrics per held-out perturbation and statistics over draws. The
+//! few-shot benchmark and the design loop that use them live in [`crate::plan`].
 //!
 //! In flow predicted responses Δ̂ (one row per query perturbation), the screen holding the
 //! measured responses Δ, and the training mean (the reference of Systema-corrected metrics); out
@@ -29,13 +29,13 @@ use ndarray::{ArrayView1, ArrayView2};
 
 use crate::data::Screen;
 
-pub mod benchmark;
 pub mod direction;
 pub mod discrimination;
 pub mod mse;
 pub mod overlap;
 pub mod pearson_delta;
 pub mod stats;
+pub mod summary;
 pub mod systema;
 pub mod wilcoxon;
 
@@ -106,6 +106,10 @@ pub trait Metric: Send + Sync {
         v.iter().sum::<f64>() / v.len() as f64
     }
 }
+
+/// Name of the count of query perturbations a predictor answered with the training mean,
+/// recorded beside the metrics.
+pub const N_FALLBACK: &str = "n_fallback";
 
 /// The metrics every benchmark table reports, in table order.
 pub fn standard_metrics() -> Vec<Box<dyn Metric>> {

@@ -26,7 +26,7 @@ pub fn hops_to_observed(
     q: usize,
     max_hops: usize,
 ) -> Option<usize> {
-    let names = train.screen().perturbations();
+    let names = train.perturbations();
     let observed: std::collections::HashSet<u32> = train
         .rows()
         .iter()
@@ -111,7 +111,7 @@ mod tests {
         b.add_edge("P3", "P2", 1.0, 0);
         let g = b.build();
         let (s, _) = planted(1, 6, 3, 0.1);
-        let obs = Observed::new(&s, vec![0]);
+        let obs = Observed::reveal(&s, vec![0]);
         assert_eq!(hops_to_observed(&g, &obs, 1, 5), Some(1));
         assert_eq!(hops_to_observed(&g, &obs, 2, 5), Some(2));
         assert_eq!(hops_to_observed(&g, &obs, 3, 5), Some(3));
@@ -126,7 +126,7 @@ mod tests {
     #[test]
     fn bootstrap_variance_is_zero_for_identical_responses_and_positive_otherwise() {
         let (s, g) = planted(2, 8, 10, 0.5);
-        let obs = Observed::new(&s, vec![0, 1, 2, 3, 8, 9, 10, 11]);
+        let obs = Observed::reveal(&s, vec![0, 1, 2, 3, 8, 9, 10, 11]);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
         let v = bootstrap_variance(&TrainingMean, &obs, &[4, 12], 20, &mut rng).unwrap();
         assert!(v.iter().all(|&x| x > 0.0), "{v:?}");
@@ -134,7 +134,7 @@ mod tests {
         let v2 = bootstrap_variance(&knn, &obs, &[4, 12], 20, &mut rng).unwrap();
         assert_eq!(v2.len(), 2);
         let constant = crate::predict::suite::constant(&planted(2, 8, 10, 0.5).1, 10);
-        let obs = Observed::new(&constant, vec![0, 1, 2, 3]);
+        let obs = Observed::reveal(&constant, vec![0, 1, 2, 3]);
         let v3 = bootstrap_variance(&TrainingMean, &obs, &[5], 10, &mut rng).unwrap();
         assert!(v3[0] < 1e-10, "{v3:?}");
     }

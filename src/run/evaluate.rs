@@ -10,8 +10,9 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use super::UsageError;
 use crate::cli::EvaluateArgs;
 use crate::data::io::writer::write_atomically;
-use crate::eval::benchmark::{self, BenchmarkConfig};
 use crate::eval::standard_metrics;
+use crate::eval::summary::summarise;
+use crate::plan::few_shot::{self, BenchmarkConfig};
 use crate::predict::inputs::consensus_tsv;
 use crate::predict::{Additive, Embedding, Neighbours, Predictor, Ridge, Shrunk, TrainingMean};
 use crate::priors::Graph;
@@ -187,7 +188,7 @@ pub(super) fn run(args: EvaluateArgs, quiet: bool, out: &mut dyn Write) -> anyho
             "ridge" => {
                 let g = graph.as_ref().or(neighbours.as_ref()).expect("checked");
                 let mut rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
-                let e = Embedding::spectral(g, screen, EMBEDDING_DIM, &mut rng)
+                let e = Embedding::spectral(g, screen.layout(), EMBEDDING_DIM, &mut rng)
                     .map_err(|m| anyhow::anyhow!("spectral embedding for ridge: {m}"))?;
                 Box::new(Ridge::params(Arc::new(e)).check()?)
             }
@@ -209,9 +210,9 @@ pub(super) fn run(args: EvaluateArgs, quiet: bool, out: &mut dyn Write) -> anyho
     };
     let bar = super::progress_bar(quiet);
     let started = std::time::Instant::now();
-    let records = benchmark::run(screen, &predictors, &metrics, &config, &bar)?;
+    let records = few_shot::run(screen, &predictors, &metrics, &config, &bar)?;
     tracing::info!(seconds = started.elapsed().as_secs_f64(), "benchmark done");
-    let cells = benchmark::summarise(&records, "mean", args.seed);
+    let cells = summarise(&records, "mean", args.seed);
 
     let header = RunHeader {
         dataset: args.data.display().to_string(),
