@@ -9,6 +9,9 @@
 //! views, which hold the revealed rows and nothing else. `mechpert evaluate` is the one-round
 //! special case ([`few_shot`]); both go through [`round::score_round`].
 
+pub mod config;
 pub mod few_shot;
+pub mod jobs;
 pub mod oracle;
 pub mod round;
+pub mod strategy;

@@ -4,5 +4,6 @@
 pub mod consensus;
 pub mod evaluate;
 pub mod inspect;
+pub mod plan;
 pub mod priors;
 pub mod simulate;

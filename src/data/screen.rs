@@ -186,7 +186,9 @@ impl Screen {
             "one DE row per perturbation"
         );
         assert!(
-            top_de.iter().all(|&g| (g as usize) < self.layout.genes.len()),
+            top_de
+                .iter()
+                .all(|&g| (g as usize) < self.layout.genes.len()),
             "DE gene out of range"
         );
         self.top_de = top_de;

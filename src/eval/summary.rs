@@ -79,4 +79,3 @@ pub fn summarise(records: &[Record], baseline: &str, seed: u64) -> Vec<SummaryCe
         })
         .collect()
 }
-

@@ -79,8 +79,15 @@ pub fn run(
     let mut records = Vec::new();
     for (draw, split) in splits.into_iter().enumerate() {
         let train = oracle.reveal(split.observed);
-        let scored = score_round(&oracle, &train, &split.queries, predictors, metrics, |_, _| {})
-            .map_err(|source| BenchmarkError::Predictor { draw, source })?;
+        let scored = score_round(
+            &oracle,
+            &train,
+            &split.queries,
+            predictors,
+            metrics,
+            |_, _| {},
+        )
+        .map_err(|source| BenchmarkError::Predictor { draw, source })?;
         for s in scored {
             for (metric, value) in s.values {
                 records.push(Record {

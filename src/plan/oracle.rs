@@ -36,22 +36,22 @@ impl<'s> Oracle<'s> {
     }
 
     /// Scores `predicted` (one row per query) against the measured responses of `queries`
-    /// with each metric; `reference` is the training mean (the Systema reference). Metrics get
-    /// the truth here and only here.
+    /// with each metric: one value per metric and query. `reference` is the training mean (the
+    /// Systema reference). Metrics get the truth here and only here.
     pub fn score(
         &self,
         metrics: &[Box<dyn Metric>],
         queries: &[usize],
         predicted: ArrayView2<'_, f32>,
         reference: ArrayView1<'_, f32>,
-    ) -> Vec<f64> {
+    ) -> Vec<Vec<f64>> {
         let input = MetricInput {
             screen: self.screen,
             queries,
             predicted,
             reference,
         };
-        metrics.iter().map(|m| m.score(&input)).collect()
+        metrics.iter().map(|m| m.per_perturbation(&input)).collect()
     }
 
     /// The measured response of any row, revealed or not. Only the `oracle` reference strategy

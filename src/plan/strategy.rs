@@ -151,8 +151,16 @@ pub(crate) mod tests {
     #[test]
     fn ranking_puts_unknowns_last_and_repeats_with_the_seed() {
         let score = |r: usize| (r % 3 != 0).then_some((r % 2) as f64);
-        let a = rank_by(&[0, 1, 2, 3, 4, 5, 6], score, &mut Xoshiro256PlusPlus::seed_from_u64(1));
-        let b = rank_by(&[0, 1, 2, 3, 4, 5, 6], score, &mut Xoshiro256PlusPlus::seed_from_u64(1));
+        let a = rank_by(
+            &[0, 1, 2, 3, 4, 5, 6],
+            score,
+            &mut Xoshiro256PlusPlus::seed_from_u64(1),
+        );
+        let b = rank_by(
+            &[0, 1, 2, 3, 4, 5, 6],
+            score,
+            &mut Xoshiro256PlusPlus::seed_from_u64(1),
+        );
         assert_eq!(a, b);
         let scores: Vec<Option<f64>> = a.iter().map(|x| x.1).collect();
         assert_eq!(

@@ -75,8 +75,8 @@ impl Fitted for FittedAdditive<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::data::Screen;
     use super::*;
+    use crate::data::Screen;
     use crate::data::ValueKind;
     use crate::predict::predict;
     use ndarray::array;

@@ -112,7 +112,8 @@ mod tests {
             ValueKind::Response,
         )
         .unwrap();
-        let e = Embedding::spectral(&g, s.layout(), 2, &mut Xoshiro256PlusPlus::seed_from_u64(1)).unwrap();
+        let e = Embedding::spectral(&g, s.layout(), 2, &mut Xoshiro256PlusPlus::seed_from_u64(1))
+            .unwrap();
         assert_eq!(e.len(), 5);
         let dist = |i: usize, j: usize| (&e.row(i) - &e.row(j)).mapv(|v| v * v).sum();
         assert!(dist(0, 1) < 1e-8, "A and B share their adjacency row");

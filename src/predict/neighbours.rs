@@ -287,8 +287,8 @@ impl FittedNeighbours<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::data::Screen;
     use super::*;
+    use crate::data::Screen;
     use crate::data::ValueKind;
     use crate::predict::predict;
     use ndarray::array;

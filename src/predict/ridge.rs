@@ -193,7 +193,10 @@ mod tests {
         .unwrap();
         let e = Arc::new(Embedding::from_vectors(array![[1.0], [-1.0], [2.0]]));
         let model = Ridge::params(e).lambda(1.0).check().unwrap();
-        let (p, _) = predict(&*model.fit(&Observed::reveal(&s, vec![0, 1])).unwrap(), &[2]);
+        let (p, _) = predict(
+            &*model.fit(&Observed::reveal(&s, vec![0, 1])).unwrap(),
+            &[2],
+        );
         assert!((p[[0, 0]] - (2.0 + 2.0 / 3.0)).abs() < 1e-5, "{p}");
         assert!((p[[0, 1]] - 5.0).abs() < 1e-5, "{p}");
     }
@@ -213,7 +216,10 @@ mod tests {
         let e = Embedding::spectral(&b.build(), s.layout(), 4, &mut rng).unwrap();
         assert_eq!(e.dim(), 0);
         let model = Ridge::params(Arc::new(e)).check().unwrap();
-        let (p, support) = predict(&*model.fit(&Observed::reveal(&s, vec![0, 1])).unwrap(), &[2]);
+        let (p, support) = predict(
+            &*model.fit(&Observed::reveal(&s, vec![0, 1])).unwrap(),
+            &[2],
+        );
         assert_eq!(p[[0, 0]], 2.0);
         assert_eq!(support.fallbacks, 1);
     }

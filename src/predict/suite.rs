@@ -103,7 +103,10 @@ macro_rules! predictor_suite {
             #[test]
             fn an_empty_observed_set_is_an_error() {
                 let (s, g) = planted(3, 6, 12, 0.3);
-                let err = make(&s, &g).fit(&Observed::reveal(&s, vec![])).err().unwrap();
+                let err = make(&s, &g)
+                    .fit(&Observed::reveal(&s, vec![]))
+                    .err()
+                    .unwrap();
                 assert!(
                     matches!(err, PredictError::TooFewObserved { got: 0, .. }),
                     "{err:?}"

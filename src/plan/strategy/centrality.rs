@@ -27,12 +27,7 @@ impl Central {
     ///
     /// # Panics
     /// When `scores` does not have one entry per node (caller bug).
-    pub fn new(
-        name: &str,
-        graph_label: &str,
-        graph: Arc<Graph>,
-        scores: Arc<Vec<f64>>,
-    ) -> Central {
+    pub fn new(name: &str, graph_label: &str, graph: Arc<Graph>, scores: Arc<Vec<f64>>) -> Central {
         assert_eq!(scores.len(), graph.node_count(), "one score per node");
         Central {
             name: name.to_string(),
@@ -54,11 +49,7 @@ impl Strategy for Central {
         rng: &mut dyn RngCore,
     ) -> Result<Vec<Pick>, StrategyError> {
         let names = view.observed.perturbations();
-        let score = |r: usize| {
-            self.graph
-                .node(&names[r])
-                .map(|n| self.scores[n as usize])
-        };
+        let score = |r: usize| self.graph.node(&names[r]).map(|n| self.scores[n as usize]);
         let ranked = rank_by(view.candidates, score, rng);
         let in_graph = ranked.iter().filter(|x| x.1.is_some()).count();
         Ok(ranked
@@ -131,6 +122,10 @@ mod tests {
         assert!(rows[..2].contains(&1) && rows[..2].contains(&2));
         assert_eq!(picks[0].centrality, Some(1.0));
         assert_eq!(picks[3].centrality, None);
-        assert!(picks[3].rationale.starts_with("not in toy"), "{}", picks[3].rationale);
+        assert!(
+            picks[3].rationale.starts_with("not in toy"),
+            "{}",
+            picks[3].rationale
+        );
     }
 }

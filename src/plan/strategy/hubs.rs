@@ -39,9 +39,9 @@ impl Strategy for Hubs {
         let names = view.observed.perturbations();
         // Votes first, then mean confidence: one number that orders both (confidence < 1).
         let key = |r: usize| {
-            self.by_gene.get(&names[r]).map(|h| {
-                h.votes as f64 + f64::from(h.confidence) / h.votes.max(1) as f64 / 2.0
-            })
+            self.by_gene
+                .get(&names[r])
+                .map(|h| h.votes as f64 + f64::from(h.confidence) / h.votes.max(1) as f64 / 2.0)
         };
         Ok(rank_by(view.candidates, key, rng)
             .into_iter()
@@ -108,10 +108,17 @@ mod tests {
         let picks = strategy
             .select(&view, 3, &mut Xoshiro256PlusPlus::seed_from_u64(1))
             .unwrap();
-        assert_eq!(picks.iter().map(|p| p.row).collect::<Vec<_>>(), vec![2, 1, 3]);
+        assert_eq!(
+            picks.iter().map(|p| p.row).collect::<Vec<_>>(),
+            vec![2, 1, 3]
+        );
         assert_eq!(picks[0].votes, Some(2.0));
         assert!((picks[0].confidence.unwrap() - 0.9).abs() < 1e-6);
-        assert!(picks[0].rationale.starts_with("named a hub by 2 of 3 agents"));
+        assert!(
+            picks[0]
+                .rationale
+                .starts_with("named a hub by 2 of 3 agents")
+        );
         assert_eq!(picks[2].votes, None);
     }
 }
