@@ -1,5 +1,6 @@
 # mechpert: the two commands a user needs.
-#   make run   build in release and run the main job on the embedded default dataset
+#   make run   build in release and run the main job (experiments/default.toml: the design loop
+#              on a simulated K562-like screen and the embedded Renge iPSC screen)
 #   make test  formatting, lints, warning-free docs and the whole test suite (what CI runs)
 #   make bench the speed and memory experiments under experiments/perf (minutes; figures in README)
 # Both first make sure the system libraries OpenBLAS and HDF5 are present.
@@ -30,8 +31,7 @@ build: system-deps
 	$(CARGO) build --release --locked
 
 run: build
-	@echo "make run: the planning loop is not built yet; showing what the embedded default holds." >&2
-	$(BIN) inspect experiments/data/embedded/renge_ipsc.h5ad
+	$(BIN) plan --config experiments/default.toml
 
 # OpenBLAS's LAPACK routines use large stack buffers; Rust's 2 MiB test threads have crashed in
 # them intermittently here, so test threads get the stack a main thread would have.

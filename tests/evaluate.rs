@@ -365,7 +365,7 @@ mptest!(
             .args(["--agents", "agents.toml", "--out", "one_step"])
             .stdout();
         assert!(
-            md.contains("from agents `agents.toml`: 8 regulator → target edges over 8 genes"),
+            md.contains("from agents `agents.toml` (1 agents, τ 1, weighting sum-over-agents): 8 regulator → target edges over 8 genes"),
             "{md}"
         );
         let read =
@@ -388,3 +388,50 @@ mptest!(
         assert!(err.contains("cannot be used with"), "{err}");
     }
 );
+
+mptest!(the_committed_k562_benchmark_reproduces_exactly, |dir| {
+    let Some(shared) = crate::util::shared_data("the_committed_k562_benchmark_reproduces_exactly")
+    else {
+        return;
+    };
+    // The committed results/k562/metrics.csv, recomputed for the fast predictors with the same
+    // draws: every value must be identical to the last digit.
+    let data = shared
+        .join("perturbseq/replogle2022_k562_signatures/k562_essential_up_ranked_top1000.csv.gz");
+    let string = shared.join("priors/string_v12_edges.tsv.gz");
+    dir.command()
+        .args(["evaluate", "--data"])
+        .args([&data])
+        .args([
+            "--observed",
+            "50",
+            "--draws",
+            "10",
+            "--seed",
+            "1",
+            "--predictors",
+            "mean,graph,consensus",
+        ])
+        .args(["--neighbours"])
+        .args([crate::util::repo().join("results/k562/knowledge_consensus.tsv")])
+        .args([format!("--graph=string:{}", string.display())])
+        .args(["--out", "k562", "-q"])
+        .stdout();
+    let fresh = std::fs::read_to_string(dir.path().join("k562/metrics.csv")).unwrap();
+    let committed =
+        std::fs::read_to_string(crate::util::repo().join("results/k562/metrics.csv")).unwrap();
+    let committed: std::collections::HashSet<&str> = committed.lines().collect();
+    let mut compared = 0;
+    for line in fresh.lines().skip(1) {
+        assert!(
+            committed.contains(line),
+            "not in the committed results/k562/metrics.csv: {line}"
+        );
+        compared += 1;
+    }
+    assert_eq!(
+        compared,
+        10 * 3 * 10,
+        "10 draws × 3 predictors × (9 metrics + n_fallback)"
+    );
+});

@@ -52,7 +52,17 @@ fn plan_args<'a>(out: &'a str, strategies: &'a str, extra: &[&'a str]) -> Vec<&'
         out,
         "-q",
     ];
-    a.extend_from_slice(extra);
+    // A flag in `extra` replaces the default above (list flags would otherwise add up).
+    for pair in extra.chunks(2) {
+        match a.iter().position(|x| *x == pair[0]) {
+            Some(i)
+                if pair.len() == 2 && pair[0].starts_with("--") && !pair[1].starts_with("--") =>
+            {
+                a[i + 1] = pair[1]
+            }
+            _ => a.extend_from_slice(pair),
+        }
+    }
     a
 }
 

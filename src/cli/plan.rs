@@ -10,6 +10,7 @@ use crate::consensus::{Tau, Weighting};
 
 /// `mechpert plan`: the budgeted design loop.
 #[derive(Debug, Args)]
+#[command(args_override_self = true)]
 pub struct PlanArgs {
     /// The run's settings (TOML; fields in README "mechpert plan"). Flags override it.
     /// Example: --config experiments/default.toml
@@ -76,7 +77,7 @@ pub struct PlanArgs {
     /// Worker threads for the jobs (strategy × seed); results do not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<NonZeroUsize>,
-    /// Output folder (created; default results/<config name>). A different run already there is
+    /// Output folder (created; default results/NAME, NAME the run's name). A different run already there is
     /// refused unless --force.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,

@@ -44,7 +44,17 @@ impl Metric for Mse {
         input.per_query(|i, p, t| {
             let sq = |g: usize| f64::from(p[g] - t[g]).powi(2);
             match self.top_de {
-                None => (0..p.len()).map(sq).sum::<f64>() / p.len() as f64,
+                None => match (p.as_slice(), t.as_slice()) {
+                    // The same terms summed in the same order, without index checks.
+                    (Some(ps), Some(ts)) => {
+                        ps.iter()
+                            .zip(ts)
+                            .map(|(&a, &b)| f64::from(a - b).powi(2))
+                            .sum::<f64>()
+                            / ps.len() as f64
+                    }
+                    _ => (0..p.len()).map(sq).sum::<f64>() / p.len() as f64,
+                },
                 Some(k) => {
                     let genes = input.top_de(i, k);
                     genes.iter().map(|&g| sq(g)).sum::<f64>() / genes.len() as f64

@@ -192,12 +192,12 @@ impl PlanFile {
         })
     }
 
-    /// Makes every relative path absolute against `base` (the TOML file's folder).
+    /// Makes every relative path start from `base` (the TOML file's folder).
     pub fn rebase(&mut self, base: &Path) {
         let fix = |p: &mut Option<PathBuf>| {
             if let Some(path) = p {
                 if path.is_relative() {
-                    *path = base.join(&*path);
+                    *path = lexical_join(base, path);
                 }
             }
         };
@@ -211,7 +211,7 @@ impl PlanFile {
             if !matches!(initial.as_str(), "none") && !initial.starts_with("random:") {
                 let p = Path::new(initial.as_str());
                 if p.is_relative() {
-                    *initial = base.join(p).display().to_string();
+                    *initial = lexical_join(base, p).display().to_string();
                 }
             }
         }
@@ -220,22 +220,23 @@ impl PlanFile {
 
 impl KnowledgeFile {
     fn rebase(&mut self, base: &Path) {
-        for p in [
+        for path in [
             &mut self.agents,
             &mut self.neighbours,
             &mut self.hubs,
             &mut self.cache,
-        ] {
-            if let Some(path) = p {
-                if path.is_relative() {
-                    *path = base.join(&*path);
-                }
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if path.is_relative() {
+                *path = lexical_join(base, path);
             }
         }
         if let Some(spec) = &mut self.graph {
             if let Some((kind, rest)) = spec.split_once(':') {
                 if Path::new(rest).is_relative() {
-                    *spec = format!("{kind}:{}", base.join(rest).display());
+                    *spec = format!("{kind}:{}", lexical_join(base, Path::new(rest)).display());
                 }
             }
         }
@@ -388,15 +389,16 @@ impl Settings {
     pub fn to_toml(&self, from: &Path) -> String {
         let rel = |p: &Path| relative(p, from);
         let mut knowledge = self.knowledge.clone();
-        for p in [
+        for path in [
             &mut knowledge.agents,
             &mut knowledge.neighbours,
             &mut knowledge.hubs,
             &mut knowledge.cache,
-        ] {
-            if let Some(path) = p {
-                *path = rel(path);
-            }
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *path = rel(path);
         }
         if let Some(spec) = &mut knowledge.graph {
             if let Some((kind, rest)) = spec.split_once(':') {
@@ -442,6 +444,27 @@ impl Settings {
         );
         text.push_str(&toml::to_string(&file).expect("plain data serialises"));
         text
+    }
+}
+
+/// `base/path` with `x/..` pairs removed as text (no file-system access), so that a path that
+/// went out of a folder and back reads as the user would write it.
+pub fn lexical_join(base: &Path, path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for c in base.components().chain(path.components()) {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        PathBuf::from(".")
+    } else {
+        out.iter().collect()
     }
 }
 
@@ -511,7 +534,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.starts_with("p.toml: line 2: unknown field `strategy`, expected one of"),
+            err.starts_with("p.toml: line 2: unknown field `strategy`"),
             "{err}"
         );
         assert!(err.contains("unknown field `strategy`"), "{err}");
@@ -621,7 +644,15 @@ mod tests {
         rebased.rebase(Path::new("/data/out/run"));
         assert_eq!(
             rebased.screens[0].file.as_deref(),
-            Some(Path::new("/data/out/run/../../s.csv"))
+            Some(Path::new("/data/s.csv"))
+        );
+        assert_eq!(
+            lexical_join(Path::new("k2"), Path::new("../screen.csv")),
+            Path::new("screen.csv")
+        );
+        assert_eq!(
+            lexical_join(Path::new(""), Path::new("../x")),
+            Path::new("../x")
         );
     }
 }

@@ -137,7 +137,7 @@ pub enum JobError {
         round: usize,
         /// What failed.
         #[source]
-        source: RoundError,
+        source: Box<RoundError>,
     },
     /// A strategy failed.
     #[error("seed {seed}, round {round}")]
@@ -252,10 +252,10 @@ impl Plan<'_, '_> {
                                 strategy: name.clone(),
                                 seed,
                                 round,
-                                source: RoundError {
+                                source: Box::new(RoundError {
                                     predictor: self.predictors[0].name().to_string(),
                                     source,
-                                },
+                                }),
                             })?,
                     );
             }
@@ -344,7 +344,7 @@ impl Plan<'_, '_> {
             strategy: state.strategy.clone(),
             seed: state.seed,
             round,
-            source,
+            source: Box::new(source),
         })?;
         for s in scored {
             for (metric, value) in s.values {

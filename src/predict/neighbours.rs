@@ -202,9 +202,10 @@ impl Fitted for FittedNeighbours<'_> {
         check_shape(&out, queries, self.mean.len());
         let mut support = Support::default();
         let mut picked = Vec::new();
+        let mut acc = Vec::new();
         for (&q, row) in queries.iter().zip(out.rows_mut()) {
             self.neighbours_of(q, &mut picked);
-            if !self.weighted_mean(&picked, row) {
+            if !self.weighted_mean(&picked, &mut acc, row) {
                 support.fallbacks += 1;
             }
         }
@@ -255,20 +256,37 @@ impl FittedNeighbours<'_> {
     }
 
     /// Writes Σ w δ / Σ w into `row`; the mean (and `false`) when there is no positive weight.
-    fn weighted_mean(&self, picked: &[(usize, u32, f64)], mut row: ArrayViewMut1<'_, f32>) -> bool {
+    /// Sums in f64 over `acc`, a caller-owned buffer reused across queries.
+    fn weighted_mean(
+        &self,
+        picked: &[(usize, u32, f64)],
+        acc: &mut Vec<f64>,
+        mut row: ArrayViewMut1<'_, f32>,
+    ) -> bool {
         let total: f64 = picked.iter().map(|p| p.2).sum();
         if total.is_nan() || total <= 0.0 {
             row.assign(&self.mean);
             return false;
         }
-        let mut acc = vec![0f64; self.mean.len()];
+        acc.clear();
+        acc.resize(self.mean.len(), 0.0);
         for &(r, _, w) in picked {
             let share = w / total;
-            for (a, &v) in acc.iter_mut().zip(self.train.response(r)) {
-                *a += share * f64::from(v);
+            let response = self.train.response(r);
+            match response.as_slice() {
+                Some(v) => {
+                    for (a, &x) in acc.iter_mut().zip(v) {
+                        *a += share * f64::from(x);
+                    }
+                }
+                None => {
+                    for (a, &x) in acc.iter_mut().zip(response.iter()) {
+                        *a += share * f64::from(x);
+                    }
+                }
             }
         }
-        for (o, a) in row.iter_mut().zip(acc) {
+        for (o, &a) in row.iter_mut().zip(acc.iter()) {
             *o = a as f32;
         }
         true

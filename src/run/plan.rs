@@ -83,9 +83,13 @@ fn resolve(args: &PlanArgs) -> anyhow::Result<Vec<Settings>> {
                 ))
                 .into());
             }
-            (read_file(&path)?, path)
+            // Its paths are relative to the run's folder, where the finished config.toml lands.
+            (read_file(&path, dir)?, path)
         }
-        (None, Some(path)) => (read_file(path)?, path.clone()),
+        (None, Some(path)) => (
+            read_file(path, path.parent().unwrap_or(Path::new("")))?,
+            path.clone(),
+        ),
         (None, None) => (PlanFile::default(), PathBuf::from("command line")),
     };
     if let Some(dir) = &args.resume {
@@ -198,11 +202,12 @@ fn schedule(
     })
 }
 
-fn read_file(path: &Path) -> anyhow::Result<PlanFile> {
+/// Reads a plan TOML; relative paths in it start from `base`.
+fn read_file(path: &Path, base: &Path) -> anyhow::Result<PlanFile> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read the plan configuration", path.display()))?;
     let mut file = PlanFile::parse(&text, path).map_err(|e| UsageError(e.to_string()))?;
-    file.rebase(path.parent().unwrap_or(Path::new("")));
+    file.rebase(base);
     Ok(file)
 }
 
