@@ -37,9 +37,11 @@ fn reachable(model: &Model, k: usize) -> Vec<bool> {
     seen
 }
 
+/// Only the network: no cell noise, systematic shift, modules or off-network effects.
 fn quiet(p: &mut SimParams) {
     p.noise = false;
     p.systematic_sd = 0.0;
+    p.module_fraction = 0.0;
     p.off_network_fraction = 0.0;
 }
 
@@ -370,14 +372,18 @@ mptest!(inspect_reads_every_output_with_the_expected_shapes, |dir| {
     }
     let truth = std::fs::read_to_string(dir.path().join("t.tsv")).unwrap();
     let mut lines = truth.lines();
-    assert_eq!(lines.next(), Some("regulator\ttarget\tweight"));
+    assert_eq!(lines.next(), Some("regulator\ttarget\tweight\tmechanism"));
     let edges: Vec<Vec<&str>> = lines.map(|l| l.split('\t').collect()).collect();
     assert!(edges.len() > 500, "{}", edges.len());
     assert!(
         edges
             .iter()
-            .all(|e| e.len() == 3 && e[2].parse::<f64>().unwrap() != 0.0)
+            .all(|e| e.len() == 4 && e[2].parse::<f64>().unwrap() != 0.0)
     );
+    // Regulation edges first, then the module pairs (weight 1), both present in the small preset.
+    let first_module = edges.iter().position(|e| e[3] == "module").unwrap();
+    assert!(edges[..first_module].iter().all(|e| e[3] == "regulation"));
+    assert!(edges[first_module..].iter().all(|e| e[3] == "module" && e[2] == "1"));
     let kd = std::fs::read_to_string(dir.path().join("t.knockdown.tsv")).unwrap();
     assert!(kd.starts_with("perturbation\tefficiency\n"));
     assert_eq!(kd.lines().count(), 201);
@@ -476,7 +482,7 @@ mptest!(data_errors_name_the_file_or_the_shortfall, |dir| {
 });
 
 mptest!(
-    the_default_network_is_collectri_and_perturbs_its_regulators,
+    the_default_network_is_collectri_and_perturbs_regulators_and_their_targets,
     |dir| {
         let out = dir
             .command()
@@ -484,19 +490,35 @@ mptest!(
             .stdout();
         assert!(out.contains("network collectri"), "{out}");
         let truth = std::fs::read_to_string(dir.path().join("t.tsv")).unwrap();
-        let regulators: std::collections::HashSet<&str> = truth
+        let regulation: Vec<(&str, &str)> = truth
+            .lines()
+            .skip(1)
+            .filter(|l| l.ends_with("\tregulation"))
+            .map(|l| {
+                let mut f = l.split('\t');
+                (f.next().unwrap(), f.next().unwrap())
+            })
+            .collect();
+        assert!(regulation.len() > 1000, "{}", regulation.len());
+        // pool_regulators = 0.3: the first 60 of the 200 perturbed genes are CollecTRI
+        // regulators, every other one is a target of one of those 60.
+        let kd = std::fs::read_to_string(dir.path().join("t.knockdown.tsv")).unwrap();
+        let perturbed: Vec<&str> = kd
             .lines()
             .skip(1)
             .map(|l| l.split('\t').next().unwrap())
             .collect();
-        assert!(truth.lines().count() > 1000, "{}", truth.lines().count());
-        // CollecTRI has > 1,000 regulators, so all 200 perturbed genes are regulators.
-        let kd = std::fs::read_to_string(dir.path().join("t.knockdown.tsv")).unwrap();
-        for line in kd.lines().skip(1) {
-            let p = line.split('\t').next().unwrap();
+        assert_eq!(perturbed.len(), 200);
+        let first: std::collections::HashSet<&str> = perturbed[..60].iter().copied().collect();
+        for p in &perturbed[..60] {
+            assert!(regulation.iter().any(|e| e.0 == *p), "{p} regulates nothing");
+        }
+        for p in &perturbed[60..] {
             assert!(
-                regulators.contains(p),
-                "{p} is not a regulator in the truth"
+                regulation
+                    .iter()
+                    .any(|e| e.1 == *p && first.contains(e.0)),
+                "{p} has no perturbed regulator"
             );
         }
     }
@@ -526,6 +548,7 @@ mptest!(a_user_edge_list_is_the_truth, |dir| {
     let mut edges: Vec<(String, String, f64)> = truth
         .lines()
         .skip(1)
+        .filter(|l| l.ends_with("\tregulation"))
         .map(|l| {
             let f: Vec<&str> = l.split('\t').collect();
             (f[0].into(), f[1].into(), f[2].parse().unwrap())

@@ -1,9 +1,10 @@
 """Statistics of a rank-score screen for the simulator calibration (experiments/calibration/run.sh).
 
-    stats.py rank WIDE.csv OUT.csv [--top 1000]
+    stats.py rank WIDE.csv OUT.csv [--top N]
         A simulated wide pseudo-bulk CSV (control row `non-targeting` first) to the ranked format of
         the real K562 signatures: per perturbation the `top` genes with the largest response
-        (profile − control), `perturbation,rank,gene`.
+        (profile − control), `perturbation,rank,gene`. Default top: min(1000, genes / 8), the
+        real screen's 1,000 of ~8,000 measured genes.
     stats.py stats RANKED.csv [--observed 50 --draws 5 --seed 1]
         One TSV line of statistics on the rank-score matrix (score 1 − (rank − 1)/R, else 0):
         oracle5 (mean over draws and held-out perturbations of the Pearson correlation between the
@@ -38,7 +39,8 @@ def rank(args):
         for row in rows[1:]:
             response = np.array(row[1:], dtype=float) - control
             # Stable order: largest response first, ties by gene position.
-            order = np.argsort(-response, kind="stable")[: args.top]
+            top = args.top or min(1000, len(genes) // 8)
+            order = np.argsort(-response, kind="stable")[:top]
             for r, g in enumerate(order, start=1):
                 w.writerow([row[0], r, genes[g]])
 
@@ -99,7 +101,7 @@ def main():
     r = sub.add_parser("rank")
     r.add_argument("wide")
     r.add_argument("out")
-    r.add_argument("--top", type=int, default=1000)
+    r.add_argument("--top", type=int, default=None)
     s = sub.add_parser("stats")
     s.add_argument("ranked")
     s.add_argument("--observed", type=int, default=50)

@@ -19,8 +19,8 @@ pub enum Preset {
     /// effect sizes (strong knockdown, a growth programme shared by most perturbations).
     #[value(name = "k562-like")]
     K562Like,
-    /// 600 perturbed × 5,000 measured genes in another regime: few regulators in the pool,
-    /// ~30 cells per perturbation, weaker knockdown and small modules.
+    /// 600 perturbed × 5,000 measured genes in another regime: few regulators in the pool
+    /// (10 %), ~30 cells per perturbation, weaker knockdown, fewer and stronger modules.
     SparseNoisy,
 }
 
@@ -159,7 +159,7 @@ impl SimParams {
             systematic_rank: 2,
             systematic_fraction: 0.7,
             systematic_loading_sd: 0.5,
-            systematic_sd: 0.05,
+            systematic_sd: 0.03,
             module_fraction: 0.8,
             module_size: 10.0,
             module_sd: 0.1,
@@ -187,7 +187,8 @@ impl SimParams {
                 knockdown_scale: 2.5,
                 systematic_rank: 3,
                 systematic_fraction: 0.8,
-                systematic_sd: 0.08,
+                systematic_sd: 0.032,
+                module_size: 60.0,
                 off_network_fraction: 0.01,
                 cells_mean: 150.0,
                 cells_dispersion: 3.0,
@@ -200,7 +201,9 @@ impl SimParams {
                 pool_regulators: 0.1,
                 knockdown_a: 4.0,
                 knockdown_b: 2.0,
-                module_size: 8.0,
+                systematic_sd: 0.12,
+                module_size: 20.0,
+                module_sd: 0.35,
                 cells_mean: 30.0,
                 cells_dispersion: 2.0,
                 control_cells_mean: 5000.0,
