@@ -270,7 +270,12 @@ impl Model {
             let mut m = Array1::zeros(genes);
             self.modules.add_to(p, self.efficiency[p], m.view_mut());
             module += ss(&m);
-            off += self.off_network.of(p).iter().map(|(_, v)| v * v).sum::<f64>();
+            off += self
+                .off_network
+                .of(p)
+                .iter()
+                .map(|(_, v)| v * v)
+                .sum::<f64>();
         }
         let total = (net + own + sys + module + off).max(f64::MIN_POSITIVE);
         VarianceShares {

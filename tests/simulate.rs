@@ -383,7 +383,11 @@ mptest!(inspect_reads_every_output_with_the_expected_shapes, |dir| {
     // Regulation edges first, then the module pairs (weight 1), both present in the small preset.
     let first_module = edges.iter().position(|e| e[3] == "module").unwrap();
     assert!(edges[..first_module].iter().all(|e| e[3] == "regulation"));
-    assert!(edges[first_module..].iter().all(|e| e[3] == "module" && e[2] == "1"));
+    assert!(
+        edges[first_module..]
+            .iter()
+            .all(|e| e[3] == "module" && e[2] == "1")
+    );
     let kd = std::fs::read_to_string(dir.path().join("t.knockdown.tsv")).unwrap();
     assert!(kd.starts_with("perturbation\tefficiency\n"));
     assert_eq!(kd.lines().count(), 201);
@@ -511,13 +515,14 @@ mptest!(
         assert_eq!(perturbed.len(), 200);
         let first: std::collections::HashSet<&str> = perturbed[..60].iter().copied().collect();
         for p in &perturbed[..60] {
-            assert!(regulation.iter().any(|e| e.0 == *p), "{p} regulates nothing");
+            assert!(
+                regulation.iter().any(|e| e.0 == *p),
+                "{p} regulates nothing"
+            );
         }
         for p in &perturbed[60..] {
             assert!(
-                regulation
-                    .iter()
-                    .any(|e| e.1 == *p && first.contains(e.0)),
+                regulation.iter().any(|e| e.1 == *p && first.contains(e.0)),
                 "{p} has no perturbed regulator"
             );
         }
@@ -631,3 +636,107 @@ mptest!(the_params_file_reproduces_the_run, |dir| {
     let read = |f: &str| std::fs::read(dir.path().join(f)).unwrap();
     assert!(read("a.csv") == read("b.csv"));
 });
+
+/// Per-draw PearsonΔ of `predictor` in an evaluate `metrics.csv`.
+fn per_draw(metrics: &str, predictor: &str) -> Vec<f64> {
+    metrics
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[1] == predictor && f[2] == "pearson_delta").then(|| f[3].parse().unwrap())
+        })
+        .collect()
+}
+
+mptest!(
+    truth_consensus_beats_the_mean_and_a_noisy_one_lies_between,
+    |dir| {
+        // Issue 10: on the calibrated small preset, a perfect truth agent's consensus (regulation
+        // and module edges) beats the training mean over 8 paired draws, and three noisy-truth
+        // agents (recall 0.6, fpr 0.005, majority) land between the two.
+        dir.command()
+            .args([
+                "simulate", "--seed", "3", "--out", "s.csv", "--truth", "t.tsv",
+            ])
+            .stdout();
+        let agent = |name: &str, extra: &str| {
+            format!(
+                "[[agent]]\nbackend = \"truth\"\nname = \"{name}\"\ntruth = \"t.tsv\"\nseed = 7\n{extra}"
+            )
+        };
+        dir.create(
+            "perfect.toml",
+            agent("perfect", "recall = 1.0\nfpr = 0.0\n"),
+        );
+        dir.create(
+            "noisy.toml",
+            agent("noisy", "instances = 3\nrecall = 0.6\nfpr = 0.005\n"),
+        );
+        let mut scores = Vec::new();
+        for name in ["perfect", "noisy"] {
+            let (toml, table, out) = (
+                format!("{name}.toml"),
+                format!("{name}.tsv"),
+                format!("eval_{name}"),
+            );
+            dir.command()
+                .args([
+                    "consensus",
+                    "--data",
+                    "s.csv",
+                    "--agents",
+                    &toml,
+                    "--out",
+                    &table,
+                ])
+                .stdout();
+            dir.command()
+                .args([
+                    "evaluate",
+                    "--data",
+                    "s.csv",
+                    "--observed",
+                    "50",
+                    "--draws",
+                    "8",
+                ])
+                .args([
+                    "--seed",
+                    "1",
+                    "--predictors",
+                    "mean,consensus",
+                    "--neighbours",
+                    &table,
+                ])
+                .args(["--out", &out])
+                .stdout();
+            let metrics =
+                std::fs::read_to_string(dir.path().join(out).join("metrics.csv")).unwrap();
+            scores.push((per_draw(&metrics, "mean"), per_draw(&metrics, "consensus")));
+        }
+        let (mean, perfect) = &scores[0];
+        let (same_mean, noisy) = &scores[1];
+        assert_eq!(mean, same_mean, "both runs see the same draws");
+        assert_eq!(mean.len(), 8);
+        let avg = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let test = mechpert::eval::wilcoxon::wilcoxon;
+        // Exact two-sided test over 8 draws: p = 2/256 when every draw improves.
+        for (better, worse, what) in [
+            (perfect, mean, "perfect vs mean"),
+            (noisy, mean, "noisy vs mean"),
+            (perfect, noisy, "perfect vs noisy"),
+        ] {
+            let w = test(better, worse);
+            assert!(
+                w.pvalue < 0.05 && avg(better) > avg(worse),
+                "{what}: {:.3} vs {:.3}, p = {}",
+                avg(better),
+                avg(worse),
+                w.pvalue
+            );
+        }
+        // The gain is not marginal: at least +10 % over the mean.
+        assert!(avg(perfect) > 1.1 * avg(mean), "{perfect:?} vs {mean:?}");
+    }
+);
