@@ -45,11 +45,15 @@ fallback() {
 mkdir -p "$out"
 table="$work/table.tsv"
 printf 'screen\tperturbations\tgenes\tmean\tknown_graph\tknown_graph_fallback\tgain\t%s\n' \
-    "$(printf 'oracle5\tcorr_mean\tcorr_q10\tcorr_median\tcorr_q90\tcorr_q99\tpc1_centred\tpc1_uncentred')" >"$table"
+    "$(printf 'oracle5\tcorr_mean\tcorr_q10\tcorr_median\tcorr_q90\tcorr_q99\tpc1_centred\tpc1_uncentred\tcorr_regulation_pairs\tn_regulation_pairs\tcorr_module_pairs\tn_module_pairs')" >"$table"
 
-row() { # name ranked evaluate-dir predictor
+row() { # name ranked evaluate-dir predictor [truth]
     local stats n g m k
-    stats=$($py stats "$2" --observed $observed --draws $draws --seed $seed | tail -1)
+    if [ $# -ge 5 ]; then
+        stats=$($py stats "$2" --observed $observed --draws $draws --seed $seed --truth "$5" | tail -1)
+    else
+        stats="$($py stats "$2" --observed $observed --draws $draws --seed $seed | tail -1)$(printf '\t–\t–\t–\t–')"
+    fi
     n=$(awk -F, 'NR > 1 { p[$1] = 1 } END { print length(p) }' <(zcat -f "$2"))
     g=$(awk -F, 'NR > 1 { g[$3] = 1 } END { print length(g) }' <(zcat -f "$2"))
     m=$(pearson "$3" mean)
@@ -75,7 +79,7 @@ for preset in "${presets[@]}"; do
         NR > 1 { print $2, $1, 1, 1, "truth" }' "$d/truth.tsv" >"$d/consensus.tsv"
     "$bin" -q evaluate --data "$d/ranked.csv" --observed $observed --draws $draws --seed $seed \
         --predictors mean,consensus:shrunk --neighbours "$d/consensus.tsv" --out "$d/eval" >/dev/null
-    row "$preset (truth)" "$d/ranked.csv" "$d/eval" consensus:shrunk
+    row "$preset (truth)" "$d/ranked.csv" "$d/eval" consensus:shrunk "$d/truth.tsv"
     grep 'variance of μ' "$d/summary.txt" | sed "s/^ */$preset: /" >>"$work/variance.txt"
 done
 
@@ -89,7 +93,10 @@ cp "$table" "$out/table.tsv"
     echo "screen, \`consensus:shrunk\` over the true network (regulation + module edges) on simulated"
     echo "ones; \`oracle5\`: mean of the 5 observed responses most correlated with the truth;"
     echo "\`corr_*\`: pairwise Pearson correlations between perturbations; \`pc1_*\`: variance share"
-    echo "of the top principal component (genes centred, or not)."
+    echo "of the top principal component (genes centred, or not); \`corr_regulation_pairs\`,"
+    echo "\`corr_module_pairs\`: mean correlation between the responses of the two perturbed ends of"
+    echo "a truth edge of that mechanism (\`n_*\`: how many such unordered pairs). \`genes\`: genes"
+    echo "ranked in at least one perturbation."
     echo
     awk -F'\t' 'NR == 1 { h = "|"; s = "|"; for (i = 1; i <= NF; i++) { h = h " " $i " |"; s = s "---|" } print h; print s; next }
         { l = "|"; for (i = 1; i <= NF; i++) l = l " " $i " |"; print l }' "$table"

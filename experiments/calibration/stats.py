@@ -5,12 +5,14 @@
         the real K562 signatures: per perturbation the `top` genes with the largest response
         (profile − control), `perturbation,rank,gene`. Default top: min(1000, genes / 8), the
         real screen's 1,000 of ~8,000 measured genes.
-    stats.py stats RANKED.csv [--observed 50 --draws 5 --seed 1]
+    stats.py stats RANKED.csv [--observed 50 --draws 5 --seed 1] [--truth TRUTH.tsv]
         One TSV line of statistics on the rank-score matrix (score 1 − (rank − 1)/R, else 0):
         oracle5 (mean over draws and held-out perturbations of the Pearson correlation between the
         truth and the mean of the 5 observed responses most correlated with it), the quantiles of
         the pairwise response correlations, and the fraction of variance in the top principal
-        component (gene-centred and uncentred).
+        component (gene-centred and uncentred). With --truth (a simulator truth file), also the
+        mean correlation of the responses of the two perturbed ends of each truth edge, per
+        mechanism (regulation, module).
 """
 import argparse
 import csv
@@ -45,6 +47,18 @@ def rank(args):
                 w.writerow([row[0], r, genes[g]])
 
 
+def pair_correlations(c, names, truth):
+    index = {n: i for i, n in enumerate(names)}
+    pairs = {"regulation": set(), "module": set()}
+    with open(truth, newline="") as f:
+        for rec in csv.DictReader(f, delimiter="\t"):
+            a, b = index.get(rec["regulator"]), index.get(rec["target"])
+            if a is not None and b is not None and a != b:
+                pairs[rec["mechanism"]].add((min(a, b), max(a, b)))
+    return {k: (np.mean([c[a, b] for a, b in v]) if v else float("nan"), len(v))
+            for k, v in pairs.items()}
+
+
 def load_ranked(path):
     perts, genes, cells = {}, {}, []
     top = 0
@@ -59,7 +73,7 @@ def load_ranked(path):
     x = np.zeros((len(perts), len(genes)))
     for p, g, r in cells:
         x[p, g] = 1.0 - (r - 1) / top
-    return x
+    return x, list(perts)
 
 
 def pearson_rows(a, b):
@@ -71,7 +85,7 @@ def pearson_rows(a, b):
 
 
 def stats(args):
-    x = load_ranked(args.ranked)
+    x, names = load_ranked(args.ranked)
     n = x.shape[0]
     c = np.corrcoef(x)
     rng = np.random.default_rng(args.seed)
@@ -89,10 +103,16 @@ def stats(args):
     centred = x - x.mean(axis=0)
     s2c = np.linalg.eigvalsh(centred @ centred.T)[::-1]
     s2u = np.linalg.eigvalsh(x @ x.T)[::-1]
-    print("\t".join(["oracle5", "corr_mean", "corr_q10", "corr_median", "corr_q90", "corr_q99",
-                     "pc1_centred", "pc1_uncentred"]))
-    print("\t".join(f"{v:.3f}" for v in [np.mean(oracle), off.mean(), *q,
-                                         s2c[0] / s2c.sum(), s2u[0] / s2u.sum()]))
+    head = ["oracle5", "corr_mean", "corr_q10", "corr_median", "corr_q90", "corr_q99",
+            "pc1_centred", "pc1_uncentred"]
+    values = [f"{v:.3f}" for v in [np.mean(oracle), off.mean(), *q,
+                                   s2c[0] / s2c.sum(), s2u[0] / s2u.sum()]]
+    if args.truth:
+        for mech, (mean, n) in pair_correlations(c, names, args.truth).items():
+            head += [f"corr_{mech}_pairs", f"n_{mech}_pairs"]
+            values += [f"{mean:.3f}", str(n)]
+    print("\t".join(head))
+    print("\t".join(values))
 
 
 def main():
@@ -107,6 +127,7 @@ def main():
     s.add_argument("--observed", type=int, default=50)
     s.add_argument("--draws", type=int, default=5)
     s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--truth")
     args = ap.parse_args()
     {"rank": rank, "stats": stats}[args.cmd](args)
 

@@ -91,13 +91,13 @@ impl Modules {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::{Preset, SimParams};
+    use crate::sim::params::small_with;
 
     fn params(fraction: f64, size: f64) -> Checked {
-        let mut p = SimParams::preset(Preset::Small);
-        p.module_fraction = fraction;
-        p.module_size = size;
-        p.check().unwrap()
+        small_with(|p| {
+            p.module_fraction = fraction;
+            p.module_size = size;
+        })
     }
 
     #[test]

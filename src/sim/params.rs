@@ -315,6 +315,14 @@ impl std::ops::Deref for Checked {
     }
 }
 
+/// The `small` preset with `tweak` applied, checked: the starting point of the unit tests.
+#[cfg(test)]
+pub(crate) fn small_with(tweak: impl FnOnce(&mut SimParams)) -> Checked {
+    let mut p = SimParams::preset(Preset::Small);
+    tweak(&mut p);
+    p.check().unwrap()
+}
+
 /// Reads overrides from TOML text (`name` is the file, for messages). Unknown keys and values
 /// of the wrong type are errors naming the key.
 pub fn overrides_from_toml(text: &str, name: &str) -> Result<SimOverrides, SimError> {
