@@ -12,7 +12,7 @@
 //! propagate Δ_p = −λ κ_p (I − W)⁻¹ e_k(p), solved as a Neumann series            (propagate.rs)
 //! pool      regulators, then their targets, as screens are designed              (pool.rs)
 //! systematic S = L F, rank r, shared by a fraction of perturbations              (systematic.rs)
-//! modules   members of module m share its response: M_p = κ_p R_m                (modules.rs)
+//! modules   module m responds to its members' loss: M_p = Σ_m R_m Σ_{g∈m} −Δ_pg/λ (modules.rs)
 //! offnetwork O_p: N(0, σ_o²) on a random fraction of genes                       (offnetwork.rs)
 //! baseline  m_g ~ LogNormal, per-gene log-normalised level b_g and cell SD σ_g   (baseline.rs)
 //! cells     n_p ~ NegBin; single cells y ~ NB(ℓ m_g e^μ, θ)                       (cells.rs)
@@ -251,7 +251,9 @@ impl Model {
     pub fn mean_log_fold(&self, p: usize) -> Array1<f64> {
         let mut mu = self.steady_state.row(p).to_owned();
         self.systematic.add_to(p, mu.view_mut());
-        self.modules.add_to(p, self.efficiency[p], mu.view_mut());
+        let delta = self.steady_state.row(p);
+        self.modules
+            .add_to(delta, self.params.knockdown_scale, mu.view_mut());
         self.off_network.add_to(p, mu.view_mut());
         mu
     }
@@ -268,7 +270,8 @@ impl Model {
             net += delta.iter().map(|x| x * x).sum::<f64>() - delta[p] * delta[p];
             sys += ss(&self.systematic.shift(p));
             let mut m = Array1::zeros(genes);
-            self.modules.add_to(p, self.efficiency[p], m.view_mut());
+            self.modules
+                .add_to(delta, self.params.knockdown_scale, m.view_mut());
             module += ss(&m);
             off += self
                 .off_network

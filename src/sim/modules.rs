@@ -6,14 +6,18 @@
 //! `module_fraction`; there are M = max(1, round(joined / `module_size`)) modules and each
 //! joining gene picks one uniformly, so sizes are Binomial around `module_size` (a module left
 //! with a single member is dissolved: one gene shares a response with no one). Module m has a
-//! response R_m over all genes, R_mg ~ N(0, `module_sd`²); member p adds κ_p R_m to its
-//! expected log-fold change (a weaker knockdown disturbs its complex less). Membership and
-//! responses are drawn from one stream of the caller's seed, so the draw does not depend on
-//! the thread count.
+//! response R_m over all genes, R_mg ~ N(0, `module_sd`²). Membership and responses are drawn
+//! from one stream of the caller's seed, so the draw does not depend on the thread count.
+//!
+//! The module response follows the loss of its members' expression: with Δ_p the network
+//! steady state of perturbation p and λ = `knockdown_scale`,
+//! M_p = Σ_m R_m Σ_{g ∈ m} (−Δ_pg / λ). A member's own knockdown (Δ_pp ≈ −λ κ_p) gives about
+//! κ_p R_m; a regulator of a member g gives R_m scaled by how much it moves g (about κ w_g,reg,
+//! signed), so regulation carries part of the module signal upstream.
 //!
 //! Every ordered pair of members is one `module` edge of the truth file ([`super::write`]).
 
-use ndarray::{Array2, ArrayViewMut1};
+use ndarray::{Array2, ArrayView1, ArrayViewMut1};
 use rand::Rng;
 use rand_distr::{Distribution, Normal};
 
@@ -80,10 +84,17 @@ impl Modules {
         &self.members
     }
 
-    /// Adds κ R_m(p) to `row` when `p` belongs to module m.
-    pub fn add_to(&self, p: usize, efficiency: f64, mut row: ArrayViewMut1<'_, f64>) {
-        if let Some(m) = self.membership[p] {
-            row.scaled_add(efficiency, &self.responses.row(m as usize));
+    /// Adds M_p = Σ_m R_m Σ_{g ∈ m} (−Δ_pg / λ) to `row`, given the steady state `delta` = Δ_p
+    /// of the perturbation and λ = `knockdown_scale` (λ = 0: no knockdown, no module response).
+    pub fn add_to(&self, delta: ArrayView1<'_, f64>, scale: f64, mut row: ArrayViewMut1<'_, f64>) {
+        if scale == 0.0 {
+            return;
+        }
+        for (members, response) in self.members.iter().zip(self.responses.outer_iter()) {
+            let loss: f64 = members.iter().map(|&g| -delta[g as usize]).sum::<f64>() / scale;
+            if loss != 0.0 {
+                row.scaled_add(loss, &response);
+            }
         }
     }
 }
@@ -116,25 +127,41 @@ mod tests {
     }
 
     #[test]
-    fn members_share_the_response_scaled_by_efficiency() {
-        let m = Modules::draw(&params(1.0, 5.0), 50, 9);
+    fn the_response_follows_the_loss_of_member_expression() {
+        // 200 perturbed among 300 measured genes; gene 250 is measured only, never a member.
+        let m = Modules::draw(&params(1.0, 5.0), 300, 9);
         let list = m.members().iter().find(|l| l.len() >= 2).unwrap();
         let (a, b) = (list[0] as usize, list[1] as usize);
-        let (mut ra, mut rb) = (ndarray::Array1::zeros(50), ndarray::Array1::zeros(50));
-        m.add_to(a, 1.0, ra.view_mut());
-        m.add_to(b, 0.5, rb.view_mut());
-        assert!(ra.iter().any(|&v| v != 0.0));
-        for (x, y) in ra.iter().zip(&rb) {
-            assert!((x * 0.5 - y).abs() < 1e-12);
+        let outsider = 250;
+        let respond = |delta: &[(usize, f64)], scale: f64| {
+            let mut d = ndarray::Array1::zeros(300);
+            for &(g, v) in delta {
+                d[g] = v;
+            }
+            let mut row = ndarray::Array1::zeros(300);
+            m.add_to(d.view(), scale, row.view_mut());
+            row
+        };
+        // Member a knocked down to −λ·0.8 (λ = 2): 0.8 R_m.
+        let own = respond(&[(a, -1.6)], 2.0);
+        assert!(own.iter().any(|&v| v != 0.0));
+        // A regulator lowering member b by 0.2 (and a non-member by 5): 0.1 R_m, the same
+        // direction; raising b (a repressor's knockdown) flips it.
+        let upstream = respond(&[(b, -0.2), (outsider, -5.0)], 2.0);
+        let repressor = respond(&[(b, 0.2)], 2.0);
+        for ((o, u), r) in own.iter().zip(&upstream).zip(&repressor) {
+            assert!((o * 0.125 - u).abs() < 1e-12 && (u + r).abs() < 1e-12);
         }
+        assert!(respond(&[(a, -1.6)], 0.0).iter().all(|&v| v == 0.0));
     }
 
     #[test]
     fn fraction_zero_turns_modules_off() {
-        let m = Modules::draw(&params(0.0, 10.0), 100, 1);
+        let m = Modules::draw(&params(0.0, 10.0), 300, 1);
         assert!(m.members().is_empty());
-        let mut row = ndarray::Array1::zeros(100);
-        m.add_to(3, 1.0, row.view_mut());
+        let mut row = ndarray::Array1::zeros(300);
+        let delta = ndarray::Array1::from_elem(300, -1.0);
+        m.add_to(delta.view(), 2.0, row.view_mut());
         assert!(row.iter().all(|&v| v == 0.0));
     }
 }
