@@ -95,7 +95,7 @@ impl Network {
         let mut picker = Picker::default();
         let names = |ids: &[u32]| ids.iter().map(|&n| graph.name(n)).collect::<Vec<_>>();
         let first = pool::regulator_slots(params.pool_regulators, params.perturbations);
-        picker.take(names(&regulators), first.min(params.perturbations));
+        picker.take(names(&regulators), first);
         let chosen = picker.genes.clone();
         let regulated = pool::round_robin_targets(graph, &chosen, usable, rng);
         picker.take(regulated, params.perturbations);
@@ -260,10 +260,12 @@ mod tests {
     use crate::sim::{Preset, SimParams};
     use rand::SeedableRng;
 
+    /// A pool of regulators first (`pool_regulators` = 1), as a TF screen draws it.
     fn params(perturbations: usize, genes: usize) -> Checked {
         let mut p = SimParams::preset(Preset::Small);
         p.perturbations = perturbations;
         p.genes = genes;
+        p.pool_regulators = 1.0;
         p.check().unwrap()
     }
 
