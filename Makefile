@@ -48,3 +48,4 @@ bench: build
 	bash experiments/perf/centrality.sh
 	bash experiments/perf/ridge_fit.sh
 	$(CARGO) run --release --locked --example agents_throughput
+	bash experiments/calibration/run.sh

@@ -10,14 +10,16 @@
 //! network   resource graph → gene universe, signed weights W, ρ(|W|) rescaled   (network.rs, spectral.rs)
 //! knockdown κ_p ~ Beta(a, b)                                                     (knockdown.rs)
 //! propagate Δ_p = −λ κ_p (I − W)⁻¹ e_k(p), solved as a Neumann series            (propagate.rs)
+//! pool      regulators, then their targets, as screens are designed              (pool.rs)
 //! systematic S = L F, rank r, shared by a fraction of perturbations              (systematic.rs)
+//! modules   module m responds to its members' loss: M_p = Σ_m R_m Σ_{g∈m} −Δ_pg/λ (modules.rs)
 //! offnetwork O_p: N(0, σ_o²) on a random fraction of genes                       (offnetwork.rs)
 //! baseline  m_g ~ LogNormal, per-gene log-normalised level b_g and cell SD σ_g   (baseline.rs)
 //! cells     n_p ~ NegBin; single cells y ~ NB(ℓ m_g e^μ, θ)                       (cells.rs)
 //! pseudobulk profile_pg = b_g + μ_pg + σ_g/√n_p · ξ                               (pseudobulk.rs)
 //! ```
 //!
-//! with μ_p = Δ_p + S_p + O_p the expected log-fold change of perturbation p. The README's
+//! with μ_p = Δ_p + S_p + M_p + O_p the expected log-fold change of perturbation p. The README's
 //! `mechpert simulate` section writes the model out in full.
 //!
 //! Randomness: the caller's RNG draws the network, efficiencies and programmes in a fixed order,
@@ -35,9 +37,11 @@ pub mod background;
 pub mod baseline;
 pub mod cells;
 pub mod knockdown;
+pub mod modules;
 pub mod network;
 pub mod offnetwork;
 pub mod params;
+pub mod pool;
 pub mod propagate;
 pub mod pseudobulk;
 pub mod rng;
@@ -48,6 +52,7 @@ pub mod write;
 
 pub use baseline::Baseline;
 pub use cells::{CellBatch, CellCounts};
+pub use modules::Modules;
 pub use network::Network;
 pub use offnetwork::OffNetwork;
 pub use params::{Checked, Preset, SimOverrides, SimParams};
@@ -136,10 +141,28 @@ pub struct Model {
     efficiency: Vec<f64>,
     steady_state: Array2<f64>,
     systematic: Systematic,
+    modules: Modules,
     off_network: OffNetwork,
     baseline: Baseline,
     cells: CellCounts,
     noise_seed: u64,
+}
+
+/// How the expected log-fold changes μ split between the model's terms: each term's sum of
+/// squares over all perturbations and genes, as a fraction of the terms' total (cross terms
+/// left out; the terms are drawn independently, so they are small).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VarianceShares {
+    /// Network propagation Δ, the knocked-down gene itself excluded.
+    pub network: f64,
+    /// The knocked-down genes' own direct change (on the diagonal).
+    pub knockdown: f64,
+    /// The systematic shift S.
+    pub systematic: f64,
+    /// Module responses M.
+    pub modules: f64,
+    /// Off-network effects O.
+    pub off_network: f64,
 }
 
 impl Model {
@@ -166,12 +189,14 @@ impl Model {
         let off_seed: u64 = rng.random();
         let off_network = OffNetwork::draw(params, network.genes().len(), off_seed);
         let noise_seed = rng.random();
+        let modules = Modules::draw(params, network.genes().len(), rng.random());
         Ok(Model {
             params: (**params).clone(),
             network,
             efficiency,
             steady_state,
             systematic,
+            modules,
             off_network,
             baseline,
             cells,
@@ -204,6 +229,10 @@ impl Model {
     pub fn systematic(&self) -> &Systematic {
         &self.systematic
     }
+    /// The modules and their responses.
+    pub fn modules(&self) -> &Modules {
+        &self.modules
+    }
     /// The off-network effects.
     pub fn off_network(&self) -> &OffNetwork {
         &self.off_network
@@ -217,12 +246,48 @@ impl Model {
         &self.cells
     }
 
-    /// The expected log-fold change μ_p = Δ_p + S_p + O_p of perturbation `p` over all genes.
+    /// The expected log-fold change μ_p = Δ_p + S_p + M_p + O_p of perturbation `p` over all
+    /// genes.
     pub fn mean_log_fold(&self, p: usize) -> Array1<f64> {
         let mut mu = self.steady_state.row(p).to_owned();
         self.systematic.add_to(p, mu.view_mut());
+        let delta = self.steady_state.row(p);
+        self.modules
+            .add_to(delta, self.params.knockdown_scale, mu.view_mut());
         self.off_network.add_to(p, mu.view_mut());
         mu
+    }
+
+    /// The share of each model term in the expected responses (see [`VarianceShares`]).
+    pub fn variance_shares(&self) -> VarianceShares {
+        let n = self.network.n_perturbed();
+        let genes = self.network.genes().len();
+        let (mut net, mut own, mut sys, mut module, mut off) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        let ss = |v: &Array1<f64>| v.iter().map(|x| x * x).sum::<f64>();
+        for p in 0..n {
+            let delta = self.steady_state.row(p);
+            own += delta[p] * delta[p];
+            net += delta.iter().map(|x| x * x).sum::<f64>() - delta[p] * delta[p];
+            sys += ss(&self.systematic.shift(p));
+            let mut m = Array1::zeros(genes);
+            self.modules
+                .add_to(delta, self.params.knockdown_scale, m.view_mut());
+            module += ss(&m);
+            off += self
+                .off_network
+                .of(p)
+                .iter()
+                .map(|(_, v)| v * v)
+                .sum::<f64>();
+        }
+        let total = (net + own + sys + module + off).max(f64::MIN_POSITIVE);
+        VarianceShares {
+            network: net / total,
+            knockdown: own / total,
+            systematic: sys / total,
+            modules: module / total,
+            off_network: off / total,
+        }
     }
 
     /// Draws the pseudo-bulk screen: one profile per perturbation and the control profile.

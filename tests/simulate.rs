@@ -37,15 +37,19 @@ fn reachable(model: &Model, k: usize) -> Vec<bool> {
     seen
 }
 
+/// Only the network: no cell noise, systematic shift, modules or off-network effects.
 fn quiet(p: &mut SimParams) {
     p.noise = false;
     p.systematic_sd = 0.0;
+    p.module_fraction = 0.0;
     p.off_network_fraction = 0.0;
 }
 
 #[test]
 fn the_knocked_down_gene_responds_strongly_negatively() {
-    let m = model(1, |_| {});
+    // Modules off: the small preset's module responses (SD 0.3 per gene) are another term, and
+    // with them 179 of 200 targets stay among their row's 10 most negative genes.
+    let m = model(1, |p| p.module_fraction = 0.0);
     let screen = m.pseudobulk(&Silent).unwrap();
     let r = screen.response();
     let own: Vec<f32> = (0..r.nrows()).map(|p| r[[p, p]]).collect();
@@ -173,6 +177,7 @@ fn responses_scale_linearly_with_knockdown_strength() {
 fn pseudobulk_noise_shrinks_as_one_over_root_cells() {
     let m = model(4, |p| {
         p.systematic_sd = 0.0;
+        p.module_fraction = 0.0;
         p.off_network_fraction = 0.0;
         p.baseline_log_sd = 0.0;
         p.cells_dispersion = 1.0;
@@ -370,13 +375,21 @@ mptest!(inspect_reads_every_output_with_the_expected_shapes, |dir| {
     }
     let truth = std::fs::read_to_string(dir.path().join("t.tsv")).unwrap();
     let mut lines = truth.lines();
-    assert_eq!(lines.next(), Some("regulator\ttarget\tweight"));
+    assert_eq!(lines.next(), Some("regulator\ttarget\tweight\tmechanism"));
     let edges: Vec<Vec<&str>> = lines.map(|l| l.split('\t').collect()).collect();
     assert!(edges.len() > 500, "{}", edges.len());
     assert!(
         edges
             .iter()
-            .all(|e| e.len() == 3 && e[2].parse::<f64>().unwrap() != 0.0)
+            .all(|e| e.len() == 4 && e[2].parse::<f64>().unwrap() != 0.0)
+    );
+    // Regulation edges first, then the module pairs (weight 1), both present in the small preset.
+    let first_module = edges.iter().position(|e| e[3] == "module").unwrap();
+    assert!(edges[..first_module].iter().all(|e| e[3] == "regulation"));
+    assert!(
+        edges[first_module..]
+            .iter()
+            .all(|e| e[3] == "module" && e[2] == "1")
     );
     let kd = std::fs::read_to_string(dir.path().join("t.knockdown.tsv")).unwrap();
     assert!(kd.starts_with("perturbation\tefficiency\n"));
@@ -476,7 +489,7 @@ mptest!(data_errors_name_the_file_or_the_shortfall, |dir| {
 });
 
 mptest!(
-    the_default_network_is_collectri_and_perturbs_its_regulators,
+    the_default_network_is_collectri_and_perturbs_regulators_and_their_targets,
     |dir| {
         let out = dir
             .command()
@@ -484,19 +497,36 @@ mptest!(
             .stdout();
         assert!(out.contains("network collectri"), "{out}");
         let truth = std::fs::read_to_string(dir.path().join("t.tsv")).unwrap();
-        let regulators: std::collections::HashSet<&str> = truth
+        let regulation: Vec<(&str, &str)> = truth
+            .lines()
+            .skip(1)
+            .filter(|l| l.ends_with("\tregulation"))
+            .map(|l| {
+                let mut f = l.split('\t');
+                (f.next().unwrap(), f.next().unwrap())
+            })
+            .collect();
+        assert!(regulation.len() > 1000, "{}", regulation.len());
+        // pool_regulators = 0.3: the first 60 of the 200 perturbed genes are CollecTRI
+        // regulators, every other one is a target of one of those 60.
+        let kd = std::fs::read_to_string(dir.path().join("t.knockdown.tsv")).unwrap();
+        let perturbed: Vec<&str> = kd
             .lines()
             .skip(1)
             .map(|l| l.split('\t').next().unwrap())
             .collect();
-        assert!(truth.lines().count() > 1000, "{}", truth.lines().count());
-        // CollecTRI has > 1,000 regulators, so all 200 perturbed genes are regulators.
-        let kd = std::fs::read_to_string(dir.path().join("t.knockdown.tsv")).unwrap();
-        for line in kd.lines().skip(1) {
-            let p = line.split('\t').next().unwrap();
+        assert_eq!(perturbed.len(), 200);
+        let first: std::collections::HashSet<&str> = perturbed[..60].iter().copied().collect();
+        for p in &perturbed[..60] {
             assert!(
-                regulators.contains(p),
-                "{p} is not a regulator in the truth"
+                regulation.iter().any(|e| e.0 == *p),
+                "{p} regulates nothing"
+            );
+        }
+        for p in &perturbed[60..] {
+            assert!(
+                regulation.iter().any(|e| e.1 == *p && first.contains(e.0)),
+                "{p} has no perturbed regulator"
             );
         }
     }
@@ -526,6 +556,7 @@ mptest!(a_user_edge_list_is_the_truth, |dir| {
     let mut edges: Vec<(String, String, f64)> = truth
         .lines()
         .skip(1)
+        .filter(|l| l.ends_with("\tregulation"))
         .map(|l| {
             let f: Vec<&str> = l.split('\t').collect();
             (f[0].into(), f[1].into(), f[2].parse().unwrap())
@@ -608,3 +639,107 @@ mptest!(the_params_file_reproduces_the_run, |dir| {
     let read = |f: &str| std::fs::read(dir.path().join(f)).unwrap();
     assert!(read("a.csv") == read("b.csv"));
 });
+
+/// Per-draw PearsonΔ of `predictor` in an evaluate `metrics.csv`.
+fn per_draw(metrics: &str, predictor: &str) -> Vec<f64> {
+    metrics
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[1] == predictor && f[2] == "pearson_delta").then(|| f[3].parse().unwrap())
+        })
+        .collect()
+}
+
+mptest!(
+    truth_consensus_beats_the_mean_and_a_noisy_one_lies_between,
+    |dir| {
+        // Issue 10: on the calibrated small preset, a perfect truth agent's consensus (regulation
+        // and module edges) beats the training mean over 8 paired draws, and three noisy-truth
+        // agents (recall 0.6, fpr 0.005, majority) land between the two.
+        dir.command()
+            .args([
+                "simulate", "--seed", "3", "--out", "s.csv", "--truth", "t.tsv",
+            ])
+            .stdout();
+        let agent = |name: &str, extra: &str| {
+            format!(
+                "[[agent]]\nbackend = \"truth\"\nname = \"{name}\"\ntruth = \"t.tsv\"\nseed = 7\n{extra}"
+            )
+        };
+        dir.create(
+            "perfect.toml",
+            agent("perfect", "recall = 1.0\nfpr = 0.0\n"),
+        );
+        dir.create(
+            "noisy.toml",
+            agent("noisy", "instances = 3\nrecall = 0.6\nfpr = 0.005\n"),
+        );
+        let mut scores = Vec::new();
+        for name in ["perfect", "noisy"] {
+            let (toml, table, out) = (
+                format!("{name}.toml"),
+                format!("{name}.tsv"),
+                format!("eval_{name}"),
+            );
+            dir.command()
+                .args([
+                    "consensus",
+                    "--data",
+                    "s.csv",
+                    "--agents",
+                    &toml,
+                    "--out",
+                    &table,
+                ])
+                .stdout();
+            dir.command()
+                .args([
+                    "evaluate",
+                    "--data",
+                    "s.csv",
+                    "--observed",
+                    "50",
+                    "--draws",
+                    "8",
+                ])
+                .args([
+                    "--seed",
+                    "1",
+                    "--predictors",
+                    "mean,consensus",
+                    "--neighbours",
+                    &table,
+                ])
+                .args(["--out", &out])
+                .stdout();
+            let metrics =
+                std::fs::read_to_string(dir.path().join(out).join("metrics.csv")).unwrap();
+            scores.push((per_draw(&metrics, "mean"), per_draw(&metrics, "consensus")));
+        }
+        let (mean, perfect) = &scores[0];
+        let (same_mean, noisy) = &scores[1];
+        assert_eq!(mean, same_mean, "both runs see the same draws");
+        assert_eq!(mean.len(), 8);
+        let avg = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let test = mechpert::eval::wilcoxon::wilcoxon;
+        // Exact two-sided test over 8 draws: p = 2/256 when every draw improves.
+        for (better, worse, what) in [
+            (perfect, mean, "perfect vs mean"),
+            (noisy, mean, "noisy vs mean"),
+            (perfect, noisy, "perfect vs noisy"),
+        ] {
+            let w = test(better, worse);
+            assert!(
+                w.pvalue < 0.05 && avg(better) > avg(worse),
+                "{what}: {:.3} vs {:.3}, p = {}",
+                avg(better),
+                avg(worse),
+                w.pvalue
+            );
+        }
+        // The gain is not marginal: at least +10 % over the mean.
+        assert!(avg(perfect) > 1.1 * avg(mean), "{perfect:?} vs {mean:?}");
+    }
+);

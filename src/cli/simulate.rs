@@ -15,7 +15,8 @@ use crate::sim::{Preset, SimOverrides};
     mechpert simulate --config sim.toml --network synthetic --out screen.csv.gz")]
 pub struct SimulateArgs {
     /// Starting values of every model knob. small: 200 perturbations × 1,000 genes; k562-like:
-    /// 2,000 perturbed × 8,000 measured genes with essential-screen effect sizes.
+    /// 2,000 perturbed × 8,000 measured genes with essential-screen effect sizes; sparse-noisy:
+    /// 600 × 5,000, few regulators in the pool, ~30 cells per perturbation.
     #[arg(long, value_enum, default_value = "small")]
     pub preset: Preset,
     /// Random seed; the same seed gives byte-identical files. Example: --seed 7.

@@ -29,6 +29,21 @@ pub fn write_summary(
         net.radius().estimate
     )?;
     writeln!(out, "  knockdown κ       mean {mean_k:.3}")?;
+    let modules = model.modules().members();
+    let in_modules: usize = modules.iter().map(Vec::len).sum();
+    writeln!(
+        out,
+        "  modules           {} with members, {} perturbed genes in them",
+        modules.iter().filter(|m| !m.is_empty()).count(),
+        in_modules
+    )?;
+    let v = model.variance_shares();
+    writeln!(
+        out,
+        "  variance of μ     network {:.3}, knocked-down genes {:.3}, systematic {:.3}, \
+         modules {:.3}, off-network {:.3}",
+        v.network, v.knockdown, v.systematic, v.modules, v.off_network
+    )?;
     writeln!(
         out,
         "  cells             {} perturbed ({}–{} per perturbation), {} control",

@@ -6,12 +6,13 @@
 //! steady state exists).
 //!
 //! Choosing genes, like an essential screen:
-//! 1. perturbed genes: resource regulators (out-degree > 0) in random order, then other resource
-//!    nodes, then background genes, until `perturbations` are chosen;
+//! 1. perturbed genes ([`super::pool`]): ⌈`pool_regulators` · perturbations⌉ resource
+//!    regulators (out-degree > 0) in random order, then their targets (round-robin), then other
+//!    regulators, other resource nodes and background genes, until `perturbations` are chosen;
 //! 2. measured genes: the perturbed genes, then their targets (round-robin over the perturbed
-//!    regulators, each regulator's targets in random order, so every regulator keeps targets
-//!    when the universe is small), then other resource nodes, then background genes, until
-//!    `genes` are chosen.
+//!    genes, each one's targets in random order, so every regulator keeps targets when the
+//!    universe is small), then other resource nodes, then background genes, until `genes` are
+//!    chosen.
 //!
 //! Resource names containing `:` (complexes such as `COMPLEX:A_B`, unmapped identifiers) are
 //! skipped. Edges of the resource between two measured genes are kept (repeated edges once); each
@@ -31,7 +32,7 @@ use rand_distr::{Distribution, LogNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::spectral::{RadiusBound, is_acyclic, radius_bound};
-use super::{Checked, SimError};
+use super::{Checked, SimError, pool};
 use crate::priors::Graph;
 
 /// One weighted edge of the simulated network, between measured-gene indices.
@@ -93,6 +94,11 @@ impl Network {
 
         let mut picker = Picker::default();
         let names = |ids: &[u32]| ids.iter().map(|&n| graph.name(n)).collect::<Vec<_>>();
+        let first = pool::regulator_slots(params.pool_regulators, params.perturbations);
+        picker.take(names(&regulators), first);
+        let chosen = picker.genes.clone();
+        let regulated = pool::round_robin_targets(graph, &chosen, usable, rng);
+        picker.take(regulated, params.perturbations);
         picker.take(names(&regulators), params.perturbations);
         picker.take(names(&others), params.perturbations);
         picker.take(fill.clone(), params.perturbations);
@@ -104,24 +110,10 @@ impl Network {
             });
         }
         let n_perturbed = picker.genes.len();
-        // Targets round-robin over the perturbed regulators (each list shuffled), so that every
-        // regulator keeps some targets when the universe is smaller than all their targets.
-        let mut lists: Vec<Vec<&str>> = Vec::new();
-        for name in &picker.genes[..n_perturbed] {
-            let mut own: Vec<&str> = graph
-                .node(name)
-                .into_iter()
-                .flat_map(|n| graph.out_neighbours(n))
-                .map(|(t, _)| graph.name(t))
-                .filter(|t| usable(t))
-                .collect();
-            own.shuffle(rng);
-            lists.push(own);
-        }
-        let longest = lists.iter().map(Vec::len).max().unwrap_or(0);
-        let targets: Vec<&str> = (0..longest)
-            .flat_map(|i| lists.iter().filter_map(move |l| l.get(i).copied()))
-            .collect();
+        // Targets round-robin over the perturbed genes, so that every regulator keeps some
+        // targets when the universe is smaller than all their targets.
+        let perturbed = picker.genes.clone();
+        let targets = pool::round_robin_targets(graph, &perturbed, usable, rng);
         picker.take(targets, params.genes);
         picker.take(names(&regulators), params.genes);
         picker.take(names(&others), params.genes);
@@ -268,10 +260,12 @@ mod tests {
     use crate::sim::{Preset, SimParams};
     use rand::SeedableRng;
 
+    /// A pool of regulators first (`pool_regulators` = 1), as a TF screen draws it.
     fn params(perturbations: usize, genes: usize) -> Checked {
         let mut p = SimParams::preset(Preset::Small);
         p.perturbations = perturbations;
         p.genes = genes;
+        p.pool_regulators = 1.0;
         p.check().unwrap()
     }
 

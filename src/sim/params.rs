@@ -19,6 +19,9 @@ pub enum Preset {
     /// effect sizes (strong knockdown, a growth programme shared by most perturbations).
     #[value(name = "k562-like")]
     K562Like,
+    /// 600 perturbed × 5,000 measured genes in another regime: few regulators in the pool
+    /// (10 %), ~30 cells per perturbation, weaker knockdown, fewer and stronger modules.
+    SparseNoisy,
 }
 
 /// Defines [`SimParams`] (every knob, required) and [`SimOverrides`] (every knob optional, a
@@ -77,6 +80,11 @@ knobs! {
     /// Probability that an edge without a sign in the resource (sign 0) activates; it represses
     /// otherwise. Example: 0.5.
     unknown_sign_positive: f64,
+    /// Fraction of the perturbations that are resource regulators, in [0, 1]; the others are
+    /// drawn from the targets of those regulators (then other genes), so that regulators and
+    /// their targets are perturbed together as in screens of essential or expressed genes.
+    /// 1: regulators first (the pool of a TF screen). Example: 0.3.
+    pool_regulators: f64,
     /// Input normalisation α in [0, 1]: each edge's |w| is divided by (Σ |w| of its target's
     /// inputs)^α before rescaling. 1: a target's regulators share its regulation (resource
     /// hubs do not dominate); 0: raw draws. Example: 1.0.
@@ -101,6 +109,14 @@ knobs! {
     systematic_loading_sd: f64,
     /// SD of each programme's per-gene effect (log-expression units; 0 turns the shift off).
     systematic_sd: f64,
+    /// Fraction of perturbed genes that belong to a module (complex, pathway) whose knockdowns
+    /// share one module response, in [0, 1] (0 turns modules off). Example: 0.8.
+    module_fraction: f64,
+    /// Mean number of perturbed genes per module (at least 2). Example: 40.
+    module_size: f64,
+    /// SD of a module response's per-gene effect (log-expression units), added to a member's
+    /// response times its knockdown efficiency. Example: 0.1.
+    module_sd: f64,
     /// Fraction of genes that get a perturbation-specific off-network effect, in [0, 1].
     off_network_fraction: f64,
     /// SD of an off-network effect (log-expression units). Example: 0.1.
@@ -133,6 +149,7 @@ impl SimParams {
             weight_log_mean: 0.0,
             weight_log_sd: 0.5,
             unknown_sign_positive: 0.5,
+            pool_regulators: 0.3,
             input_normalisation: 1.0,
             spectral_radius: 0.8,
             power_iterations: 500,
@@ -142,7 +159,10 @@ impl SimParams {
             systematic_rank: 2,
             systematic_fraction: 0.7,
             systematic_loading_sd: 0.5,
-            systematic_sd: 0.05,
+            systematic_sd: 0.15,
+            module_fraction: 0.8,
+            module_size: 10.0,
+            module_sd: 0.3,
             off_network_fraction: 0.01,
             off_network_sd: 0.1,
             baseline_log_mean: -1.0,
@@ -167,11 +187,27 @@ impl SimParams {
                 knockdown_scale: 2.5,
                 systematic_rank: 3,
                 systematic_fraction: 0.8,
-                systematic_sd: 0.08,
+                systematic_sd: 0.032,
+                module_size: 60.0,
+                module_sd: 0.1,
                 off_network_fraction: 0.01,
                 cells_mean: 150.0,
                 cells_dispersion: 3.0,
                 control_cells_mean: 10_000.0,
+                ..small
+            },
+            Preset::SparseNoisy => SimParams {
+                perturbations: 600,
+                genes: 5000,
+                pool_regulators: 0.1,
+                knockdown_a: 4.0,
+                knockdown_b: 2.0,
+                systematic_sd: 0.13,
+                module_size: 20.0,
+                module_sd: 0.35,
+                cells_mean: 30.0,
+                cells_dispersion: 2.0,
+                control_cells_mean: 5000.0,
                 ..small
             },
         }
@@ -200,6 +236,8 @@ impl SimParams {
         for (knob, v) in [
             ("unknown_sign_positive", p.unknown_sign_positive),
             ("input_normalisation", p.input_normalisation),
+            ("pool_regulators", p.pool_regulators),
+            ("module_fraction", p.module_fraction),
             ("systematic_fraction", p.systematic_fraction),
             ("off_network_fraction", p.off_network_fraction),
         ] {
@@ -231,6 +269,7 @@ impl SimParams {
             ("systematic_loading_sd", p.systematic_loading_sd),
             ("systematic_sd", p.systematic_sd),
             ("off_network_sd", p.off_network_sd),
+            ("module_sd", p.module_sd),
             ("baseline_log_sd", p.baseline_log_sd),
             ("library_log_sd", p.library_log_sd),
             ("knockdown_scale", p.knockdown_scale),
@@ -246,6 +285,13 @@ impl SimParams {
             if !v.is_finite() {
                 return bad(knob, v.to_string(), "a finite number");
             }
+        }
+        if !(p.module_size >= 2.0 && p.module_size.is_finite()) {
+            return bad(
+                "module_size",
+                p.module_size.to_string(),
+                "a finite mean of at least 2 members",
+            );
         }
         if p.power_iterations < 10 {
             return bad(
@@ -269,6 +315,14 @@ impl std::ops::Deref for Checked {
     }
 }
 
+/// The `small` preset with `tweak` applied, checked: the starting point of the unit tests.
+#[cfg(test)]
+pub(crate) fn small_with(tweak: impl FnOnce(&mut SimParams)) -> Checked {
+    let mut p = SimParams::preset(Preset::Small);
+    tweak(&mut p);
+    p.check().unwrap()
+}
+
 /// Reads overrides from TOML text (`name` is the file, for messages). Unknown keys and values
 /// of the wrong type are errors naming the key.
 pub fn overrides_from_toml(text: &str, name: &str) -> Result<SimOverrides, SimError> {
@@ -284,7 +338,7 @@ mod tests {
 
     #[test]
     fn presets_pass_their_own_check() {
-        for preset in [Preset::Small, Preset::K562Like] {
+        for preset in [Preset::Small, Preset::K562Like, Preset::SparseNoisy] {
             SimParams::preset(preset).check().unwrap();
         }
         let k = SimParams::preset(Preset::K562Like);
@@ -332,6 +386,10 @@ mod tests {
             (|p| p.systematic_sd = -1.0, "systematic_sd"),
             (|p| p.baseline_log_mean = f64::INFINITY, "baseline_log_mean"),
             (|p| p.power_iterations = 1, "power_iterations"),
+            (|p| p.pool_regulators = 2.0, "pool_regulators"),
+            (|p| p.module_fraction = -0.1, "module_fraction"),
+            (|p| p.module_size = 1.0, "module_size"),
+            (|p| p.module_sd = f64::NAN, "module_sd"),
         ];
         for (break_it, knob) in cases {
             let mut p = SimParams::preset(Preset::Small);

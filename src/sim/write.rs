@@ -1,8 +1,11 @@
 //! Plain-text outputs of a simulation, each written to a `Write` the caller gives (the binary
 //! wraps files in [`crate::data::io::writer::AtomicFile`]).
 //!
-//! - [`truth_edges`]: `regulator\ttarget\tweight`, one line per network edge (signed weight
-//!   W[target, regulator] after rescaling), in resource order, with that header line;
+//! - [`truth_edges`]: `regulator\ttarget\tweight\tmechanism`, with that header line: first one
+//!   line per network edge (signed weight W[target, regulator] after rescaling, mechanism
+//!   `regulation`) in resource order, then one line per ordered pair of members of a module
+//!   (weight 1, mechanism `module`: the two knockdowns share the module response), module by
+//!   module, members in perturbation order;
 //! - [`knockdown`]: `perturbation\tefficiency`, one line per perturbation in row order;
 //! - [`params_toml`]: every knob as TOML, readable by `--config`;
 //! - [`wide_csv`]: the pseudo-bulk screen as a wide CSV, `perturbation,<genes…>`, the control
@@ -14,16 +17,27 @@ use std::io::{self, Write};
 use super::{CONTROL_LABEL, Model};
 use crate::data::Screen;
 
-/// Writes the true edges.
+/// Writes the true edges and the mechanism that made each.
 pub fn truth_edges(model: &Model, out: &mut dyn Write) -> io::Result<()> {
     let genes = model.network().genes();
-    writeln!(out, "regulator\ttarget\tweight")?;
+    writeln!(out, "regulator\ttarget\tweight\tmechanism")?;
     for e in model.network().edges() {
         writeln!(
             out,
-            "{}\t{}\t{}",
+            "{}\t{}\t{}\tregulation",
             genes[e.regulator as usize], genes[e.target as usize], e.weight
         )?;
+    }
+    for members in model.modules().members() {
+        for &a in members {
+            for &b in members.iter().filter(|&&b| b != a) {
+                writeln!(
+                    out,
+                    "{}\t{}\t1\tmodule",
+                    genes[a as usize], genes[b as usize]
+                )?;
+            }
+        }
     }
     Ok(())
 }
