@@ -3,6 +3,9 @@
 
 pub mod consensus;
 pub mod evaluate;
+pub mod figures;
+pub mod html;
 pub mod inspect;
 pub mod priors;
 pub mod simulate;
+pub mod tidy;

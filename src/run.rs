@@ -15,6 +15,7 @@ pub mod consensus;
 mod evaluate;
 mod inspect;
 mod priors;
+mod report;
 mod simulate;
 
 /// A request the user can fix by changing the command line (exit code 2).
@@ -33,7 +34,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Evaluate(args) => evaluate::run(args, cli.quiet, out),
         Command::Plan(_) => not_built("plan"),
         Command::Design(_) => not_built("design"),
-        Command::Report(_) => not_built("report"),
+        Command::Report(args) => report::run(args, out),
     }
 }
 
