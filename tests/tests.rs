@@ -12,4 +12,5 @@ mod h5ad;
 mod inspect;
 mod priors;
 mod renge;
+mod report;
 mod simulate;

@@ -8,7 +8,7 @@
 use plotters::coord::CoordTranslate;
 use plotters::drawing::DrawingAreaErrorKind;
 use plotters::element::{Circle, EmptyElement, PathElement, Polygon};
-use plotters::prelude::{DrawingArea, DrawingBackend, RGBColor};
+use plotters::prelude::{DrawingArea, DrawingBackend, RGBColor, WHITE};
 use plotters::style::{Color, ShapeStyle};
 
 /// Okabe & Ito (2008), "Color Universal Design": the eight colours, black first.
@@ -140,7 +140,12 @@ impl Look {
                 } else {
                     line
                 };
-                return area.draw(&(EmptyElement::at(at) + Circle::new((0, 0), s, style)));
+                // Hollow markers are white inside, so lines behind them do not show through.
+                return area.draw(
+                    &(EmptyElement::at(at)
+                        + Circle::new((0, 0), s, WHITE.filled())
+                        + Circle::new((0, 0), s, style)),
+                );
             }
             Shape::Cross => {
                 return area.draw(
@@ -166,7 +171,11 @@ impl Look {
         } else {
             let mut closed = outline.clone();
             closed.push(outline[0]);
-            area.draw(&(EmptyElement::at(at) + PathElement::new(closed, line)))
+            area.draw(
+                &(EmptyElement::at(at)
+                    + Polygon::new(outline, WHITE.filled())
+                    + PathElement::new(closed, line)),
+            )
         }
     }
 }
