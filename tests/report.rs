@@ -31,8 +31,17 @@ fn plan_fixture(dir: &Dir, name: &str) -> PathBuf {
     dir.path().join(name)
 }
 
-/// The `<text>` elements of an SVG: (x, y, font size, content).
-fn texts(doc: &roxmltree::Document<'_>) -> Vec<(f64, f64, f64, String)> {
+/// A `<text>` element of an SVG.
+struct Label {
+    x: f64,
+    y: f64,
+    size: f64,
+    anchor: String,
+    rotated: bool,
+    text: String,
+}
+
+fn labels(doc: &roxmltree::Document<'_>) -> Vec<Label> {
     doc.descendants()
         .filter(|n| n.has_tag_name("text"))
         .map(|n| {
@@ -42,14 +51,21 @@ fn texts(doc: &roxmltree::Document<'_>) -> Vec<(f64, f64, f64, String)> {
                 .filter(|d| d.is_text())
                 .filter_map(|d| d.text())
                 .collect();
-            (
-                num("x"),
-                num("y"),
-                num("font-size"),
-                text.trim().to_string(),
-            )
+            Label {
+                x: num("x"),
+                y: num("y"),
+                size: num("font-size"),
+                anchor: n.attribute("text-anchor").unwrap_or("start").to_string(),
+                rotated: n.attribute("transform").is_some(),
+                text: text.trim().to_string(),
+            }
         })
         .collect()
+}
+
+/// The text of every `<text>` element.
+fn texts(doc: &roxmltree::Document<'_>) -> Vec<String> {
+    labels(doc).into_iter().map(|l| l.text).collect()
 }
 
 /// Polylines of a colour with exactly `points` points (a data line, not a legend swatch,
@@ -102,7 +118,7 @@ fn check_written(paths: &[PathBuf]) {
         );
         let stem = svg.file_stem().unwrap().to_str().unwrap();
         let metric = stem.split_once('_').unwrap().1;
-        let all: Vec<String> = texts(&doc).into_iter().map(|t| t.3).collect();
+        let all: Vec<String> = texts(&doc);
         assert!(
             all.iter().any(|t| t == &figures::metric_label(metric)),
             "{stem}: no axis title for {metric}: {all:?}"
@@ -145,7 +161,7 @@ mptest!(plan_figures_parse_and_draw_one_line_per_strategy, |dir| {
             "{s} ({colour}): one line over 3 rounds"
         );
     }
-    let all: Vec<String> = texts(&doc).into_iter().map(|t| t.3).collect();
+    let all: Vec<String> = texts(&doc);
     assert!(all.contains(&"oracle (upper bound)".to_string()), "{all:?}");
     assert!(all.contains(&"training mean (mean)".to_string()), "{all:?}");
     assert!(
@@ -158,7 +174,7 @@ mptest!(plan_figures_parse_and_draw_one_line_per_strategy, |dir| {
     // consensus 0.42 + 0.001·{0,1,2} → mean 0.421; degree 0.371; +13.5 %.
     let text = std::fs::read_to_string(out.join("final_pearson_delta.svg")).unwrap();
     let doc = roxmltree::Document::parse(&text).unwrap();
-    let all: Vec<String> = texts(&doc).into_iter().map(|t| t.3).collect();
+    let all: Vec<String> = texts(&doc);
     let gain = format!("{:+.1} % vs degree", 100.0 * (0.421 - 0.371) / 0.371);
     assert!(all.contains(&gain), "{gain} in {all:?}");
     assert!(
@@ -212,25 +228,17 @@ mptest!(ten_strategies_keep_their_lines_and_labels_apart, |dir| {
         }
         // Text boxes, estimated generously (DejaVu Sans averages about 0.6 em per character),
         // must not intersect; rotated axis titles are left out.
-        let boxes: Vec<(f64, f64, f64, f64, String)> = doc
-            .descendants()
-            .filter(|n| n.has_tag_name("text") && n.attribute("transform").is_none())
-            .map(|n| {
-                let num = |a: &str| n.attribute(a).and_then(|v| v.parse().ok()).unwrap_or(0.0);
-                let t: String = n
-                    .descendants()
-                    .filter(|d| d.is_text())
-                    .filter_map(|d| d.text())
-                    .collect();
-                let t = t.trim().to_string();
-                let (x, y, size) = (num("x"), num("y"), num("font-size"));
-                let w = 0.6 * size * t.chars().count() as f64;
-                let x0 = match n.attribute("text-anchor") {
-                    Some("middle") => x - w / 2.0,
-                    Some("end") => x - w,
-                    _ => x,
+        let boxes: Vec<(f64, f64, f64, f64, String)> = labels(&doc)
+            .into_iter()
+            .filter(|l| !l.rotated)
+            .map(|l| {
+                let w = 0.6 * l.size * l.text.chars().count() as f64;
+                let x0 = match l.anchor.as_str() {
+                    "middle" => l.x - w / 2.0,
+                    "end" => l.x - w,
+                    _ => l.x,
                 };
-                (x0, y - size, x0 + w, y + size * 0.3, t)
+                (x0, l.y - l.size, x0 + w, l.y + l.size * 0.3, l.text)
             })
             .collect();
         let labels: Vec<&String> = boxes.iter().map(|b| &b.4).collect();
@@ -307,7 +315,7 @@ mptest!(
         check_written(&svgs);
         let text = std::fs::read_to_string(dir.path().join("ev/predictors_mse.svg")).unwrap();
         let doc = roxmltree::Document::parse(&text).unwrap();
-        let all: Vec<String> = texts(&doc).into_iter().map(|t| t.3).collect();
+        let all: Vec<String> = texts(&doc);
         assert!(all.contains(&"mean (baseline)".to_string()), "{all:?}");
         assert!(all.contains(&"graph".to_string()), "{all:?}");
 

@@ -208,6 +208,29 @@ fn padded_range(values: impl Iterator<Item = f64>, pad: f64) -> (f64, f64) {
     (lo - pad * span, hi + pad * span)
 }
 
+/// The grid and label style every figure shares, on a mesh the caller has given its axes.
+fn house_style<'m, 'a, 'b, X, Y, DB>(
+    mesh: &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: plotters::coord::ranged1d::Ranged,
+    Y: plotters::coord::ranged1d::Ranged,
+    DB: DrawingBackend,
+{
+    mesh.label_style(("sans-serif", 13))
+        .axis_desc_style(("sans-serif", 15))
+        .max_light_lines(0)
+        .bold_line_style(plotters::style::RGBColor(215, 215, 215))
+}
+
+/// Distinct values, sorted.
+pub fn sorted_distinct(values: impl Iterator<Item = u64>) -> Vec<u64> {
+    let mut v: Vec<u64> = values.collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
 /// Whether larger values of `metric` are better; `None` for names mechpert does not define.
 pub fn higher_is_better(metric: &str) -> Option<bool> {
     crate::eval::standard_metrics()
@@ -309,10 +332,7 @@ impl PlanResults {
 
     /// Number of distinct seeds.
     pub fn n_seeds(&self) -> usize {
-        let mut seeds: Vec<u64> = self.rounds.iter().map(|r| r.seed).collect();
-        seeds.sort_unstable();
-        seeds.dedup();
-        seeds.len()
+        sorted_distinct(self.rounds.iter().map(|r| r.seed)).len()
     }
 
     /// Learning curves and final-budget comparisons, one of each per metric.

@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 
 use super::figures::{
     EVALUATE_FILES, EvaluateResults, Figure, FigureError, PLAN_FILES, PlanResults, distinct,
+    sorted_distinct,
 };
 use super::tidy::{self, PICK_NUMBERS, PickRow, TidyError};
 
@@ -336,16 +337,12 @@ fn header(html: &mut String, s: &Section) {
                 "strategies".into(),
                 list(distinct(r.iter().map(|x| x.strategy.as_str()))),
             ));
-            let mut seeds: Vec<u64> = r.iter().map(|x| x.seed).collect();
-            seeds.sort_unstable();
-            seeds.dedup();
+            let seeds = sorted_distinct(r.iter().map(|x| x.seed));
             rows.push((
                 "seeds".into(),
                 format!("{} ({})", seeds.len(), list(&seeds)),
             ));
-            let mut budget: Vec<u64> = r.iter().map(|x| x.n_observed).collect();
-            budget.sort_unstable();
-            budget.dedup();
+            let budget = sorted_distinct(r.iter().map(|x| x.n_observed));
             rows.push((
                 "budget schedule (perturbations observed)".into(),
                 escape(
@@ -374,10 +371,8 @@ fn header(html: &mut String, s: &Section) {
                 "predictors".into(),
                 list(distinct(m.iter().map(|x| x.predictor.as_str()))),
             ));
-            let mut draws: Vec<u64> = m.iter().map(|x| x.draw).collect();
-            draws.sort_unstable();
-            draws.dedup();
-            rows.push(("draws".into(), draws.len().to_string()));
+            let draws = sorted_distinct(m.iter().map(|x| x.draw)).len();
+            rows.push(("draws".into(), draws.to_string()));
             rows.push((
                 "metrics".into(),
                 list(distinct(m.iter().map(|x| x.metric.as_str()))),
@@ -456,9 +451,7 @@ fn picks_tables(html: &mut String, picks: &[PickRow]) {
     for strategy in distinct(picks.iter().map(|p| p.strategy.as_str())) {
         let mine: Vec<&PickRow> = picks.iter().filter(|p| p.strategy == strategy).collect();
         let first = mine.iter().map(|p| p.seed).min().unwrap_or(0);
-        let mut seeds: Vec<u64> = mine.iter().map(|p| p.seed).collect();
-        seeds.sort_unstable();
-        seeds.dedup();
+        let seeds = sorted_distinct(mine.iter().map(|p| p.seed));
         let _ = writeln!(
             html,
             "<h4>{} <small>(seed {first})</small></h4>",

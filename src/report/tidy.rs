@@ -143,15 +143,8 @@ pub struct PickRow {
     pub rationale: String,
 }
 
-/// Names of [`PickRow::numbers`], in order.
-pub const PICK_NUMBERS: [&str; 6] = [
-    "score",
-    "votes",
-    "confidence",
-    "coverage_gain",
-    "centrality",
-    "uncertainty",
-];
+/// Names of [`PickRow::numbers`], in order (columns 6 to 11 of `picks.csv`).
+pub const PICK_NUMBERS: &[&str] = PickRow::COLUMNS.split_at(5).1.split_at(6).0;
 
 /// One row of `metrics.csv` (evaluate): `draw,predictor,metric,value`.
 #[derive(Debug, Clone, PartialEq)]

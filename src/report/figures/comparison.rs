@@ -9,7 +9,7 @@ use plotters::element::{PathElement, Text};
 use plotters::prelude::{ChartBuilder, DrawingArea, DrawingBackend, WHITE};
 use plotters::series::DashedLineSeries;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{RGBColor, ShapeStyle, TextStyle};
+use plotters::style::{ShapeStyle, TextStyle};
 
 use super::style::{CENTRALITY, GREY, Look, OKABE_ITO, Shape, looks};
 use super::{
@@ -223,10 +223,7 @@ impl Comparison {
         let (rows, reference) = rows(entries, metric, has_mean.then_some(BASELINE), |n| {
             (n == BASELINE).then_some("baseline")
         });
-        let mut draws: Vec<u64> = results.metrics.iter().map(|r| r.draw).collect();
-        draws.sort_unstable();
-        draws.dedup();
-        let n = draws.len();
+        let n = super::sorted_distinct(results.metrics.iter().map(|r| r.draw)).len();
         let s = if n == 1 { "" } else { "s" };
         Comparison {
             stem: format!("predictors_{metric}"),
@@ -277,17 +274,15 @@ impl Comparison {
             .x_label_area_size(48)
             .build_cartesian_2d(x0..x1, -0.5..(n as f64 - 0.5))?;
         let x_label = metric_label(&self.metric);
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .disable_y_axis()
-            .x_desc(x_label.as_str())
-            .x_label_formatter(&|v| format!("{v:.3}"))
-            .label_style(("sans-serif", 13))
-            .axis_desc_style(("sans-serif", 15))
-            .max_light_lines(0)
-            .bold_line_style(RGBColor(215, 215, 215))
-            .draw()?;
+        super::house_style(
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .disable_y_axis()
+                .x_desc(x_label.as_str())
+                .x_label_formatter(&|v| format!("{v:.3}")),
+        )
+        .draw()?;
         // Row 0 (the best) at the top.
         let y = |i: usize| (n - 1 - i) as f64;
         if let Some(r) = self.reference {

@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::element::{PathElement, Polygon, Text};
 use plotters::prelude::{ChartBuilder, DrawingArea, DrawingBackend, WHITE};
 use plotters::series::{DashedLineSeries, LineSeries};
-use plotters::style::{Color, RGBColor, ShapeStyle, TextStyle};
+use plotters::style::{Color, ShapeStyle, TextStyle};
 
 use super::style::{GREY, Look, looks};
 use super::{BASELINE, DrawResult, PlanResults, distinct, higher_is_better, mean_ci, metric_label};
@@ -172,17 +172,15 @@ impl LearningCurve {
             .y_label_area_size(70)
             .build_cartesian_2d(x0..x1, y0..y1)?;
         let y_label = metric_label(&self.metric);
-        chart
-            .configure_mesh()
-            .x_desc("perturbations observed")
-            .y_desc(y_label.as_str())
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_label_formatter(&|v| format!("{v:.3}"))
-            .label_style(("sans-serif", 13))
-            .axis_desc_style(("sans-serif", 15))
-            .max_light_lines(0)
-            .bold_line_style(RGBColor(215, 215, 215))
-            .draw()?;
+        super::house_style(
+            chart
+                .configure_mesh()
+                .x_desc("perturbations observed")
+                .y_desc(y_label.as_str())
+                .x_label_formatter(&|v| format!("{v:.0}"))
+                .y_label_formatter(&|v| format!("{v:.3}")),
+        )
+        .draw()?;
         for c in &self.curves {
             if c.points.len() > 1 {
                 let band: Vec<(f64, f64)> = c
