@@ -370,6 +370,7 @@ mptest!(
             "<pre class=\"config\"># fully resolved plan configuration (fixture)",
             "<th>ridge:shrunk</th>",
             "<th>pearson_delta ↑</th>",
+            "<th>dataset</th><td>k562_essential_up_ranked_top1000.csv.gz</td>",
         ] {
             assert!(html.contains(needle), "missing {needle:?}");
         }

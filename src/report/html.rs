@@ -328,6 +328,13 @@ fn header(html: &mut String, s: &Section) {
         }
     };
     from_run(&mut rows, "dataset", "dataset");
+    if !run.contains_key("dataset") {
+        let name = match &s.tables {
+            Tables::Plan { results, .. } => &results.dataset,
+            Tables::Evaluate(e) => &e.dataset,
+        };
+        rows.push(("dataset".into(), escape(name)));
+    }
     from_run(&mut rows, "perturbations", "perturbations");
     from_run(&mut rows, "genes", "genes");
     match &s.tables {
