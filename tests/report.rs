@@ -400,6 +400,11 @@ mptest!(report_names_the_missing_or_broken_file, |dir| {
         stderr.contains("empty: not a results directory: no rounds.csv"),
         "{stderr}"
     );
+    let stderr = dir.command().args(["report", "nowhere"]).assert_failure();
+    assert!(
+        stderr.contains("nowhere: not a directory (expected an output directory"),
+        "{stderr}"
+    );
     let run = plan_fixture(&dir, "bad");
     let rounds = std::fs::read_to_string(run.join("rounds.csv")).unwrap();
     std::fs::write(

@@ -29,6 +29,12 @@ use markdown::escape;
 /// A directory that cannot become a section.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
+    /// The path is not a directory.
+    #[error("{}: not a directory (expected an output directory of plan or evaluate)", .dir.display())]
+    NotADirectory {
+        /// The path given.
+        dir: PathBuf,
+    },
     /// Neither a `plan` nor an `evaluate` output directory.
     #[error(
         "{}: not a results directory: no rounds.csv (written by `mechpert plan`) and no \
@@ -82,6 +88,11 @@ impl Section {
     /// Reads an output directory of `plan` (when it has `rounds.csv`) or `evaluate` (when it has
     /// `metrics.csv`) and draws its figures.
     pub fn read(dir: &Path) -> Result<Section, ReportError> {
+        if !dir.is_dir() {
+            return Err(ReportError::NotADirectory {
+                dir: dir.to_path_buf(),
+            });
+        }
         let (tables, what, figures) = if dir.join("rounds.csv").exists() {
             let results = PlanResults::read(dir)?;
             let picks_path = dir.join("picks.csv");
