@@ -13,6 +13,7 @@ use crate::data::io::Format;
 pub mod consensus;
 pub mod evaluate;
 pub mod inspect;
+pub mod plan;
 pub mod priors;
 pub mod report;
 pub mod simulate;
@@ -20,6 +21,7 @@ pub mod simulate;
 pub use consensus::ConsensusArgs;
 pub use evaluate::EvaluateArgs;
 pub use inspect::InspectArgs;
+pub use plan::PlanArgs;
 pub use priors::PriorsArgs;
 pub use report::ReportArgs;
 pub use simulate::SimulateArgs;
@@ -74,8 +76,14 @@ pub enum Command {
     /// Example: mechpert evaluate --data k562.csv.gz --observed 50 --draws 10 --graph
     /// string:string_v12_edges.tsv.gz --predictors mean,graph,ridge --out results/k562
     Evaluate(EvaluateArgs),
-    /// Run the budgeted design loop: pick, observe, retrain, predict, score (not built yet).
-    Plan(NotBuiltArgs),
+    /// The budgeted design loop on a held-out screen: each round every strategy picks a batch,
+    /// the picks are revealed, the predictor is refitted and every unobserved perturbation is
+    /// predicted and scored; strategies × seeds run in parallel, checkpointed every round.
+    ///
+    /// Example: mechpert plan --data screen.h5ad --neighbours consensus.tsv --graph collectri
+    /// --strategies consensus,degree,pagerank,random --seeds 5 --rounds 5 --batch 10 --out
+    /// results/my_plan
+    Plan(Box<PlanArgs>),
     /// Propose the next genes to perturb for a real screen (not built yet).
     Design(NotBuiltArgs),
     /// One self-contained HTML page (tables, figures, picks, configuration) over output

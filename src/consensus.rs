@@ -38,6 +38,7 @@ use crate::agents::Collected;
 use crate::priors::Graph;
 
 pub mod hubs;
+pub mod io;
 pub mod tau;
 pub mod weighting;
 

@@ -14,4 +14,4 @@ pub mod pseudobulk;
 pub mod screen;
 
 pub use genes::{GeneSymbols, Resolution};
-pub use screen::{Screen, ScreenError, ValueKind};
+pub use screen::{Layout, Screen, ScreenError, ValueKind};

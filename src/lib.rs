@@ -32,6 +32,7 @@ pub mod cli;
 pub mod consensus;
 pub mod data;
 pub mod eval;
+pub mod plan;
 pub mod predict;
 pub mod priors;
 pub mod progress;

@@ -28,7 +28,6 @@ pub(crate) mod suite;
 
 pub mod additive;
 pub mod embedding;
-pub mod inputs;
 mod linalg;
 pub mod mean;
 pub mod neighbours;

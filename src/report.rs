@@ -6,6 +6,7 @@ pub mod evaluate;
 pub mod figures;
 pub mod html;
 pub mod inspect;
+pub mod plan;
 pub mod priors;
 pub mod simulate;
 pub mod tidy;

@@ -14,8 +14,10 @@ use crate::data::io::{Builder, reader::Loaded};
 pub mod consensus;
 mod evaluate;
 mod inspect;
+pub mod plan;
 mod priors;
 mod report;
+pub mod resolve;
 mod simulate;
 
 /// A request the user can fix by changing the command line (exit code 2).
@@ -32,7 +34,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Priors(args) => priors::run(args, out),
         Command::Consensus(args) => consensus::run(args, cli.quiet, out),
         Command::Evaluate(args) => evaluate::run(args, cli.quiet, out),
-        Command::Plan(_) => not_built("plan"),
+        Command::Plan(args) => plan::run(*args, quiet, out),
         Command::Design(_) => not_built("design"),
         Command::Report(args) => report::run(args, out),
     }
@@ -79,9 +81,11 @@ pub fn read_screen(
     Ok(loaded)
 }
 
-/// The exit code for a failed run: 2 for usage errors, 1 for everything else.
+/// The exit code for a failed run: 130 when interrupted, 2 for usage errors, 1 otherwise.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
-    if err.chain().any(|e| e.is::<UsageError>()) {
+    if err.chain().any(|e| e.is::<plan::Interrupted>()) {
+        130
+    } else if err.chain().any(|e| e.is::<UsageError>()) {
         2
     } else {
         1

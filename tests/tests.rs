@@ -10,6 +10,7 @@ mod evaluate;
 mod fake_llm;
 mod h5ad;
 mod inspect;
+mod plan;
 mod priors;
 mod renge;
 mod report;

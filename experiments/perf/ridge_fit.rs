@@ -44,10 +44,10 @@ fn main() {
     }
     let graph = gb.build();
     let t = Instant::now();
-    let embedding = Embedding::spectral(&graph, &screen, 10, &mut rng).expect("embedding");
+    let embedding = Embedding::spectral(&graph, screen.layout(), 10, &mut rng).expect("embedding");
     let embed_s = t.elapsed().as_secs_f64();
     let ridge = Ridge::params(Arc::new(embedding)).check().expect("valid");
-    let observed = Observed::new(&screen, (0..perts).collect());
+    let observed = Observed::reveal(&screen, (0..perts).collect());
     let mut times = Vec::new();
     for rep in 0..5 {
         let t = Instant::now();

@@ -309,6 +309,14 @@ pub enum ConfigError {
         #[source]
         source: anyhow::Error,
     },
+    /// `truth = "@simulated"` outside a run that simulates its screen.
+    #[error(
+        "agent `{agent}`: truth = \"@simulated\" names the truth of a screen that `mechpert plan` simulates (a [[screen]] with `simulate = ...`); this run has none: give the truth TSV's path instead"
+    )]
+    NoSimulatedTruth {
+        /// The agent.
+        agent: String,
+    },
     /// The truth TSV could not be read.
     #[error("agent `{agent}`")]
     Truth {
@@ -350,7 +358,12 @@ pub struct BuildEnv<'a> {
     pub cache: Option<Arc<Cache>>,
     /// Fail on cache misses.
     pub offline: bool,
+    /// The truth TSV of the screen the run simulated, which `truth = "@simulated"` names.
+    pub simulated_truth: Option<PathBuf>,
 }
+
+/// What a truth agent's `truth = "…"` names instead of a path: the run's simulated truth.
+pub const SIMULATED_TRUTH: &str = "@simulated";
 
 /// Checked contents of `agents.toml`.
 pub struct Built {
@@ -429,12 +442,19 @@ impl AgentsFile {
                     )));
                 }
                 AgentSpec::Truth(s) => {
-                    let truth =
-                        read_truth(&base.join(&s.truth), &env.symbols).map_err(|source| {
-                            ConfigError::Truth {
+                    let path = if s.truth.as_os_str() == SIMULATED_TRUTH {
+                        env.simulated_truth.clone().ok_or_else(|| {
+                            ConfigError::NoSimulatedTruth {
                                 agent: s.name.clone(),
-                                source,
                             }
+                        })?
+                    } else {
+                        base.join(&s.truth)
+                    };
+                    let truth =
+                        read_truth(&path, &env.symbols).map_err(|source| ConfigError::Truth {
+                            agent: s.name.clone(),
+                            source,
                         })?;
                     let truth = Arc::new(truth);
                     let n = s.instances.get();
@@ -558,6 +578,7 @@ mod tests {
             symbols: Arc::new(GeneSymbols::identity()),
             cache: None,
             offline: false,
+            simulated_truth: None,
         }
     }
 

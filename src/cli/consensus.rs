@@ -51,7 +51,7 @@ pub struct ConsensusArgs {
     pub screen: ScreenArgs,
 }
 
-fn parse_tau(s: &str) -> Result<Tau, String> {
+pub(crate) fn parse_tau(s: &str) -> Result<Tau, String> {
     // clap prefixes "invalid value '1.4' for '--tau <TAU>'"; keep only what is accepted.
     s.parse::<Tau>().map_err(|e| {
         let text = e.to_string();

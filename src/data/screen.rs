@@ -70,8 +70,7 @@ pub enum ScreenError {
 /// Only the response matrix (profile − control) is stored; a profile is response + control.
 #[derive(Debug, Clone)]
 pub struct Screen {
-    perturbations: Vec<String>,
-    genes: Vec<String>,
+    layout: Layout,
     control: Array1<f32>,
     control_measured: bool,
     response: Array2<f32>,
@@ -150,8 +149,10 @@ impl Screen {
         }
         let top_de = top_by_magnitude(response.view(), DE_DEPTH.min(genes.len()));
         Ok(Screen {
-            perturbations,
-            genes,
+            layout: Layout {
+                perturbations,
+                genes,
+            },
             control,
             control_measured: false,
             response,
@@ -168,7 +169,7 @@ impl Screen {
     pub fn with_cells(mut self, cells: Vec<u32>, control_cells: u32) -> Screen {
         assert_eq!(
             cells.len(),
-            self.perturbations.len(),
+            self.layout.perturbations.len(),
             "one cell count per perturbation"
         );
         self.cells = Some(cells);
@@ -181,11 +182,13 @@ impl Screen {
     pub fn with_top_de(mut self, top_de: Array2<u32>) -> Screen {
         assert_eq!(
             top_de.nrows(),
-            self.perturbations.len(),
+            self.layout.perturbations.len(),
             "one DE row per perturbation"
         );
         assert!(
-            top_de.iter().all(|&g| (g as usize) < self.genes.len()),
+            top_de
+                .iter()
+                .all(|&g| (g as usize) < self.layout.genes.len()),
             "DE gene out of range"
         );
         self.top_de = top_de;
@@ -199,13 +202,17 @@ impl Screen {
         self
     }
 
+    /// The public part of the screen: perturbation and gene names, no responses.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
     /// Perturbation names (official symbols where known), one per response row.
     pub fn perturbations(&self) -> &[String] {
-        &self.perturbations
+        self.layout.perturbations()
     }
     /// Measured gene names, one per response column.
     pub fn genes(&self) -> &[String] {
-        &self.genes
+        self.layout.genes()
     }
     /// The control profile (zeros when the values are already relative to control).
     pub fn control(&self) -> ArrayView1<'_, f32> {
@@ -249,6 +256,42 @@ impl Screen {
     }
     /// Number of perturbations.
     pub fn n_perturbations(&self) -> usize {
+        self.layout.n_perturbations()
+    }
+    /// Number of measured genes.
+    pub fn n_genes(&self) -> usize {
+        self.layout.n_genes()
+    }
+    /// Row index of each perturbation name.
+    pub fn perturbation_index(&self) -> HashMap<&str, usize> {
+        self.layout.perturbation_index()
+    }
+    /// Column index of each gene name.
+    pub fn gene_index(&self) -> HashMap<&str, usize> {
+        index_of(&self.layout.genes)
+    }
+}
+
+/// What anyone may know about a screen whichever perturbations were measured: the names of its
+/// perturbations (rows) and of its measured genes (columns). It holds no response, so a
+/// predictor or design strategy handed a [`Layout`] learns nothing about unmeasured rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    perturbations: Vec<String>,
+    genes: Vec<String>,
+}
+
+impl Layout {
+    /// Perturbation names, one per screen row.
+    pub fn perturbations(&self) -> &[String] {
+        &self.perturbations
+    }
+    /// Measured gene names, one per response column.
+    pub fn genes(&self) -> &[String] {
+        &self.genes
+    }
+    /// Number of perturbations.
+    pub fn n_perturbations(&self) -> usize {
         self.perturbations.len()
     }
     /// Number of measured genes.
@@ -258,10 +301,6 @@ impl Screen {
     /// Row index of each perturbation name.
     pub fn perturbation_index(&self) -> HashMap<&str, usize> {
         index_of(&self.perturbations)
-    }
-    /// Column index of each gene name.
-    pub fn gene_index(&self) -> HashMap<&str, usize> {
-        index_of(&self.genes)
     }
 }
 

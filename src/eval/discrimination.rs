@@ -22,6 +22,9 @@ impl Metric for DiscriminationL1 {
          L1 (target gene excluded) to the prediction than the true one, N = number of queries \
          (cell-eval discrimination_score_l1)"
     }
+    fn needs_all_queries(&self) -> bool {
+        true
+    }
     fn per_perturbation(&self, input: &MetricInput<'_>) -> Vec<f64> {
         let n = input.queries.len();
         let genes = input.screen.gene_index();

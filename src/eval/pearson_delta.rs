@@ -1,7 +1,7 @@
 //! [`PearsonDelta`]: Pearson r between predicted and measured responses of a query
 //! perturbation, over all genes or over its top-k DE genes. A constant vector scores 0.
 
-use super::{Metric, MetricInput, pearson_or_zero};
+use super::{Metric, MetricInput, pearson_or_zero, pearson_rows, zero_if_nan};
 
 /// PearsonΔ over all genes (`pearson_delta`) or the top-k DE genes (`pearson_delta_de{k}`).
 #[derive(Debug, Clone)]
@@ -44,10 +44,13 @@ impl Metric for PearsonDelta {
     }
     fn per_perturbation(&self, input: &MetricInput<'_>) -> Vec<f64> {
         input.per_query(|i, p, t| match self.top_de {
-            None => pearson_or_zero(
-                p.iter().map(|&v| f64::from(v)),
-                t.iter().map(|&v| f64::from(v)),
-            ),
+            None => match (p.as_slice(), t.as_slice()) {
+                (Some(p), Some(t)) => zero_if_nan(pearson_rows(p, t, None)),
+                _ => pearson_or_zero(
+                    p.iter().map(|&v| f64::from(v)),
+                    t.iter().map(|&v| f64::from(v)),
+                ),
+            },
             Some(k) => {
                 let genes = input.top_de(i, k);
                 pearson_or_zero(

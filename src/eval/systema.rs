@@ -2,7 +2,7 @@
 //! perturbations from both vectors (Viñas Torné et al., Systema), so that matching the average
 //! perturbation effect earns nothing. The training mean itself scores 0 (a constant vector).
 
-use super::{Metric, MetricInput, pearson_or_zero};
+use super::{Metric, MetricInput, pearson_or_zero, pearson_rows, zero_if_nan};
 
 /// Systema-corrected PearsonΔ (`systema_pearson`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -18,12 +18,15 @@ impl Metric for SystemaPearson {
     }
     fn per_perturbation(&self, input: &MetricInput<'_>) -> Vec<f64> {
         let mu = input.reference;
-        input.per_query(|_, p, t| {
-            pearson_or_zero(
-                p.iter().zip(mu).map(|(&v, &m)| f64::from(v - m)),
-                t.iter().zip(mu).map(|(&v, &m)| f64::from(v - m)),
-            )
-        })
+        input.per_query(
+            |_, p, t| match (p.as_slice(), t.as_slice(), mu.as_slice()) {
+                (Some(p), Some(t), Some(m)) => zero_if_nan(pearson_rows(p, t, Some(m))),
+                _ => pearson_or_zero(
+                    p.iter().zip(mu).map(|(&v, &m)| f64::from(v - m)),
+                    t.iter().zip(mu).map(|(&v, &m)| f64::from(v - m)),
+                ),
+            },
+        )
     }
 }
 

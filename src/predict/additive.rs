@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use ndarray::{Array1, ArrayViewMut2};
 
 use super::{Fitted, Observed, PredictError, Predictor, Support, check_shape, require_observed};
-use crate::data::Screen;
 
 /// The additive combination baseline.
 #[derive(Debug, Clone, Copy, Default)]
@@ -16,7 +15,7 @@ pub struct Additive;
 /// A fitted additive model.
 #[derive(Debug, Clone)]
 pub struct FittedAdditive<'s> {
-    screen: &'s Screen,
+    train: Observed<'s>,
     observed: HashMap<&'s str, usize>,
     mean: Array1<f32>,
 }
@@ -27,14 +26,13 @@ impl Predictor for Additive {
     }
     fn fit<'s>(&self, train: &Observed<'s>) -> Result<Box<dyn Fitted + 's>, PredictError> {
         require_observed(self.name(), train, 1)?;
-        let screen = train.screen();
         let observed = train
             .rows()
             .iter()
-            .map(|&r| (screen.perturbations()[r].as_str(), r))
+            .map(|&r| (train.perturbations()[r].as_str(), r))
             .collect();
         Ok(Box::new(FittedAdditive {
-            screen,
+            train: train.clone(),
             observed,
             mean: train.mean(),
         }))
@@ -49,7 +47,7 @@ impl Fitted for FittedAdditive<'_> {
         check_shape(&out, queries, self.mean.len());
         let mut support = Support::default();
         for (&q, mut row) in queries.iter().zip(out.rows_mut()) {
-            let name = &self.screen.perturbations()[q];
+            let name = &self.train.perturbations()[q];
             let parts: Option<Vec<usize>> = name
                 .contains('+')
                 .then(|| {
@@ -62,7 +60,7 @@ impl Fitted for FittedAdditive<'_> {
                 Some(rows) => {
                     row.fill(0.0);
                     for r in rows {
-                        row += &self.screen.response().row(r);
+                        row += &self.train.response(r);
                     }
                 }
                 None => {
@@ -78,6 +76,7 @@ impl Fitted for FittedAdditive<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Screen;
     use crate::data::ValueKind;
     use crate::predict::predict;
     use ndarray::array;
@@ -97,7 +96,7 @@ mod tests {
             ValueKind::Response,
         )
         .unwrap();
-        let model = Additive.fit(&Observed::new(&s, vec![0, 1])).unwrap();
+        let model = Additive.fit(&Observed::reveal(&s, vec![0, 1])).unwrap();
         let (p, support) = predict(&*model, &[3, 4, 2]);
         assert_eq!(p.row(0).to_vec(), vec![3.0, 3.0]);
         // C unobserved: the mean (1.5, 1.5), twice.

@@ -13,7 +13,7 @@ use ndarray::{Array2, ArrayView1};
 use rand::RngCore;
 
 use super::linalg::truncated_svd;
-use crate::data::Screen;
+use crate::data::Layout;
 use crate::priors::Graph;
 
 /// Perturbation embedding, one row per screen perturbation.
@@ -26,14 +26,14 @@ impl Embedding {
     /// The spectral embedding of `screen`'s perturbations in `graph` (see the module docs).
     pub fn spectral(
         graph: &Graph,
-        screen: &Screen,
+        layout: &Layout,
         dim: usize,
         rng: &mut dyn RngCore,
     ) -> Result<Embedding, String> {
-        let n = screen.n_perturbations();
+        let n = layout.n_perturbations();
         let mut column: HashMap<u32, usize> = HashMap::new();
         let mut rows: Vec<Vec<(usize, f32)>> = vec![Vec::new(); n];
-        for (p, name) in screen.perturbations().iter().enumerate() {
+        for (p, name) in layout.perturbations().iter().enumerate() {
             let Some(node) = graph.node(name) else {
                 continue;
             };
@@ -94,6 +94,7 @@ impl Embedding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Screen;
     use crate::data::ValueKind;
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
@@ -111,7 +112,8 @@ mod tests {
             ValueKind::Response,
         )
         .unwrap();
-        let e = Embedding::spectral(&g, &s, 2, &mut Xoshiro256PlusPlus::seed_from_u64(1)).unwrap();
+        let e = Embedding::spectral(&g, s.layout(), 2, &mut Xoshiro256PlusPlus::seed_from_u64(1))
+            .unwrap();
         assert_eq!(e.len(), 5);
         let dist = |i: usize, j: usize| (&e.row(i) - &e.row(j)).mapv(|v| v * v).sum();
         assert!(dist(0, 1) < 1e-8, "A and B share their adjacency row");

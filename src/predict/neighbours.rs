@@ -23,7 +23,6 @@ use ndarray::{Array1, ArrayViewMut1, ArrayViewMut2};
 use super::{
     Fitted, Knob, Observed, PredictError, Predictor, Support, check_shape, require_observed,
 };
-use crate::data::Screen;
 use crate::priors::Graph;
 
 /// Which graph neighbours of a query count.
@@ -63,7 +62,7 @@ pub struct NeighbourParams {
 /// b.add_edge("A", "C", 1.0, 0); // A regulates C
 /// b.add_edge("B", "C", 3.0, 0);
 /// let model = Neighbours::params(Arc::new(b.build())).check().unwrap()
-///     .fit(&Observed::new(&s, vec![0, 1])).unwrap();
+///     .fit(&Observed::reveal(&s, vec![0, 1])).unwrap();
 /// // (1·1 + 3·3) / (1 + 3)
 /// assert_eq!(predict(&*model, &[2]).0[[0, 0]], 2.5);
 /// ```
@@ -148,7 +147,7 @@ const MAX_POWER: f64 = 8.0;
 #[derive(Debug, Clone)]
 pub struct FittedNeighbours<'s> {
     params: NeighbourParams,
-    screen: &'s Screen,
+    train: Observed<'s>,
     observed_node: HashMap<u32, usize>,
     mean: Array1<f32>,
 }
@@ -179,8 +178,7 @@ impl Predictor for Neighbours {
 impl Neighbours {
     /// Fits, keeping the concrete type (for [`FittedNeighbours::support`]).
     pub fn fit_neighbours<'s>(&self, train: &Observed<'s>) -> FittedNeighbours<'s> {
-        let screen = train.screen();
-        let names = screen.perturbations();
+        let names = train.perturbations();
         let observed_node = train
             .rows()
             .iter()
@@ -188,7 +186,7 @@ impl Neighbours {
             .collect();
         FittedNeighbours {
             params: self.params.clone(),
-            screen,
+            train: train.clone(),
             observed_node,
             mean: train.mean(),
         }
@@ -229,7 +227,7 @@ impl FittedNeighbours<'_> {
     fn neighbours_of(&self, q: usize, picked: &mut Vec<(usize, u32, f64)>) {
         picked.clear();
         let graph = &self.params.graph;
-        let Some(node) = graph.node(&self.screen.perturbations()[q]) else {
+        let Some(node) = graph.node(&self.train.perturbations()[q]) else {
             return;
         };
         let mut take = |(n, w): (u32, f32)| {
@@ -266,7 +264,7 @@ impl FittedNeighbours<'_> {
         let mut acc = vec![0f64; self.mean.len()];
         for &(r, _, w) in picked {
             let share = w / total;
-            for (a, &v) in acc.iter_mut().zip(self.screen.response().row(r)) {
+            for (a, &v) in acc.iter_mut().zip(self.train.response(r)) {
                 *a += share * f64::from(v);
             }
         }
@@ -290,6 +288,7 @@ impl FittedNeighbours<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Screen;
     use crate::data::ValueKind;
     use crate::predict::predict;
     use ndarray::array;
@@ -327,7 +326,7 @@ mod tests {
     #[test]
     fn weighted_unweighted_and_capped_means_by_hand() {
         let s = screen();
-        let obs = Observed::new(&s, vec![0, 1]);
+        let obs = Observed::reveal(&s, vec![0, 1]);
         let run = |p: NeighbourParams| predict(&*p.check().unwrap().fit(&obs).unwrap(), &[2, 3]);
         // C: (1·(1,0) + 3·(3,2)) / 4 = (2.5, 1.5); D: only C, unobserved → mean (2, 1).
         let (p, support) = run(Neighbours::params(consensus()));
@@ -353,7 +352,7 @@ mod tests {
         let model = Neighbours::params(consensus())
             .check()
             .unwrap()
-            .fit_neighbours(&Observed::new(&s, vec![0, 1, 2]));
+            .fit_neighbours(&Observed::reveal(&s, vec![0, 1, 2]));
         assert_eq!(
             model.support(2),
             NeighbourSupport {

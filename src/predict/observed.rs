@@ -1,11 +1,32 @@
-//! [`Observed`]: which perturbations of a screen have been measured, as an index view (no copy of
-//! the response matrix), and [`Split`]: a random observed / query partition.
+//! [`Observed`]: the perturbations of a screen measured so far — and nothing else — and
+//! [`Split`]: a random observed / query partition.
+//!
+//! An [`Observed`] view is sealed by construction: it holds the screen's public [`Layout`]
+//! (perturbation and gene names) and a copy of the responses of the revealed rows only. A
+//! predictor or design strategy handed one cannot read an unmeasured perturbation, because the
+//! view does not contain it; asking for a row outside the view is a caller bug and panics. Views
+//! for leave-one-out and bootstrap refits ([`Observed::without`], [`Observed::with_rows`]) share
+//! the same copy and can only narrow it.
 
-use ndarray::{Array1, ArrayView1};
+use std::sync::{Arc, OnceLock};
+
+use ndarray::{Array1, Array2, ArrayView1, Axis};
 use rand::RngCore;
 use rand::seq::index::sample;
 
-use crate::data::Screen;
+use crate::data::{Layout, Screen};
+
+/// Marks a screen row that is not in the revealed copy.
+const NOT_REVEALED: u32 = u32::MAX;
+
+/// The revealed responses, shared by every view derived from one reveal.
+#[derive(Debug)]
+struct Revealed {
+    /// Position in `responses` of each screen row, or [`NOT_REVEALED`].
+    slot: Vec<u32>,
+    /// One response row per revealed perturbation.
+    responses: Array2<f32>,
+}
 
 /// A screen seen through the perturbations observed so far.
 ///
@@ -16,42 +37,82 @@ use crate::data::Screen;
 /// let s = Screen::from_responses(
 ///     vec!["A".into(), "B".into(), "C".into()], vec!["x".into()],
 ///     array![[1.0], [3.0], [8.0]], ValueKind::Response).unwrap();
-/// let obs = Observed::new(&s, vec![0, 1]);
+/// let obs = Observed::reveal(&s, vec![0, 1]);
 /// assert_eq!(obs.mean().to_vec(), vec![2.0]);
 /// assert!(obs.contains(1) && !obs.contains(2));
+/// assert_eq!(obs.response(1).to_vec(), vec![3.0]);
 /// ```
 #[derive(Debug, Clone)]
 pub struct Observed<'a> {
-    screen: &'a Screen,
+    layout: &'a Layout,
+    revealed: Arc<Revealed>,
     rows: Vec<usize>,
-    is_observed: Vec<bool>,
+    in_view: Vec<bool>,
     /// The mean observed response, computed once (leave-one-out views derive theirs in O(genes)).
-    mean: std::sync::OnceLock<Array1<f32>>,
+    mean: OnceLock<Array1<f32>>,
 }
 
 impl<'a> Observed<'a> {
-    /// A view of `screen` where the perturbation rows `rows` are observed.
+    /// Copies the responses of screen rows `rows` out of `screen` into a new sealed view. This
+    /// is the only way responses enter a view; the view keeps no reference to `screen`.
     ///
     /// # Panics
     /// When a row is out of range or repeated (caller bugs).
-    pub fn new(screen: &'a Screen, rows: Vec<usize>) -> Observed<'a> {
-        let mut is_observed = vec![false; screen.n_perturbations()];
+    pub fn reveal(screen: &'a Screen, rows: Vec<usize>) -> Observed<'a> {
+        let n = screen.n_perturbations();
+        let mut slot = vec![NOT_REVEALED; n];
+        for (i, &r) in rows.iter().enumerate() {
+            assert!(r < n, "observed row {r} out of range");
+            assert!(slot[r] == NOT_REVEALED, "observed row {r} repeated");
+            slot[r] = i as u32;
+        }
+        let responses = screen.response().select(Axis(0), &rows);
+        Observed::over(
+            screen.layout(),
+            Arc::new(Revealed { slot, responses }),
+            rows,
+        )
+    }
+
+    /// A view with nothing observed yet (the first round of a design from scratch).
+    pub fn nothing(layout: &'a Layout) -> Observed<'a> {
+        let revealed = Revealed {
+            slot: vec![NOT_REVEALED; layout.n_perturbations()],
+            responses: Array2::zeros((0, layout.n_genes())),
+        };
+        Observed::over(layout, Arc::new(revealed), Vec::new())
+    }
+
+    fn over(layout: &'a Layout, revealed: Arc<Revealed>, rows: Vec<usize>) -> Observed<'a> {
+        let mut in_view = vec![false; layout.n_perturbations()];
         for &r in &rows {
-            assert!(r < is_observed.len(), "observed row {r} out of range");
-            assert!(!is_observed[r], "observed row {r} repeated");
-            is_observed[r] = true;
+            assert!(
+                revealed.slot[r] != NOT_REVEALED,
+                "row {r} was never revealed"
+            );
+            assert!(!in_view[r], "observed row {r} repeated");
+            in_view[r] = true;
         }
         Observed {
-            screen,
+            layout,
+            revealed,
             rows,
-            is_observed,
-            mean: std::sync::OnceLock::new(),
+            in_view,
+            mean: OnceLock::new(),
         }
     }
 
-    /// The screen.
-    pub fn screen(&self) -> &'a Screen {
-        self.screen
+    /// The public facts of the screen: perturbation and gene names.
+    pub fn layout(&self) -> &'a Layout {
+        self.layout
+    }
+    /// Perturbation names of the whole screen (observed or not), one per row.
+    pub fn perturbations(&self) -> &'a [String] {
+        self.layout.perturbations()
+    }
+    /// Number of perturbations in the whole screen.
+    pub fn n_perturbations(&self) -> usize {
+        self.layout.n_perturbations()
     }
     /// Observed perturbation rows, in the order given.
     pub fn rows(&self) -> &[usize] {
@@ -65,19 +126,34 @@ impl<'a> Observed<'a> {
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
-    /// Whether screen row `row` is observed.
+    /// Whether screen row `row` is observed in this view.
     pub fn contains(&self, row: usize) -> bool {
-        self.is_observed[row]
+        self.in_view[row]
     }
-    /// The response of screen row `row` (observed or not: callers decide what they may read).
-    pub fn response(&self, row: usize) -> ArrayView1<'a, f32> {
-        self.screen
-            .response()
-            .index_axis_move(ndarray::Axis(0), row)
+    /// The measured response of observed screen row `row`.
+    ///
+    /// # Panics
+    /// When `row` is not observed in this view: its response is not here to read.
+    pub fn response(&self, row: usize) -> ArrayView1<'_, f32> {
+        assert!(
+            self.in_view[row],
+            "row {row} is not observed in this view; its response is sealed"
+        );
+        let slot = self.revealed.slot[row] as usize;
+        self.revealed.responses.row(slot)
+    }
+    /// The observed responses as a matrix, one row per observed perturbation in [`rows`](Self::rows) order.
+    pub fn matrix(&self) -> Array2<f32> {
+        let slots: Vec<usize> = self
+            .rows
+            .iter()
+            .map(|&r| self.revealed.slot[r] as usize)
+            .collect();
+        self.revealed.responses.select(Axis(0), &slots)
     }
     /// Number of measured genes.
     pub fn n_genes(&self) -> usize {
-        self.screen.n_genes()
+        self.layout.n_genes()
     }
     /// Mean observed response per gene (zeros when nothing is observed). Computed once per view.
     pub fn mean(&self) -> Array1<f32> {
@@ -94,12 +170,12 @@ impl<'a> Observed<'a> {
             })
             .clone()
     }
-    /// The same screen with observed position `i` (not row) left out: for leave-one-out. Its
+    /// The same view with observed position `i` (not row) left out: for leave-one-out. Its
     /// mean is derived from this view's, (n·m − yᵢ)/(n − 1), without a pass over the rows.
     pub fn without(&self, i: usize) -> Observed<'a> {
         let mut rows = self.rows.clone();
         let left_out = rows.remove(i);
-        let out = Observed::new(self.screen, rows);
+        let out = Observed::over(self.layout, Arc::clone(&self.revealed), rows);
         if !out.rows.is_empty() {
             let n = self.rows.len() as f64;
             let mean: Array1<f32> = self
@@ -112,14 +188,20 @@ impl<'a> Observed<'a> {
         }
         out
     }
-    /// The same screen with a different observed set (for bootstrap or growing sets).
+    /// A narrower view observing only `rows` (for bootstrap refits).
+    ///
+    /// # Panics
+    /// When a row was not revealed to this view's source: a view can narrow, never widen.
     pub fn with_rows(&self, rows: Vec<usize>) -> Observed<'a> {
-        Observed::new(self.screen, rows)
+        for &r in &rows {
+            assert!(self.in_view[r], "row {r} is not observed in this view");
+        }
+        Observed::over(self.layout, Arc::clone(&self.revealed), rows)
     }
     /// Screen rows not observed, ascending.
     pub fn unobserved(&self) -> Vec<usize> {
-        (0..self.is_observed.len())
-            .filter(|&r| !self.is_observed[r])
+        (0..self.in_view.len())
+            .filter(|&r| !self.in_view[r])
             .collect()
     }
 }
@@ -156,6 +238,16 @@ mod tests {
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
 
+    fn four() -> Screen {
+        Screen::from_responses(
+            ["A", "B", "C", "D"].map(String::from).to_vec(),
+            vec!["x".into(), "y".into()],
+            ndarray::array![[1.0, 2.0], [3.0, -2.0], [8.0, 0.5], [0.0, 0.0]],
+            crate::data::ValueKind::Response,
+        )
+        .unwrap()
+    }
+
     #[test]
     fn random_splits_partition_and_repeat_with_the_seed() {
         let a = Split::random(20, 5, &mut Xoshiro256PlusPlus::seed_from_u64(3));
@@ -172,32 +264,49 @@ mod tests {
 
     #[test]
     fn leave_one_out_means_match_a_direct_pass() {
-        let s = Screen::from_responses(
-            ["A", "B", "C", "D"].map(String::from).to_vec(),
-            vec!["x".into(), "y".into()],
-            ndarray::array![[1.0, 2.0], [3.0, -2.0], [8.0, 0.5], [0.0, 0.0]],
-            crate::data::ValueKind::Response,
-        )
-        .unwrap();
-        let obs = Observed::new(&s, vec![0, 1, 2]);
+        let s = four();
+        let obs = Observed::reveal(&s, vec![0, 1, 2]);
         // y: (2 − 2 + 0.5) / 3.
         assert_eq!(obs.mean().to_vec(), vec![4.0, 0.5 / 3.0]);
         let loo = obs.without(1);
         assert_eq!(loo.rows(), &[0, 2]);
         assert_eq!(loo.mean().to_vec(), vec![4.5, 1.25]);
-        assert_eq!(Observed::new(&s, vec![0, 2]).mean(), loo.mean());
+        assert_eq!(Observed::reveal(&s, vec![0, 2]).mean(), loo.mean());
+    }
+
+    #[test]
+    fn a_view_holds_only_the_revealed_rows() {
+        let s = four();
+        let obs = Observed::reveal(&s, vec![2, 0]);
+        assert_eq!(obs.matrix(), ndarray::array![[8.0, 0.5], [1.0, 2.0]]);
+        assert_eq!(obs.unobserved(), vec![1, 3]);
+        let narrowed = obs.with_rows(vec![0]);
+        assert_eq!(narrowed.mean().to_vec(), vec![1.0, 2.0]);
+        let empty = Observed::nothing(s.layout());
+        assert!(empty.is_empty());
+        assert_eq!(empty.mean().to_vec(), vec![0.0, 0.0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "sealed")]
+    fn reading_an_unrevealed_row_is_refused() {
+        let s = four();
+        let obs = Observed::reveal(&s, vec![0, 1]);
+        let _ = obs.response(2);
+    }
+
+    #[test]
+    #[should_panic(expected = "not observed in this view")]
+    fn a_view_cannot_widen() {
+        let s = four();
+        let obs = Observed::reveal(&s, vec![0, 1]);
+        let _ = obs.without(0).with_rows(vec![0, 1]);
     }
 
     #[test]
     #[should_panic(expected = "repeated")]
     fn repeated_rows_are_a_caller_bug() {
-        let s = Screen::from_responses(
-            vec!["A".into()],
-            vec!["x".into()],
-            ndarray::array![[1.0]],
-            crate::data::ValueKind::Response,
-        )
-        .unwrap();
-        let _ = Observed::new(&s, vec![0, 0]);
+        let s = four();
+        let _ = Observed::reveal(&s, vec![0, 0]);
     }
 }

@@ -105,8 +105,7 @@ impl Ridge {
     pub fn fit_ridge(&self, train: &Observed<'_>) -> Result<FittedRidge, PredictError> {
         require_observed(self.name(), train, 1)?;
         let p = &self.params;
-        let screen = train.screen();
-        if p.embedding.len() != screen.n_perturbations() {
+        if p.embedding.len() != train.n_perturbations() {
             return Err(PredictError::InvalidParameter {
                 predictor: "ridge".into(),
                 parameter: "embedding rows",
@@ -118,7 +117,7 @@ impl Ridge {
             predictor: "ridge".into(),
             message,
         };
-        let mut y = screen.response().select(Axis(0), train.rows());
+        let mut y = train.matrix();
         let mean = train.mean();
         y -= &mean;
         let k = p
@@ -173,7 +172,7 @@ mod tests {
     predictor_suite!(
         |s: &crate::data::Screen, g: &crate::priors::Graph| {
             let mut rng = <Xoshiro256PlusPlus as rand::SeedableRng>::seed_from_u64(1);
-            let e = Embedding::spectral(g, s, 8, &mut rng).unwrap();
+            let e = Embedding::spectral(g, s.layout(), 8, &mut rng).unwrap();
             Box::new(Ridge::params(Arc::new(e)).check().unwrap()) as Box<dyn Predictor>
         },
         planted = true
@@ -194,7 +193,10 @@ mod tests {
         .unwrap();
         let e = Arc::new(Embedding::from_vectors(array![[1.0], [-1.0], [2.0]]));
         let model = Ridge::params(e).lambda(1.0).check().unwrap();
-        let (p, _) = predict(&*model.fit(&Observed::new(&s, vec![0, 1])).unwrap(), &[2]);
+        let (p, _) = predict(
+            &*model.fit(&Observed::reveal(&s, vec![0, 1])).unwrap(),
+            &[2],
+        );
         assert!((p[[0, 0]] - (2.0 + 2.0 / 3.0)).abs() < 1e-5, "{p}");
         assert!((p[[0, 1]] - 5.0).abs() < 1e-5, "{p}");
     }
@@ -211,10 +213,13 @@ mod tests {
         let mut b = crate::priors::Graph::builder(false);
         b.add_edge("Y", "Z", 1.0, 0);
         let mut rng = <Xoshiro256PlusPlus as rand::SeedableRng>::seed_from_u64(1);
-        let e = Embedding::spectral(&b.build(), &s, 4, &mut rng).unwrap();
+        let e = Embedding::spectral(&b.build(), s.layout(), 4, &mut rng).unwrap();
         assert_eq!(e.dim(), 0);
         let model = Ridge::params(Arc::new(e)).check().unwrap();
-        let (p, support) = predict(&*model.fit(&Observed::new(&s, vec![0, 1])).unwrap(), &[2]);
+        let (p, support) = predict(
+            &*model.fit(&Observed::reveal(&s, vec![0, 1])).unwrap(),
+            &[2],
+        );
         assert_eq!(p[[0, 0]], 2.0);
         assert_eq!(support.fallbacks, 1);
     }
@@ -237,7 +242,7 @@ mod tests {
         let err = Ridge::params(e)
             .check()
             .unwrap()
-            .fit(&Observed::new(&s, vec![0]))
+            .fit(&Observed::reveal(&s, vec![0]))
             .err()
             .unwrap();
         assert!(err.to_string().contains("embedding rows 1"), "{err}");

@@ -276,7 +276,7 @@ mod tests {
     );
 
     fn obs(s: &crate::data::Screen) -> Observed<'_> {
-        Observed::new(s, vec![0, 3, 5, 8, 11, 13, 16, 19, 21, 24, 27, 29])
+        Observed::reveal(s, vec![0, 3, 5, 8, 11, 13, 16, 19, 21, 24, 27, 29])
     }
 
     #[test]
@@ -308,7 +308,7 @@ mod tests {
     fn errors_name_the_shrunk_predictor() {
         let (s, _) = planted(2, 4, 5, 0.3);
         let shrunk = Shrunk::params(Box::new(TrainingMean)).check().unwrap();
-        let err = shrunk.fit(&Observed::new(&s, vec![0])).err().unwrap();
+        let err = shrunk.fit(&Observed::reveal(&s, vec![0])).err().unwrap();
         assert!(
             err.to_string().starts_with("mean:shrunk: needs at least 2"),
             "{err}"

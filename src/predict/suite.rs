@@ -103,7 +103,10 @@ macro_rules! predictor_suite {
             #[test]
             fn an_empty_observed_set_is_an_error() {
                 let (s, g) = planted(3, 6, 12, 0.3);
-                let err = make(&s, &g).fit(&Observed::new(&s, vec![])).err().unwrap();
+                let err = make(&s, &g)
+                    .fit(&Observed::reveal(&s, vec![]))
+                    .err()
+                    .unwrap();
                 assert!(
                     matches!(err, PredictError::TooFewObserved { got: 0, .. }),
                     "{err:?}"
@@ -113,7 +116,7 @@ macro_rules! predictor_suite {
             #[test]
             fn predictions_have_one_row_per_query() {
                 let (s, g) = planted(3, 6, 12, 0.3);
-                let obs = Observed::new(&s, vec![0, 1, 2, 6, 7, 8, 12, 13, 14]);
+                let obs = Observed::reveal(&s, vec![0, 1, 2, 6, 7, 8, 12, 13, 14]);
                 let model = make(&s, &g).fit(&obs).unwrap();
                 assert_eq!(model.n_genes(), 12);
                 let (p, support) = predict(&*model, &[3, 4, 17]);
@@ -127,7 +130,7 @@ macro_rules! predictor_suite {
             #[test]
             fn fitting_twice_gives_identical_predictions() {
                 let (s, g) = planted(3, 6, 12, 0.3);
-                let obs = Observed::new(&s, vec![0, 2, 6, 8, 12, 14]);
+                let obs = Observed::reveal(&s, vec![0, 2, 6, 8, 12, 14]);
                 let queries = obs.unobserved();
                 let a = predict(&*make(&s, &g).fit(&obs).unwrap(), &queries).0;
                 let b = predict(&*make(&s, &g).fit(&obs).unwrap(), &queries).0;
@@ -138,7 +141,7 @@ macro_rules! predictor_suite {
             fn when_every_response_is_the_same_the_prediction_is_that_response() {
                 let (_, g) = planted(3, 6, 12, 0.3);
                 let s = constant(&g, 12);
-                let obs = Observed::new(&s, vec![0, 1, 5, 9, 13]);
+                let obs = Observed::reveal(&s, vec![0, 1, 5, 9, 13]);
                 let queries = obs.unobserved();
                 let (p, _) = predict(&*make(&s, &g).fit(&obs).unwrap(), &queries);
                 for (i, &q) in queries.iter().enumerate() {
@@ -152,7 +155,7 @@ macro_rules! predictor_suite {
             fn on_planted_modules_the_graph_beats_the_mean_when_it_should() {
                 let (s, g) = planted(4, 8, 40, 0.3);
                 // Three observed members per module.
-                let obs = Observed::new(&s, vec![0, 3, 5, 8, 11, 13, 16, 19, 21, 24, 27, 29]);
+                let obs = Observed::reveal(&s, vec![0, 3, 5, 8, 11, 13, 16, 19, 21, 24, 27, 29]);
                 let queries = obs.unobserved();
                 let ours = mse(
                     &s,

@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use ndarray::Array3;
 use rand::{Rng, RngCore};
 
-use super::{Observed, PredictError, Predictor, predict};
+use super::{Observed, PredictError, Predictor};
 use crate::priors::Graph;
 
 /// Hops from screen row `q` to the nearest observed perturbation in `graph` (BFS over edges in
@@ -26,7 +26,7 @@ pub fn hops_to_observed(
     q: usize,
     max_hops: usize,
 ) -> Option<usize> {
-    let names = train.screen().perturbations();
+    let names = train.perturbations();
     let observed: std::collections::HashSet<u32> = train
         .rows()
         .iter()
@@ -54,6 +54,9 @@ pub fn hops_to_observed(
 }
 
 /// Per query, the variance of predictions across `draws` bootstrap refits, averaged over genes.
+///
+/// The refitted models are kept and the queries predicted in blocks, so memory grows with
+/// `draws × block × genes`, not with the number of queries.
 pub fn bootstrap_variance(
     predictor: &dyn Predictor,
     train: &Observed<'_>,
@@ -61,27 +64,37 @@ pub fn bootstrap_variance(
     draws: usize,
     rng: &mut dyn RngCore,
 ) -> Result<Vec<f64>, PredictError> {
+    const BLOCK: usize = 128;
     let n = train.len();
-    let mut all = Array3::<f32>::zeros((draws, queries.len(), train.n_genes()));
-    for b in 0..draws {
+    let mut models = Vec::with_capacity(draws);
+    for _ in 0..draws {
         let mut picked = vec![false; n];
-        for _ in 0..n {
-            picked[rng.random_range(0..n)] = true;
+        // Predictors that need two observations (the shrinkage's leave-one-out) must get two:
+        // a resample of one distinct row is drawn again.
+        while picked.iter().filter(|&&p| p).count() < n.min(2) {
+            picked.fill(false);
+            for _ in 0..n {
+                picked[rng.random_range(0..n)] = true;
+            }
         }
         let rows = (0..n)
             .filter(|&i| picked[i])
             .map(|i| train.rows()[i])
             .collect();
-        let model = predictor.fit(&train.with_rows(rows))?;
-        let (p, _) = predict(&*model, queries);
-        all.index_axis_mut(ndarray::Axis(0), b).assign(&p);
+        models.push(predictor.fit(&train.with_rows(rows))?);
     }
-    let genes = train.n_genes().max(1) as f64;
-    Ok((0..queries.len())
-        .map(|q| {
+    let genes = train.n_genes();
+    let mut out = Vec::with_capacity(queries.len());
+    let mut block = Array3::<f32>::zeros((draws, BLOCK.min(queries.len()), genes));
+    for chunk in queries.chunks(BLOCK) {
+        for (b, model) in models.iter().enumerate() {
+            let slot = block.slice_mut(ndarray::s![b, ..chunk.len(), ..]);
+            model.predict_into(chunk, slot);
+        }
+        for q in 0..chunk.len() {
             let mut total = 0.0;
-            for g in 0..train.n_genes() {
-                let values = all.slice(ndarray::s![.., q, g]);
+            for g in 0..genes {
+                let values = block.slice(ndarray::s![.., q, g]);
                 let mean = values.iter().map(|&v| f64::from(v)).sum::<f64>() / draws as f64;
                 total += values
                     .iter()
@@ -89,9 +102,10 @@ pub fn bootstrap_variance(
                     .sum::<f64>()
                     / draws as f64;
             }
-            total / genes
-        })
-        .collect())
+            out.push(total / genes.max(1) as f64);
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -111,7 +125,7 @@ mod tests {
         b.add_edge("P3", "P2", 1.0, 0);
         let g = b.build();
         let (s, _) = planted(1, 6, 3, 0.1);
-        let obs = Observed::new(&s, vec![0]);
+        let obs = Observed::reveal(&s, vec![0]);
         assert_eq!(hops_to_observed(&g, &obs, 1, 5), Some(1));
         assert_eq!(hops_to_observed(&g, &obs, 2, 5), Some(2));
         assert_eq!(hops_to_observed(&g, &obs, 3, 5), Some(3));
@@ -126,7 +140,7 @@ mod tests {
     #[test]
     fn bootstrap_variance_is_zero_for_identical_responses_and_positive_otherwise() {
         let (s, g) = planted(2, 8, 10, 0.5);
-        let obs = Observed::new(&s, vec![0, 1, 2, 3, 8, 9, 10, 11]);
+        let obs = Observed::reveal(&s, vec![0, 1, 2, 3, 8, 9, 10, 11]);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
         let v = bootstrap_variance(&TrainingMean, &obs, &[4, 12], 20, &mut rng).unwrap();
         assert!(v.iter().all(|&x| x > 0.0), "{v:?}");
@@ -134,7 +148,7 @@ mod tests {
         let v2 = bootstrap_variance(&knn, &obs, &[4, 12], 20, &mut rng).unwrap();
         assert_eq!(v2.len(), 2);
         let constant = crate::predict::suite::constant(&planted(2, 8, 10, 0.5).1, 10);
-        let obs = Observed::new(&constant, vec![0, 1, 2, 3]);
+        let obs = Observed::reveal(&constant, vec![0, 1, 2, 3]);
         let v3 = bootstrap_variance(&TrainingMean, &obs, &[5], 10, &mut rng).unwrap();
         assert!(v3[0] < 1e-10, "{v3:?}");
     }

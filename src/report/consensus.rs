@@ -1,55 +1,9 @@
-//! Output of `mechpert consensus`: the neighbourhood TSV, the hubs TSV and the run summary.
-//!
-//! Neighbourhood TSV, one row per consensus edge, by target (in the order asked), weight
-//! descending:
-//!
-//! ```text
-//! target  neighbour  weight  votes  agents
-//! KLF1    GATA1      0.5000  2      a,b
-//! ```
-//!
-//! `weight` has four decimals; `votes` is s; `agents` the comma-separated names of the agents
-//! that proposed the edge.
+//! Output of `mechpert consensus`: the proposals TSV and the run summary. The neighbour and hubs
+//! tables are written by [`crate::consensus::io`], beside their readers.
 
 use std::io::{self, Write};
 
 use crate::agents::{Collected, Failure, TallySnapshot};
-use crate::consensus::Row;
-use crate::consensus::hubs::Hub;
-
-/// Writes the neighbourhood TSV.
-pub fn write_rows(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "target\tneighbour\tweight\tvotes\tagents")?;
-    for r in rows {
-        writeln!(
-            out,
-            "{}\t{}\t{:.4}\t{}\t{}",
-            r.target,
-            r.neighbour,
-            r.weight,
-            r.votes,
-            r.agents.join(",")
-        )?;
-    }
-    Ok(())
-}
-
-/// Writes the hubs TSV: `rank, gene, votes, confidence (summed), agents`.
-pub fn write_hubs(hubs: &[Hub], out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "rank\tgene\tvotes\tconfidence\tagents")?;
-    for (i, h) in hubs.iter().enumerate() {
-        writeln!(
-            out,
-            "{}\t{}\t{}\t{:.4}\t{}",
-            i + 1,
-            h.gene,
-            h.votes,
-            h.confidence,
-            h.agents.join(",")
-        )?;
-    }
-    Ok(())
-}
 
 /// Writes every validated proposal, before any threshold: `target, agent, gene, confidence,
 /// rationale` (tabs and newlines in rationales become spaces), targets and agents in the order
@@ -178,24 +132,6 @@ mod tests {
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "target\tagent\tgene\tconfidence\trationale\nKLF1\ta\tGATA1\t0.9000\tbinds the promoter\n"
-        );
-    }
-
-    #[test]
-    fn rows_become_tsv_lines() {
-        let rows = vec![Row {
-            target: "KLF1".into(),
-            neighbour: "GATA1".into(),
-            weight: 0.5,
-            votes: 2,
-            answered: 3,
-            agents: vec!["a".into(), "b".into()],
-        }];
-        let mut out = Vec::new();
-        write_rows(&rows, &mut out).unwrap();
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "target\tneighbour\tweight\tvotes\tagents\nKLF1\tGATA1\t0.5000\t2\ta,b\n"
         );
     }
 }

@@ -3,7 +3,8 @@
 use std::io::{self, Write};
 
 use crate::eval::Metric;
-use crate::eval::benchmark::{N_FALLBACK, Record, SummaryCell};
+use crate::eval::N_FALLBACK;
+use crate::eval::summary::{Record, SummaryCell};
 
 /// What the summary header says about the run.
 #[derive(Debug, Clone)]

@@ -21,7 +21,7 @@ use rand::SeedableRng;
 
 use super::tidy::{self, MetricRow, RoundRow, TidyError};
 use crate::data::io::writer::write_atomically;
-use crate::eval::benchmark::N_FALLBACK;
+use crate::eval::N_FALLBACK;
 
 pub mod comparison;
 pub mod learning;
@@ -311,7 +311,7 @@ impl PlanResults {
         let json = dir.join("run.json");
         let dataset = if json.exists() {
             let map = tidy::read_run_json(&json, tidy::open(&json, PLAN_FILES)?)?;
-            dataset_name(map.get("dataset"))
+            dataset_name(map.get("dataset"), map.get("screen"))
         } else {
             None
         };
@@ -387,9 +387,17 @@ impl EvaluateResults {
     }
 }
 
-/// `run.json`'s `dataset`: a string, or an object with `name` or `path`.
-fn dataset_name(value: Option<&serde_json::Value>) -> Option<String> {
+/// A short name for titles from `run.json`'s `dataset` (a path, or an object with `name` or
+/// `path`); when `dataset` is a sentence, its `screen` name.
+fn dataset_name(
+    value: Option<&serde_json::Value>,
+    screen: Option<&serde_json::Value>,
+) -> Option<String> {
+    let screen = screen.and_then(|s| s.as_str()).map(String::from);
     match value? {
+        serde_json::Value::String(s) if s.contains(' ') => {
+            screen.or_else(|| Some(s.chars().take(40).collect()))
+        }
         serde_json::Value::String(s) => Some(file_name(s)),
         serde_json::Value::Object(o) => ["name", "path", "file"]
             .iter()
@@ -460,9 +468,19 @@ mod tests {
     #[test]
     fn dataset_names_come_from_strings_or_objects() {
         let v: serde_json::Value = serde_json::json!({"path": "data/k562.h5ad"});
-        assert_eq!(dataset_name(Some(&v)).as_deref(), Some("k562.h5ad"));
+        assert_eq!(dataset_name(Some(&v), None).as_deref(), Some("k562.h5ad"));
         let v = serde_json::json!("sim:k562-like:1");
-        assert_eq!(dataset_name(Some(&v)).as_deref(), Some("sim:k562-like:1"));
-        assert_eq!(dataset_name(Some(&serde_json::json!(3))), None);
+        assert_eq!(
+            dataset_name(Some(&v), None).as_deref(),
+            Some("sim:k562-like:1")
+        );
+        assert_eq!(dataset_name(Some(&serde_json::json!(3)), None), None);
+        let prose =
+            serde_json::json!("simulated `mechpert simulate --preset k562-like` (2000 × 8000)");
+        let screen = serde_json::json!("k562-like");
+        assert_eq!(
+            dataset_name(Some(&prose), Some(&screen)).as_deref(),
+            Some("k562-like")
+        );
     }
 }

@@ -10,12 +10,14 @@ use anyhow::Context as _;
 use crate::agents::config::{AgentsFile, BuildEnv, Built};
 use crate::agents::{Cache, Collected, Context, Pool, QueryKind, Tally, ask_all};
 use crate::cli::ConsensusArgs;
+use crate::consensus::io::hubs::write_hubs;
+use crate::consensus::io::table::write_rows;
 use crate::consensus::{Consensus, Tau, Weighting, hubs};
 use crate::data::GeneSymbols;
 use crate::data::io::writer::write_atomically;
 use crate::priors::Graph;
 use crate::progress::Progress;
-use crate::report::consensus::{Summary, write_hubs, write_proposals, write_rows};
+use crate::report::consensus::{Summary, write_proposals};
 
 use super::UsageError;
 
@@ -37,6 +39,7 @@ impl Panel {
         symbols: &Arc<GeneSymbols>,
         cache: Option<&Path>,
         offline: bool,
+        simulated_truth: Option<&Path>,
     ) -> anyhow::Result<Panel> {
         let file = AgentsFile::read(agents).map_err(|e| UsageError(e.to_string()))?;
         let cache = match cache {
@@ -66,6 +69,7 @@ impl Panel {
                     symbols: Arc::clone(symbols),
                     cache,
                     offline,
+                    simulated_truth: simulated_truth.map(Path::to_path_buf),
                 },
             )
             .with_context(|| format!("{}: building agents", agents.display()))?;
@@ -92,6 +96,11 @@ impl Panel {
             tau: tau.unwrap_or(self.built.file.consensus.tau),
             weighting: weighting.unwrap_or(self.built.file.consensus.weighting),
         }
+    }
+
+    /// Requests, cache hits, failures and tokens so far.
+    pub(super) fn tally(&self) -> crate::agents::TallySnapshot {
+        self.tally.snapshot()
     }
 
     /// The question the file asks about each target (regulators or similar genes).
@@ -135,6 +144,7 @@ pub fn run(args: ConsensusArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Res
         &symbols,
         args.cache.as_deref(),
         args.offline,
+        None,
     )?;
     let consensus = panel.consensus(args.tau, args.weighting);
     let question = panel.question();

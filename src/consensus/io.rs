@@ -1,11 +1,13 @@
-//! Interim reader for the consensus neighbour table ([`consensus_tsv`]), until the `consensus`
-//! layer provides one (the lead may move it there). Prior graphs come from
-//! [`crate::priors::open`].
+//! The consensus layer's files, read and written in one place: the neighbour table
+//! `target, neighbour, weight, votes, agents` ([`table`]) and the hubs ranking `rank, gene,
+//! votes, confidence, agents` ([`hubs`]), both tab-separated, as `mechpert consensus` writes
+//! them and `evaluate`, `plan` and `design` read them.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-pub mod consensus_tsv;
+pub mod hubs;
+pub mod table;
 
 /// A graph file that could not be read.
 #[derive(Debug, thiserror::Error)]

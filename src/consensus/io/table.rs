@@ -1,11 +1,22 @@
 //! The consensus neighbour table written by `mechpert consensus`:
 //! `target<TAB>neighbour<TAB>weight<TAB>votes<TAB>agents`, one row per kept (target, neighbour)
-//! pair. Read as a directed graph neighbour → target (the neighbour is a proposed upstream
-//! regulator), weighted by `weight`; `votes` and `agents` are not needed to predict.
+//! pair, by target (in the order asked), weight descending:
+//!
+//! ```text
+//! target  neighbour  weight  votes  agents
+//! KLF1    GATA1      0.5000  2      a,b
+//! ```
+//!
+//! `weight` has four decimals; `votes` is s; `agents` the comma-separated names of the agents
+//! that proposed the edge. Read back as a directed graph neighbour → target (the neighbour is a
+//! proposed upstream regulator), weighted by `weight`; `votes` and `agents` are not needed to
+//! predict.
 
+use std::io::{self, Write};
 use std::path::Path;
 
 use super::{GraphFileError, column, each_row, field, header_of, number, open_text};
+use crate::consensus::Row;
 use crate::data::GeneSymbols;
 use crate::priors::Graph;
 
@@ -15,7 +26,7 @@ const EXPECTED: &str = "target, neighbour, weight, votes, agents (tab-separated)
 ///
 /// ```no_run
 /// use mechpert::data::GeneSymbols;
-/// let g = mechpert::predict::inputs::consensus_tsv::read(
+/// let g = mechpert::consensus::io::table::read(
 ///     "consensus.tsv".as_ref(), GeneSymbols::embedded()).unwrap();
 /// assert!(g.is_directed());
 /// ```
@@ -38,6 +49,23 @@ pub fn read(path: &Path, symbols: &GeneSymbols) -> Result<Graph, GraphFileError>
     }
     tracing::info!(path = %path.display(), edges = b.edge_count(), unmapped, "read consensus table");
     Ok(b.build())
+}
+
+/// Writes the neighbourhood TSV.
+pub fn write_rows(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "target\tneighbour\tweight\tvotes\tagents")?;
+    for r in rows {
+        writeln!(
+            out,
+            "{}\t{}\t{:.4}\t{}\t{}",
+            r.target,
+            r.neighbour,
+            r.weight,
+            r.votes,
+            r.agents.join(",")
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -86,5 +114,23 @@ mod tests {
         assert!(err.ends_with("c.tsv: no edges"), "{err}");
         let err = read(&dir.path().join("nope.tsv"), GeneSymbols::embedded()).unwrap_err();
         assert!(err.to_string().ends_with("nope.tsv: cannot read"), "{err}");
+    }
+
+    #[test]
+    fn rows_become_tsv_lines() {
+        let rows = vec![Row {
+            target: "KLF1".into(),
+            neighbour: "GATA1".into(),
+            weight: 0.5,
+            votes: 2,
+            answered: 3,
+            agents: vec!["a".into(), "b".into()],
+        }];
+        let mut out = Vec::new();
+        write_rows(&rows, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "target\tneighbour\tweight\tvotes\tagents\nKLF1\tGATA1\t0.5000\t2\ta,b\n"
+        );
     }
 }

@@ -1,0 +1,139 @@
+//! `mechpert plan` arguments: every setting of the TOML file as a flag; a flag overrides the file.
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::ScreenArgs;
+use crate::consensus::{Tau, Weighting};
+
+/// `mechpert plan`: the budgeted design loop.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The run's settings (TOML; fields in README "mechpert plan"). Flags override it.
+    /// Example: --config experiments/default.toml
+    #[arg(long, value_name = "TOML")]
+    pub config: Option<PathBuf>,
+    /// The held-out screen (.h5ad, .csv, .tsv, optionally .gz): replaces the file's screens.
+    #[arg(long, value_name = "SCREEN")]
+    pub data: Option<PathBuf>,
+    /// Agents to ask for each perturbation's regulators (and the hubs question); answers are
+    /// cached with --cache. Example: --agents experiments/agents/knowledge_k562.toml
+    #[arg(long, value_name = "TOML", conflicts_with = "neighbours")]
+    pub agents: Option<PathBuf>,
+    /// Instead of --agents: a consensus table written by `mechpert consensus`.
+    #[arg(long, value_name = "TSV")]
+    pub neighbours: Option<PathBuf>,
+    /// With --neighbours: the hubs table written by `mechpert consensus --hubs` (needed by the
+    /// `hubs` strategy).
+    #[arg(long, value_name = "TSV", requires = "neighbours")]
+    pub hubs: Option<PathBuf>,
+    /// Reply cache folder for --agents.
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// With --cache: fail on a cache miss instead of calling an endpoint.
+    #[arg(long)]
+    pub offline: bool,
+    /// Vote threshold overriding agents.toml: a count, a fraction, or `majority`.
+    #[arg(long, value_name = "TAU", value_parser = super::consensus::parse_tau)]
+    pub tau: Option<Tau>,
+    /// Edge weighting overriding agents.toml.
+    #[arg(long, value_enum, value_name = "SCHEME")]
+    pub weighting: Option<Weighting>,
+    /// Prior graph for the centrality and diversity strategies (and graph/ridge predictors): a
+    /// bundled name (collectri, dorothea, omnipath, go-bp, …), KIND:PATH, or `consensus` (the
+    /// consensus graph itself). Example: --graph string:../shared/data/priors/string_v12_edges.tsv.gz
+    #[arg(long, value_name = "SPEC")]
+    pub graph: Option<String>,
+    /// The predictor fitted every round (the training mean is always scored beside it):
+    /// mean, consensus, similarity, graph, ridge, additive, optionally :shrunk.
+    /// Default consensus:shrunk.
+    #[arg(long, value_name = "NAME")]
+    pub predictor: Option<String>,
+    /// Strategies, comma-separated: consensus, hubs, degree, pagerank, betweenness,
+    /// eigenvector, closeness, random, uncertainty, diversity, hybrid, oracle (an upper bound
+    /// that reads held-out data). Example: --strategies consensus,degree,pagerank,random
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub strategies: Option<Vec<String>>,
+    /// Perturbations observed before round 1: none, random:N (drawn per seed, the same for every
+    /// strategy) or a file with one gene per line.
+    #[arg(long, value_name = "SET")]
+    pub initial: Option<String>,
+    /// Rounds of pick → observe → refit → score. Example: 5
+    #[arg(long, value_name = "N")]
+    pub rounds: Option<NonZeroUsize>,
+    /// Perturbations picked per round: one number, or one per round (10,10,20).
+    #[arg(long, value_delimiter = ',', value_name = "N")]
+    pub batch: Option<Vec<NonZeroUsize>>,
+    /// Seeds: a count N (seeds 1…N) in the TOML, here the count. Example: 5
+    #[arg(long, value_name = "N")]
+    pub seeds: Option<NonZeroUsize>,
+    /// Metrics, comma-separated (default pearson_delta, pearson_delta_de20, systema_pearson,
+    /// mse; discrimination_l1 on request: it costs O(queries² × genes) per round).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub metrics: Option<Vec<String>>,
+    /// Worker threads for the jobs (strategy × seed); results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<NonZeroUsize>,
+    /// Output folder (created; default results/<config name>). A different run already there is
+    /// refused unless --force.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Continue the interrupted run in DIR from its checkpoint (same settings, byte-identical
+    /// results).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["config", "data", "out"])]
+    pub resume: Option<PathBuf>,
+    /// Replace a different run found in --out.
+    #[arg(long)]
+    pub force: bool,
+    /// How to read --data.
+    #[command(flatten)]
+    pub screen: ScreenArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    #[test]
+    fn plan_parses_the_documented_flags_and_refuses_zero_budgets() {
+        let cli = Cli::try_parse_from([
+            "mechpert",
+            "plan",
+            "--data",
+            "s.csv",
+            "--neighbours",
+            "n.tsv",
+            "--graph",
+            "collectri",
+            "--strategies",
+            "consensus,degree,pagerank,random",
+            "--seeds",
+            "5",
+            "--rounds",
+            "5",
+            "--batch",
+            "10",
+            "--out",
+            "o",
+        ])
+        .unwrap();
+        let Command::Plan(a) = cli.command else {
+            panic!("not plan")
+        };
+        assert_eq!(
+            a.strategies.unwrap(),
+            ["consensus", "degree", "pagerank", "random"]
+        );
+        assert_eq!(a.batch.unwrap()[0].get(), 10);
+        for bad in [["--batch", "0"], ["--rounds", "0"], ["--seeds", "0"]] {
+            let err = Cli::try_parse_from(["mechpert", "plan", bad[0], bad[1]]).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad:?}");
+        }
+        let err =
+            Cli::try_parse_from(["mechpert", "plan", "--resume", "d", "--out", "o"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+}

@@ -1,0 +1,870 @@
+//! `mechpert plan`: resolve the settings (TOML, then flags), and for each screen load it (or
+//! simulate it), build the knowledge, predictors and strategies once, run every job (strategy ×
+//! seed) in parallel with a checkpoint after every round, and write the tables.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::UsageError;
+use super::resolve::{Choice, ConsensusSource, Knowledge};
+use crate::cli::PlanArgs;
+use crate::cli::SimulateArgs;
+use crate::consensus::{Tau, Weighting};
+use crate::data::io::writer::write_atomically;
+use crate::data::{GeneSymbols, Screen};
+use crate::eval::{Metric, standard_metrics};
+use crate::plan::config::{
+    Batch, CENTRALITY, DEFAULT_METRICS, KnowledgeFile, PlanFile, ScreenSource, Settings,
+    SimulateFile,
+};
+use crate::plan::jobs::{Chooser, Initial, JobError, JobState, PickRow, Plan, RoundRow};
+use crate::plan::oracle::Oracle;
+use crate::plan::strategy::centrality::Central;
+use crate::plan::strategy::coverage::{Coverage, CoverageGraph, Hybrid};
+use crate::plan::strategy::diversity::Diversity;
+use crate::plan::strategy::hubs::Hubs;
+use crate::plan::strategy::oracle::UpperBound;
+use crate::plan::strategy::random::Random;
+use crate::plan::strategy::uncertainty::Uncertainty;
+use crate::priors::Graph;
+use crate::priors::centrality::{Direction, Iteration, Measure};
+use crate::report::plan::{
+    PlanHeader, write_headline, write_picks_csv, write_rounds_csv, write_summary,
+};
+
+/// The run stopped on SIGINT after checkpointing (exit code 130).
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted; every finished round is checkpointed: continue with `mechpert plan --resume {}`", .0.display())]
+pub struct Interrupted(pub PathBuf);
+
+const CHECKPOINT: &str = ".checkpoint";
+
+/// Runs the command.
+pub fn run(args: PlanArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    let stop = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&stop))
+        .context("installing the SIGINT handler")?;
+    let symbols = super::resolve_symbols(&args.screen)?;
+    let all = resolve(&args)?;
+    let known: Vec<String> = standard_metrics()
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect();
+    for s in &all {
+        s.check(&known)
+            .map_err(|m| UsageError(format!("screen `{}`: {m}", s.screen_name)))?;
+        Choice::parse(&s.predictor, "predictor")?;
+    }
+    for settings in &all {
+        run_screen(settings, &args, &symbols, quiet, &stop, out)?;
+    }
+    Ok(())
+}
+
+/// The settings of every screen: from `--resume DIR`'s checkpoint, or the TOML then the flags.
+fn resolve(args: &PlanArgs) -> anyhow::Result<Vec<Settings>> {
+    let (mut file, origin) = match (&args.resume, &args.config) {
+        (Some(dir), _) => {
+            let path = dir.join(CHECKPOINT).join("config.toml");
+            if !path.exists() {
+                return Err(UsageError(format!(
+                    "--resume {}: no checkpoint there ({} is missing); was the run already complete?",
+                    dir.display(),
+                    path.display()
+                ))
+                .into());
+            }
+            (read_file(&path)?, path)
+        }
+        (None, Some(path)) => (read_file(path)?, path.clone()),
+        (None, None) => (PlanFile::default(), PathBuf::from("command line")),
+    };
+    if let Some(dir) = &args.resume {
+        file.out = Some(dir.clone());
+    }
+    apply_flags(&mut file, args);
+    let name = file.name.clone().unwrap_or_else(|| {
+        origin
+            .file_stem()
+            .filter(|_| args.config.is_some())
+            .map_or("plan".to_string(), |s| s.to_string_lossy().into_owned())
+    });
+    if file.screens.is_empty() {
+        return Err(UsageError(
+            "no screen: give --data SCREEN, or [[screen]] tables in --config".into(),
+        )
+        .into());
+    }
+    let out = file
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(&name));
+    let several = file.screens.len() > 1;
+    let mut names = std::collections::HashSet::new();
+    file.screens
+        .iter()
+        .enumerate()
+        .map(|(i, screen)| {
+            let source = match (&screen.file, &screen.simulate) {
+                (Some(f), None) => ScreenSource::File(f.clone()),
+                (None, Some(s)) => ScreenSource::Simulate(s.clone()),
+                _ => {
+                    return Err(UsageError(format!(
+                        "{}: [[screen]] {}: expected exactly one of `file` or `simulate`",
+                        origin.display(),
+                        i + 1
+                    ))
+                    .into());
+                }
+            };
+            let batches = schedule(
+                screen.batch.as_ref().or(file.batch.as_ref()),
+                screen.rounds.or(file.rounds),
+                &origin,
+            )?;
+            let screen_name = screen.name.clone().unwrap_or_else(|| match &source {
+                ScreenSource::File(f) => f
+                    .file_name()
+                    .map_or("screen".into(), |n| n.to_string_lossy().split('.').next().unwrap_or("screen").to_string()),
+                ScreenSource::Simulate(s) => format!("{}-seed{}", s.preset, s.seed),
+            });
+            if !names.insert(screen_name.clone()) {
+                return Err(UsageError(format!(
+                    "{}: two screens are named `{screen_name}`: give each [[screen]] a distinct `name`",
+                    origin.display()
+                ))
+                .into());
+            }
+            Ok(Settings {
+                name: name.clone(),
+                out: if several { out.join(&screen_name) } else { out.clone() },
+                screen_name,
+                screen: source,
+                knowledge: screen.knowledge.or(&file.knowledge),
+                predictor: file.predictor.clone().unwrap_or_else(|| "consensus:shrunk".into()),
+                strategies: file.strategies.clone().unwrap_or_else(|| {
+                    ["consensus", "hubs", "degree", "pagerank", "random"]
+                        .map(String::from)
+                        .to_vec()
+                }),
+                initial: screen
+                    .initial
+                    .clone()
+                    .or_else(|| file.initial.clone())
+                    .unwrap_or_else(|| "none".into()),
+                batches,
+                seeds: (1..=file.seeds.unwrap_or(5)).collect(),
+                metrics: file
+                    .metrics
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_METRICS.iter().map(|m| m.to_string()).collect()),
+                threads: file.threads.unwrap_or_else(|| {
+                    std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
+                }),
+                uncertainty_draws: file.uncertainty_draws.unwrap_or(4),
+                hybrid_weight: file.hybrid_weight.unwrap_or(1.0),
+            })
+        })
+        .collect()
+}
+
+/// Picks per round from `batch` and `rounds` (defaults: 5 rounds of 10).
+fn schedule(
+    batch: Option<&Batch>,
+    rounds: Option<usize>,
+    origin: &Path,
+) -> anyhow::Result<Vec<usize>> {
+    Ok(match (batch, rounds) {
+        (Some(Batch::PerRound(b)), Some(r)) if b.len() != r => {
+            return Err(UsageError(format!(
+                "{}: rounds = {r} but batch lists {} rounds {b:?}: give one number per round or a single batch size",
+                origin.display(),
+                b.len()
+            ))
+            .into());
+        }
+        (Some(Batch::PerRound(b)), _) => b.clone(),
+        (Some(Batch::Each(b)), r) => vec![*b; r.unwrap_or(5)],
+        (None, r) => vec![10; r.unwrap_or(5)],
+    })
+}
+
+fn read_file(path: &Path) -> anyhow::Result<PlanFile> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read the plan configuration", path.display()))?;
+    let mut file = PlanFile::parse(&text, path).map_err(|e| UsageError(e.to_string()))?;
+    file.rebase(path.parent().unwrap_or(Path::new("")));
+    Ok(file)
+}
+
+/// Flags override the file (`--data` replaces its screens).
+fn apply_flags(file: &mut PlanFile, args: &PlanArgs) {
+    if let Some(data) = &args.data {
+        file.screens = vec![crate::plan::config::ScreenFile {
+            file: Some(data.clone()),
+            ..Default::default()
+        }];
+    }
+    let k = &mut file.knowledge;
+    if let Some(a) = &args.agents {
+        k.agents = Some(a.clone());
+        k.neighbours = None;
+    }
+    if let Some(n) = &args.neighbours {
+        k.neighbours = Some(n.clone());
+        k.agents = None;
+    }
+    let set = |slot: &mut Option<PathBuf>, v: &Option<PathBuf>| {
+        if v.is_some() {
+            slot.clone_from(v);
+        }
+    };
+    set(&mut k.hubs, &args.hubs);
+    set(&mut k.cache, &args.cache);
+    set(&mut file.out, &args.out);
+    if args.offline {
+        k.offline = Some(true);
+    }
+    if let Some(t) = &args.tau {
+        k.tau = Some(t.to_string());
+    }
+    if let Some(w) = &args.weighting {
+        k.weighting = Some(w.as_str().to_string());
+    }
+    if let Some(g) = &args.graph {
+        k.graph = Some(g.clone());
+    }
+    if args.data.is_some()
+        || args.agents.is_some()
+        || args.neighbours.is_some()
+        || args.graph.is_some()
+    {
+        // A flag given for the run applies to every screen, over the screens' own settings.
+        let flags = k.clone();
+        for s in &mut file.screens {
+            s.knowledge = KnowledgeFile {
+                agents: flags
+                    .agents
+                    .clone()
+                    .or(s.knowledge.agents.clone())
+                    .filter(|_| flags.neighbours.is_none() || args.agents.is_some()),
+                neighbours: flags
+                    .neighbours
+                    .clone()
+                    .or(s.knowledge.neighbours.clone())
+                    .filter(|_| args.agents.is_none()),
+                graph: args.graph.clone().or(s.knowledge.graph.clone()),
+                ..s.knowledge.clone()
+            };
+        }
+    }
+    if let Some(p) = &args.predictor {
+        file.predictor = Some(p.clone());
+    }
+    if let Some(s) = &args.strategies {
+        file.strategies = Some(s.iter().map(|x| x.trim().to_string()).collect());
+    }
+    for s in &mut file.screens {
+        // A schedule flag is for the whole run: it replaces the screens' own.
+        if args.initial.is_some() {
+            s.initial = None;
+        }
+        if args.rounds.is_some() || args.batch.is_some() {
+            s.rounds = None;
+            s.batch = None;
+        }
+    }
+    if let Some(i) = &args.initial {
+        file.initial = Some(i.clone());
+    }
+    if let Some(r) = args.rounds {
+        file.rounds = Some(r.get());
+        if let Some(Batch::PerRound(b)) = &file.batch {
+            if b.len() != r.get() {
+                file.batch = Some(Batch::Each(b[0]));
+            }
+        }
+    }
+    if let Some(b) = &args.batch {
+        file.batch = Some(if b.len() == 1 {
+            Batch::Each(b[0].get())
+        } else {
+            Batch::PerRound(b.iter().map(|x| x.get()).collect())
+        });
+    }
+    if let Some(s) = args.seeds {
+        file.seeds = Some(s.get() as u64);
+    }
+    if let Some(m) = &args.metrics {
+        file.metrics = Some(m.iter().map(|x| x.trim().to_string()).collect());
+    }
+    if let Some(t) = args.threads {
+        file.threads = Some(t.get());
+    }
+}
+
+/// Wall and CPU seconds of each stage, for `run.json`.
+#[derive(Default)]
+struct Stages(Vec<(String, f64, f64)>);
+
+impl Stages {
+    fn time<T>(&mut self, name: &str, f: impl FnOnce() -> T) -> T {
+        let (wall, cpu) = (Instant::now(), cpu_seconds());
+        let out = f();
+        self.0.push((
+            name.into(),
+            wall.elapsed().as_secs_f64(),
+            cpu_seconds() - cpu,
+        ));
+        out
+    }
+}
+
+/// CPU seconds of this process so far (user + system), from /proc when available.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return f64::NAN;
+    };
+    // Fields 14 and 15 (utime, stime) in clock ticks, after the parenthesised command name.
+    let rest = stat.rsplit_once(')').map_or("", |x| x.1);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        f.get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn run_screen(
+    settings: &Settings,
+    args: &PlanArgs,
+    symbols: &GeneSymbols,
+    quiet: bool,
+    stop: &Arc<AtomicBool>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let started = chrono_now();
+    let mut stages = Stages::default();
+    let dir = &settings.out;
+    let config_text = settings.to_toml(dir);
+    prepare_out(dir, &config_text, args.resume.is_some(), args.force)?;
+
+    // Load (or simulate) the screen.
+    let sim_dir = dir.join(format!(".sim-{}", std::process::id()));
+    let (loaded, truth, inputs) =
+        stages.time("load", || load_screen(settings, args, symbols, &sim_dir))?;
+    let screen = &loaded;
+    let layout = screen.layout();
+    let initial = resolve_initial(&settings.initial, screen, symbols)?;
+    settings
+        .check_budget(initial.len(), screen.n_perturbations())
+        .map_err(|m| UsageError(format!("screen `{}`: {m}", settings.screen_name)))?;
+
+    // Knowledge: the prior graph first (cheap, and a bad spec should fail before any request),
+    // then the consensus.
+    let needs = |names: &[&str]| {
+        settings
+            .strategies
+            .iter()
+            .any(|s| names.contains(&s.as_str()))
+    };
+    let choice = Choice::parse(&settings.predictor, "predictor")?;
+    let choices = if choice.base == "mean" && !choice.shrunk {
+        vec![choice.clone()]
+    } else {
+        vec![
+            choice.clone(),
+            Choice {
+                base: "mean".into(),
+                shrunk: false,
+            },
+        ]
+    };
+    let k = &settings.knowledge;
+    let graph_is_consensus = k.graph.as_deref() == Some("consensus");
+    let mut knowledge = Knowledge::default();
+    if let Some(spec) = k.graph.as_deref().filter(|_| !graph_is_consensus) {
+        stages.time("graph", || knowledge.open_graph(spec, symbols, layout))?;
+    }
+    let has_consensus_source = k.agents.is_some() || k.neighbours.is_some();
+    if needs(&["consensus", "hybrid"]) && !has_consensus_source {
+        return Err(UsageError(
+            "strategies consensus and hybrid need --agents or --neighbours".into(),
+        )
+        .into());
+    }
+    if needs(&["hubs"]) && k.agents.is_none() && k.hubs.is_none() {
+        return Err(UsageError(
+            "strategy hubs needs --agents (asked the hubs question) or --neighbours with --hubs TSV".into(),
+        )
+        .into());
+    }
+    if needs(&[CENTRALITY, &["diversity"]].concat()) && k.graph.is_none() {
+        return Err(UsageError(
+            "centrality and diversity strategies need --graph SPEC (a prior graph, or `consensus`)"
+                .into(),
+        )
+        .into());
+    }
+    Knowledge::check_needs(&choices, has_consensus_source, k.graph.is_some())?;
+    let tau: Option<Tau> = k
+        .tau
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(|e| UsageError(format!("tau: {e}")))?;
+    let weighting: Option<Weighting> = k
+        .weighting
+        .as_deref()
+        .map(|w| <Weighting as clap::ValueEnum>::from_str(w, false))
+        .transpose()
+        .map_err(|e| UsageError(format!("weighting: {e}")))?;
+    let source = match (&k.agents, &k.neighbours) {
+        (Some(file), _) => Some(ConsensusSource::Agents {
+            file,
+            cache: k.cache.as_deref(),
+            offline: k.offline.unwrap_or(false),
+            tau,
+            weighting,
+            hubs: needs(&["hubs"]),
+            truth: truth.as_deref(),
+        }),
+        (None, Some(neighbours)) => Some(ConsensusSource::Table {
+            neighbours,
+            hubs: k.hubs.as_deref(),
+        }),
+        (None, None) => None,
+    };
+    if let Some(source) = &source {
+        stages.time("consensus", || {
+            knowledge.open_consensus(source, symbols, layout, &super::progress_bar(quiet))
+        })?;
+    }
+    let _ = std::fs::remove_dir_all(&sim_dir);
+    if graph_is_consensus {
+        let g = knowledge
+            .consensus
+            .clone()
+            .ok_or_else(|| UsageError("--graph consensus needs --agents or --neighbours".into()))?;
+        knowledge
+            .lines
+            .push("prior graph: the consensus graph itself".into());
+        knowledge.graph = Some(("consensus".into(), g));
+    }
+    let predictors = knowledge.predictors(&choices, layout, 1)?;
+    let metrics: Vec<Box<dyn Metric>> = standard_metrics()
+        .into_iter()
+        .filter(|m| settings.metrics.iter().any(|n| n == m.name()))
+        .collect();
+    let choosers = stages.time("centrality", || {
+        build_choosers(settings, &knowledge, screen)
+    })?;
+
+    // Jobs: strategy × seed, resumed from their checkpoints when there are some.
+    let checkpoint = dir.join(CHECKPOINT);
+    std::fs::create_dir_all(&checkpoint)
+        .with_context(|| format!("creating {}", checkpoint.display()))?;
+    write_atomically(&checkpoint.join("config.toml"), |f| {
+        f.write_all(config_text.as_bytes())
+    })
+    .with_context(|| format!("writing {}", checkpoint.display()))?;
+    let oracle = Oracle::new(screen);
+    let plan = Plan {
+        oracle: &oracle,
+        predictors: &predictors,
+        choosers: &choosers,
+        initial: &initial,
+        batches: &settings.batches,
+        metrics: &metrics,
+    };
+    let jobs: Vec<(usize, u64)> = (0..choosers.len())
+        .flat_map(|c| settings.seeds.iter().map(move |&s| (c, s)))
+        .collect();
+    let bar = super::progress_bar(quiet);
+    crate::progress::Progress::start(&bar, (jobs.len() * settings.batches.len()) as u64, "rounds");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(settings.threads)
+        .stack_size(64 << 20)
+        .build()
+        .context("starting the worker threads")?;
+    let failed: Mutex<Option<JobError>> = Mutex::new(None);
+    let states: Vec<Option<JobState>> = stages.time("loop", || {
+        pool.install(|| {
+            jobs.par_iter()
+                .map(|&(c, seed)| {
+                    let chooser = &choosers[c];
+                    let file = checkpoint.join(format!("{}-seed{seed}.json", chooser.name()));
+                    let saved: Option<JobState> = std::fs::read(&file)
+                        .ok()
+                        .and_then(|b| serde_json::from_slice(&b).ok());
+                    if let Some(s) = &saved {
+                        bar.inc(s.rounds_done as u64);
+                    }
+                    let save = |state: &JobState| {
+                        let bytes = serde_json::to_vec(state)?;
+                        write_atomically(&file, |f| f.write_all(&bytes))
+                            .with_context(|| format!("writing {}", file.display()))
+                    };
+                    match plan.run_job(chooser, seed, saved, &save, stop, || bar.inc(1)) {
+                        Ok(state) => Some(state),
+                        Err(e) => {
+                            stop.store(true, Ordering::Relaxed);
+                            let mut slot = failed.lock().expect("not poisoned");
+                            if slot.is_none() || matches!(*slot, Some(JobError::Interrupted)) {
+                                *slot = Some(e);
+                            }
+                            None
+                        }
+                    }
+                })
+                .collect()
+        })
+    });
+    bar.finish_and_clear();
+    if let Some(e) = failed.into_inner().expect("not poisoned") {
+        if matches!(e, JobError::Interrupted) {
+            return Err(Interrupted(dir.clone()).into());
+        }
+        return Err(anyhow::Error::new(e).context(format!("screen `{}`", settings.screen_name)));
+    }
+    let states: Vec<JobState> = states.into_iter().flatten().collect();
+    let rounds: Vec<RoundRow> = states
+        .iter()
+        .flat_map(|s| s.rounds.iter().cloned())
+        .collect();
+    let picks: Vec<PickRow> = states
+        .iter()
+        .flat_map(|s| s.picks.iter().cloned())
+        .collect();
+
+    let header = PlanHeader {
+        title: format!("{} / {}", settings.name, settings.screen_name),
+        dataset: format!(
+            "{} ({} perturbations × {} genes, values: {})",
+            match &settings.screen {
+                ScreenSource::File(p) => format!("`{}`", p.display()),
+                ScreenSource::Simulate(s) => format!(
+                    "simulated `mechpert simulate --preset {} --seed {}`",
+                    s.preset, s.seed
+                ),
+            },
+            screen.n_perturbations(),
+            screen.n_genes(),
+            serde_json::to_value(screen.value_kind())?
+                .as_str()
+                .unwrap_or_default()
+        ),
+        knowledge: knowledge.lines.clone(),
+        predictor: predictors[0].name().to_string(),
+        seeds: settings.seeds.clone(),
+        initial: format!("{} ({} perturbations)", settings.initial, initial.len()),
+        batches: settings.batches.clone(),
+    };
+    let write = |name: &str, f: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>| {
+        let path = dir.join(name);
+        write_atomically(&path, |file| f(file))
+            .with_context(|| format!("writing {}", path.display()))
+    };
+    write("rounds.csv", &mut |f| write_rounds_csv(&rounds, f))?;
+    write("picks.csv", &mut |f| write_picks_csv(&picks, f))?;
+    write("summary.md", &mut |f| {
+        write_summary(&header, &metrics, &rounds, f)
+    })?;
+    write("config.toml", &mut |f| f.write_all(config_text.as_bytes()))?;
+    let run_json = serde_json::json!({
+        "mechpert_version": env!("CARGO_PKG_VERSION"),
+        "git_describe": git_describe(),
+        "name": settings.name,
+        "screen": settings.screen_name,
+        "dataset": header.dataset,
+        "perturbations": screen.n_perturbations(),
+        "genes": screen.n_genes(),
+        "predictor": header.predictor,
+        "strategies": settings.strategies,
+        "seeds": settings.seeds,
+        "initial": header.initial,
+        "batches": settings.batches,
+        "metrics": settings.metrics,
+        "knowledge": knowledge.lines,
+        "started": started,
+        "finished": chrono_now(),
+        "stages": stages.0.iter().map(|(n, w, c)| (n.clone(), serde_json::json!({"wall_s": w, "cpu_s": c}))).collect::<serde_json::Map<_, _>>(),
+        "inputs": inputs,
+        "agent_cache": knowledge.agent_tally,
+        "threads": settings.threads,
+    });
+    write("run.json", &mut |f| {
+        serde_json::to_writer_pretty(&mut *f, &run_json)?;
+        writeln!(f)
+    })?;
+    let _ = std::fs::remove_dir_all(&checkpoint);
+    write_headline(&header, &*metrics[0], &rounds, out)?;
+    writeln!(
+        out,
+        "  wrote {}/{{rounds.csv,picks.csv,summary.md,config.toml,run.json}}",
+        dir.display()
+    )?;
+    Ok(())
+}
+
+/// Refuses to mix runs: a folder holding a different run needs --force; a fresh run clears an
+/// old checkpoint; the folder must be writable before any work.
+fn prepare_out(dir: &Path, config: &str, resume: bool, force: bool) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("--out {}: cannot create the folder", dir.display()))?;
+    let probe = dir.join(format!(".write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .with_context(|| format!("--out {}: the folder is not writable", dir.display()))?;
+    let _ = std::fs::remove_file(&probe);
+    if resume {
+        return Ok(());
+    }
+    for existing in [
+        dir.join("config.toml"),
+        dir.join(CHECKPOINT).join("config.toml"),
+    ] {
+        if let Ok(text) = std::fs::read_to_string(&existing) {
+            if text != config && !force {
+                return Err(UsageError(format!(
+                    "--out {} holds a different run ({} differs from this run's settings): choose another --out, add --force to replace it, or --resume {} to continue it",
+                    dir.display(),
+                    existing.display(),
+                    dir.display()
+                ))
+                .into());
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir.join(CHECKPOINT));
+    Ok(())
+}
+
+type LoadedScreen = (Screen, Option<PathBuf>, Vec<serde_json::Value>);
+
+/// Reads the screen file, or simulates the screen into `sim_dir` and reads it back.
+fn load_screen(
+    settings: &Settings,
+    args: &PlanArgs,
+    symbols: &GeneSymbols,
+    sim_dir: &Path,
+) -> anyhow::Result<LoadedScreen> {
+    match &settings.screen {
+        ScreenSource::File(path) => {
+            let loaded = super::read_screen(path, &args.screen, symbols)?;
+            Ok((loaded.screen, None, vec![input_record(path)?]))
+        }
+        ScreenSource::Simulate(SimulateFile { preset, seed }) => {
+            std::fs::create_dir_all(sim_dir)
+                .with_context(|| format!("creating {}", sim_dir.display()))?;
+            let screen_path = sim_dir.join("screen.h5ad");
+            let truth = sim_dir.join("truth.tsv");
+            let sim_args = <SimulateArgs as clap::FromArgMatches>::from_arg_matches(
+                &<SimulateArgs as clap::Args>::augment_args(clap::Command::new("simulate"))
+                    .try_get_matches_from([
+                        "simulate".to_string(),
+                        "--preset".into(),
+                        preset.clone(),
+                        "--seed".into(),
+                        seed.to_string(),
+                        "--out".into(),
+                        screen_path.display().to_string(),
+                        "--truth".into(),
+                        truth.display().to_string(),
+                    ])
+                    .map_err(|e| {
+                        UsageError(format!(
+                            "simulate = {{ preset = \"{preset}\" }}: {}",
+                            e.kind()
+                        ))
+                    })?,
+            )?;
+            super::simulate::run(
+                sim_args,
+                indicatif::ProgressBar::hidden(),
+                &mut std::io::sink(),
+            )
+            .context("simulating the screen")?;
+            let loaded = super::read_screen(&screen_path, &args.screen, symbols)?;
+            Ok((loaded.screen, Some(truth), Vec::new()))
+        }
+    }
+}
+
+/// `{path, bytes, sha256}` of an input file.
+fn input_record(path: &Path) -> anyhow::Result<serde_json::Value> {
+    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    Ok(serde_json::json!({
+        "path": path.display().to_string(),
+        "bytes": bytes.len(),
+        "sha256": format!("{:x}", Sha256::digest(&bytes)),
+    }))
+}
+
+/// `none`, `random:N`, or a gene-list file mapped to screen rows (unknown genes listed).
+fn resolve_initial(spec: &str, screen: &Screen, symbols: &GeneSymbols) -> anyhow::Result<Initial> {
+    if spec == "none" {
+        return Ok(Initial::Nothing);
+    }
+    if let Some(n) = spec.strip_prefix("random:") {
+        let n: usize = n
+            .parse()
+            .map_err(|_| UsageError(format!("initial `{spec}`: expected random:N")))?;
+        return Ok(if n == 0 {
+            Initial::Nothing
+        } else {
+            Initial::Random(n)
+        });
+    }
+    let text = std::fs::read_to_string(spec)
+        .with_context(|| format!("initial set {spec}: cannot read"))?;
+    let index = screen.perturbation_index();
+    let mut rows = Vec::new();
+    let mut unknown = Vec::new();
+    let mut unmapped = 0;
+    for line in text.lines() {
+        let gene = line.split('#').next().unwrap_or("").trim();
+        if gene.is_empty() {
+            continue;
+        }
+        let g = symbols.normalise(gene, &mut unmapped);
+        match index.get(g.as_str()) {
+            Some(&r) if !rows.contains(&r) => rows.push(r),
+            Some(_) => {}
+            None => unknown.push(gene.to_string()),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(UsageError(format!(
+            "initial set {spec}: {} gene(s) are not perturbations of the screen: {}",
+            unknown.len(),
+            unknown.join(", ")
+        ))
+        .into());
+    }
+    Ok(Initial::Rows(rows))
+}
+
+/// Builds every strategy once; centrality scores are computed once per measure.
+fn build_choosers(
+    settings: &Settings,
+    knowledge: &Knowledge,
+    screen: &Screen,
+) -> anyhow::Result<Vec<Chooser>> {
+    let layout = screen.layout();
+    let coverage = knowledge
+        .consensus
+        .as_ref()
+        .map(|g| Arc::new(CoverageGraph::new(g, layout)));
+    let uncertainty =
+        Uncertainty::new(NonZeroUsize::new(settings.uncertainty_draws).expect("checked ≥ 2"));
+    let mut scores_cache: HashMap<String, Arc<Vec<f64>>> = HashMap::new();
+    settings
+        .strategies
+        .iter()
+        .map(|name| {
+            let graph = || -> anyhow::Result<(String, Arc<Graph>)> {
+                knowledge
+                    .graph
+                    .clone()
+                    .ok_or_else(|| UsageError(format!("strategy {name} needs --graph")).into())
+            };
+            Ok(match name.as_str() {
+                "consensus" => Chooser::Sealed(Box::new(Coverage::new(Arc::clone(
+                    coverage.as_ref().expect("checked"),
+                )))),
+                "hybrid" => Chooser::Sealed(Box::new(Hybrid::new(
+                    Arc::clone(coverage.as_ref().expect("checked")),
+                    uncertainty,
+                    settings.hybrid_weight,
+                ))),
+                "hubs" => {
+                    let (hubs, agents) = knowledge.hubs.as_ref().expect("checked");
+                    Chooser::Sealed(Box::new(Hubs::new(hubs, *agents)))
+                }
+                "random" => Chooser::Sealed(Box::new(Random)),
+                "uncertainty" => Chooser::Sealed(Box::new(uncertainty)),
+                "diversity" => {
+                    let (spec, g) = graph()?;
+                    Chooser::Sealed(Box::new(Diversity::new(g, &spec, layout)))
+                }
+                "oracle" => Chooser::UpperBound(UpperBound::default()),
+                measure => {
+                    let (spec, g) = graph()?;
+                    let m = match measure {
+                        "degree" => Measure::Degree {
+                            direction: Direction::Out,
+                            weighted: false,
+                        },
+                        "pagerank" => Measure::PageRank(Default::default()),
+                        "betweenness" => Measure::Betweenness,
+                        "eigenvector" => Measure::Eigenvector(Iteration::default()),
+                        "closeness" => Measure::Closeness,
+                        other => unreachable!("checked strategy name {other}"),
+                    };
+                    // Regulators that reach much: PageRank and friends run on the reversed graph
+                    // of a directed prior, as `priors centrality --reverse` does.
+                    let ranked_on = if g.is_directed() && measure != "degree" {
+                        Arc::new(g.reversed())
+                    } else {
+                        Arc::clone(&g)
+                    };
+                    let scores = match scores_cache.get(measure) {
+                        Some(s) => Arc::clone(s),
+                        None => {
+                            let s = Arc::new(
+                                m.scores(&ranked_on)
+                                    .with_context(|| format!("{measure} on {spec}"))?,
+                            );
+                            scores_cache.insert(measure.to_string(), Arc::clone(&s));
+                            s
+                        }
+                    };
+                    Chooser::Sealed(Box::new(Central::new(measure, &spec, ranked_on, scores)))
+                }
+            })
+        })
+        .collect()
+}
+
+fn git_describe() -> Option<String> {
+    std::process::Command::new("git")
+        .args(["describe", "--always", "--dirty", "--tags"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+}
+
+/// Seconds since the Unix epoch, as an RFC 3339 UTC timestamp.
+fn chrono_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}

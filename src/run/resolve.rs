@@ -1,0 +1,360 @@
+//! What `evaluate`, `plan` and `design` build alike: the prior graph, the consensus graph (from
+//! an agent panel or a consensus TSV), the agents' hub answers, and predictors by name.
+//!
+//! In flow command-line or TOML settings and a loaded screen; out come checked, shared objects
+//! (`Arc`s), each built once per run, plus one human line per input for the summaries.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use super::UsageError;
+use super::consensus::Panel;
+use crate::agents::{Pool, QueryKind};
+use crate::consensus::hubs::{self, Hub};
+use crate::consensus::io::table as consensus_tsv;
+use crate::consensus::{Tau, Weighting};
+use crate::data::{GeneSymbols, Layout};
+use crate::predict::{Additive, Embedding, Neighbours, Predictor, Ridge, Shrunk, TrainingMean};
+use crate::priors::Graph;
+use crate::progress::Progress;
+
+/// Predictor base names, as spelled on the command line.
+pub const PREDICTORS: &[&str] = &[
+    "mean",
+    "consensus",
+    "similarity",
+    "graph",
+    "ridge",
+    "additive",
+];
+
+/// Dimensions of the spectral embedding ridge uses (the paper's K = 10).
+const EMBEDDING_DIM: usize = 10;
+
+/// A predictor as named on the command line: a base name, optionally `:shrunk`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    /// Base name, one of [`PREDICTORS`].
+    pub base: String,
+    /// Blended with the mean by leave-one-out.
+    pub shrunk: bool,
+}
+
+impl Choice {
+    /// Parses `NAME[:shrunk]`; `flag` names the setting in errors.
+    pub fn parse(name: &str, flag: &str) -> Result<Choice, UsageError> {
+        let name = name.trim();
+        let (base, suffix) = match name.split_once(':') {
+            Some((b, s)) => (b, Some(s)),
+            None => (name, None),
+        };
+        if !PREDICTORS.contains(&base) {
+            return Err(UsageError(format!(
+                "unknown predictor `{base}` in {flag}: expected {}, optionally with :shrunk",
+                PREDICTORS.join(", ")
+            )));
+        }
+        let shrunk = match suffix {
+            None => false,
+            Some("shrunk") => true,
+            Some(other) => {
+                return Err(UsageError(format!(
+                    "unknown suffix `:{other}` on predictor `{base}`: expected :shrunk"
+                )));
+            }
+        };
+        Ok(Choice {
+            base: base.into(),
+            shrunk,
+        })
+    }
+
+    /// The name in tables.
+    pub fn name(&self) -> String {
+        if self.shrunk {
+            format!("{}:shrunk", self.base)
+        } else {
+            self.base.clone()
+        }
+    }
+}
+
+/// Parses a predictor list; `mean` comes first whatever the order (it is the baseline).
+pub fn parse_choices(names: &[String], flag: &str) -> Result<Vec<Choice>, UsageError> {
+    let mut out = vec![Choice {
+        base: "mean".into(),
+        shrunk: false,
+    }];
+    for name in names {
+        let choice = Choice::parse(name, flag)?;
+        if !out.contains(&choice) {
+            out.push(choice);
+        }
+    }
+    Ok(out)
+}
+
+/// Where the consensus graph comes from.
+#[derive(Debug, Clone)]
+pub enum ConsensusSource<'a> {
+    /// Ask the agents of an agents.toml (replies cached in `cache`, `offline` forbids calls).
+    Agents {
+        /// The agents.toml.
+        file: &'a Path,
+        /// Reply cache.
+        cache: Option<&'a Path>,
+        /// Fail on cache misses.
+        offline: bool,
+        /// Vote threshold overriding the file's.
+        tau: Option<Tau>,
+        /// Weighting overriding the file's.
+        weighting: Option<Weighting>,
+        /// Also ask the hubs question.
+        hubs: bool,
+        /// A simulated screen's truth, for truth agents whose `truth = "@simulated"`.
+        truth: Option<&'a Path>,
+    },
+    /// Read a consensus TSV written by `mechpert consensus` (and optionally its `--hubs` TSV).
+    Table {
+        /// The consensus TSV.
+        neighbours: &'a Path,
+        /// The hubs TSV.
+        hubs: Option<&'a Path>,
+    },
+}
+
+/// The public knowledge of a run about one screen.
+#[derive(Debug, Default)]
+pub struct Knowledge {
+    /// The prior graph (`--graph`) and its spec.
+    pub graph: Option<(String, Arc<Graph>)>,
+    /// The consensus graph, regulator → target.
+    pub consensus: Option<Arc<Graph>>,
+    /// Ranked hub answers and the number of agents asked.
+    pub hubs: Option<(Vec<Hub>, usize)>,
+    /// One line per input, for summaries.
+    pub lines: Vec<String>,
+    /// Agent requests, cache hits and failures, when agents were asked.
+    pub agent_tally: Option<serde_json::Value>,
+}
+
+impl Knowledge {
+    /// Opens `--graph SPEC` (a bundled name or `KIND:PATH`).
+    pub fn open_graph(
+        &mut self,
+        spec: &str,
+        symbols: &GeneSymbols,
+        layout: &Layout,
+    ) -> anyhow::Result<()> {
+        let l = match crate::priors::open(spec, symbols) {
+            Ok(l) => l,
+            // A spec that names no known kind is a usage error, as in `mechpert priors`.
+            Err(e) if e.is_usage() => return Err(UsageError(format!("--graph {spec}: {e}")).into()),
+            Err(e) => return Err(anyhow::Error::new(e).context(format!("loading --graph {spec}"))),
+        };
+        self.lines.push(format!(
+            "graph `{spec}`: {} nodes, {} edges ({}), {} of {} perturbations in it",
+            l.graph.node_count(),
+            l.graph.edge_count(),
+            if l.graph.is_directed() {
+                "directed"
+            } else {
+                "undirected"
+            },
+            covered(&l.graph, layout),
+            layout.n_perturbations()
+        ));
+        self.graph = Some((spec.to_string(), Arc::new(l.graph)));
+        Ok(())
+    }
+
+    /// Builds the consensus graph (and the hubs) from `source`.
+    pub fn open_consensus(
+        &mut self,
+        source: &ConsensusSource<'_>,
+        symbols: &GeneSymbols,
+        layout: &Layout,
+        progress: &dyn Progress,
+    ) -> anyhow::Result<()> {
+        match source {
+            ConsensusSource::Agents {
+                file,
+                cache,
+                offline,
+                tau,
+                weighting,
+                hubs: want_hubs,
+                truth,
+            } => {
+                let symbols = Arc::new(symbols.clone());
+                let pool = Pool::new(layout.perturbations().iter().cloned());
+                let targets = pool.genes().to_vec();
+                let panel = Panel::open(file, pool, &symbols, *cache, *offline, *truth)?;
+                let rule = panel.consensus(*tau, *weighting);
+                let collected = panel.ask(&targets, panel.question(), progress)?;
+                let graph = rule.build(&collected).graph;
+                self.lines.push(format!(
+                    "consensus neighbours from agents `{}` ({} agents, τ {}, weighting {}): {} regulator → target edges over {} genes, {} of {} perturbations in it",
+                    file.display(),
+                    collected.agents.len(),
+                    rule.tau,
+                    rule.weighting.as_str(),
+                    graph.edge_count(),
+                    graph.node_count(),
+                    covered(&graph, layout),
+                    layout.n_perturbations()
+                ));
+                if *want_hubs {
+                    let asked = panel
+                        .ask(&["hubs".to_string()], QueryKind::Hubs, progress)
+                        .context("asking agents for hubs")?;
+                    let ranked = hubs::rank(&asked);
+                    self.lines.push(format!(
+                        "hubs from agents `{}`: {} genes named",
+                        file.display(),
+                        ranked.len()
+                    ));
+                    self.hubs = Some((ranked, asked.agents.len()));
+                }
+                self.agent_tally = Some(serde_json::to_value(panel.tally())?);
+                self.consensus = Some(Arc::new(graph));
+            }
+            ConsensusSource::Table { neighbours, hubs } => {
+                let g = consensus_tsv::read(neighbours, symbols).context("loading --neighbours")?;
+                self.lines.push(format!(
+                    "consensus neighbours `{}`: {} regulator → target edges over {} genes, {} of {} perturbations in it",
+                    neighbours.display(),
+                    g.edge_count(),
+                    g.node_count(),
+                    covered(&g, layout),
+                    layout.n_perturbations()
+                ));
+                self.consensus = Some(Arc::new(g));
+                if let Some(path) = hubs {
+                    let (ranked, agents) = crate::consensus::io::hubs::read_hubs(path, symbols)
+                        .with_context(|| format!("loading --hubs {}", path.display()))?;
+                    self.lines.push(format!(
+                        "hubs `{}`: {} genes named by {agents} agents",
+                        path.display(),
+                        ranked.len()
+                    ));
+                    self.hubs = Some((ranked, agents));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that every choice has the knowledge it needs; `flags` says how to give it.
+    pub fn check_needs(
+        choices: &[Choice],
+        has_consensus: bool,
+        has_graph: bool,
+    ) -> Result<(), UsageError> {
+        let needs = |bases: &[&str]| choices.iter().any(|c| bases.contains(&c.base.as_str()));
+        if needs(&["consensus", "similarity"]) && !has_consensus {
+            return Err(UsageError(
+                "predictors consensus and similarity need --agents agents.toml or --neighbours TSV (the consensus table)"
+                    .into(),
+            ));
+        }
+        if needs(&["graph"]) && !has_graph {
+            return Err(UsageError("predictor graph needs --graph SPEC".into()));
+        }
+        if needs(&["ridge"]) && !has_graph && !has_consensus {
+            return Err(UsageError(
+                "predictor ridge needs --graph SPEC or --neighbours TSV for its perturbation embedding"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Builds the predictors of `choices` (checked by [`Knowledge::check_needs`]).
+    pub fn predictors(
+        &self,
+        choices: &[Choice],
+        layout: &Layout,
+        seed: u64,
+    ) -> anyhow::Result<Vec<Box<dyn Predictor>>> {
+        let graph = self.graph.as_ref().map(|g| &g.1);
+        let mut out: Vec<Box<dyn Predictor>> = Vec::new();
+        for choice in choices {
+            let inner: Box<dyn Predictor> = match choice.base.as_str() {
+                "mean" => Box::new(TrainingMean),
+                "consensus" => Box::new(
+                    Neighbours::params(Arc::clone(self.consensus.as_ref().expect("checked")))
+                        .name("consensus")
+                        .check()?,
+                ),
+                "similarity" => Box::new(
+                    Neighbours::params(Arc::clone(self.consensus.as_ref().expect("checked")))
+                        .name("similarity")
+                        .unweighted()
+                        .check()?,
+                ),
+                "graph" => {
+                    Box::new(Neighbours::params(Arc::clone(graph.expect("checked"))).check()?)
+                }
+                "ridge" => {
+                    let g = graph.or(self.consensus.as_ref()).expect("checked");
+                    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+                    let e = Embedding::spectral(g, layout, EMBEDDING_DIM, &mut rng)
+                        .map_err(|m| anyhow::anyhow!("spectral embedding for ridge: {m}"))?;
+                    Box::new(Ridge::params(Arc::new(e)).check()?)
+                }
+                "additive" => Box::new(Additive),
+                other => unreachable!("Choice::parse admits only known names, got {other}"),
+            };
+            out.push(if choice.shrunk {
+                Box::new(Shrunk::params(inner).check()?)
+            } else {
+                inner
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Perturbations of the layout that are nodes of the graph.
+pub fn covered(graph: &Graph, layout: &Layout) -> usize {
+    layout
+        .perturbations()
+        .iter()
+        .filter(|p| graph.node(p).is_some())
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mean_comes_first_and_names_are_checked() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let c = parse_choices(
+            &names(&["graph:shrunk", "mean", "graph:shrunk"]),
+            "--predictors",
+        )
+        .unwrap();
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].base, "mean");
+        assert!(c[1].shrunk);
+        assert_eq!(c[1].name(), "graph:shrunk");
+        let err = parse_choices(&names(&["knn"]), "--predictors")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("unknown predictor `knn` in --predictors: expected mean,"),
+            "{err}"
+        );
+        let err = parse_choices(&names(&["graph:fast"]), "--predictors")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown suffix `:fast`"), "{err}");
+    }
+}

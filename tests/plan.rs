@@ -1,0 +1,424 @@
+//! `mechpert plan`: the design loop on the real binary — outputs and their columns, sealed
+//! held-out rows, thread-count determinism, SIGKILL and SIGINT with resume, and configuration
+//! errors named before any work.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::util::Dir;
+
+/// A small simulated screen (`screen.csv`, wide) with its truth and a noisy-truth panel.
+fn screen(dir: &Dir) {
+    dir.command()
+        .args([
+            "simulate",
+            "--preset",
+            "small",
+            "--seed",
+            "1",
+            "--out",
+            "screen.csv",
+            "--truth",
+            "truth.tsv",
+        ])
+        .stdout();
+    dir.create(
+        "agents.toml",
+        "cell_context = \"simulated\"\nk = 20\n[[agent]]\nbackend = \"truth\"\nname = \"noisy\"\ntruth = \"truth.tsv\"\ninstances = 3\nrecall = 0.6\nfpr = 0.005\nseed = 7\n",
+    );
+}
+
+const ALL: &str =
+    "consensus,hubs,degree,pagerank,betweenness,random,uncertainty,diversity,hybrid,oracle";
+
+fn plan_args<'a>(out: &'a str, strategies: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut a = vec![
+        "plan",
+        "--data",
+        "screen.csv",
+        "--agents",
+        "agents.toml",
+        "--graph",
+        "collectri",
+        "--strategies",
+        strategies,
+        "--seeds",
+        "2",
+        "--rounds",
+        "3",
+        "--batch",
+        "4",
+        "--out",
+        out,
+        "-q",
+    ];
+    a.extend_from_slice(extra);
+    a
+}
+
+fn read(dir: &Dir, path: &str) -> String {
+    std::fs::read_to_string(dir.path().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+mptest!(plan_writes_every_file_with_the_documented_columns, |dir| {
+    screen(&dir);
+    let stdout = dir.command().args(plan_args("run", ALL, &[])).stdout();
+    assert!(
+        stdout.contains("pearson_delta with `consensus:shrunk` over 2 seeds"),
+        "{stdout}"
+    );
+    for f in [
+        "rounds.csv",
+        "picks.csv",
+        "summary.md",
+        "config.toml",
+        "run.json",
+    ] {
+        assert!(dir.path().join("run").join(f).is_file(), "{f} missing");
+    }
+    assert!(
+        !dir.path().join("run/.checkpoint").exists(),
+        "checkpoint left behind"
+    );
+    let rounds = read(&dir, "run/rounds.csv");
+    let mut lines = rounds.lines();
+    assert_eq!(
+        lines.next(),
+        Some("strategy,seed,round,n_observed,predictor,metric,value")
+    );
+    // 10 strategies × 2 seeds × 3 rounds × 2 predictors × (4 metrics + n_fallback) + the
+    // shrinkage's two fitted parameters for the consensus predictor.
+    assert_eq!(lines.count(), 10 * 2 * 3 * (2 * 5 + 2));
+    assert!(
+        rounds.contains("consensus,1,3,12,consensus:shrunk,pearson_delta,"),
+        "{rounds}"
+    );
+    assert!(
+        rounds.contains("oracle,2,1,4,mean,n_fallback,0"),
+        "{rounds}"
+    );
+    let picks = read(&dir, "run/picks.csv");
+    assert_eq!(
+        picks.lines().next(),
+        Some(
+            "strategy,seed,round,rank,gene,score,votes,confidence,coverage_gain,centrality,uncertainty,rationale"
+        )
+    );
+    assert_eq!(picks.lines().count(), 1 + 10 * 2 * 3 * 4);
+    // Picks within a job never repeat.
+    let mut seen = std::collections::HashSet::new();
+    for l in picks.lines().skip(1) {
+        let f: Vec<&str> = l.splitn(6, ',').collect();
+        assert!(
+            seen.insert((f[0].to_string(), f[1].to_string(), f[4].to_string())),
+            "{l}"
+        );
+    }
+    assert!(picks.contains("uncertainty,1,1,1,"), "{picks}");
+    assert!(
+        picks.contains("nothing observed yet, so no model to be uncertain about"),
+        "{picks}"
+    );
+    assert!(picks.contains("ORACLE (upper bound"), "{picks}");
+    let summary = read(&dir, "run/summary.md");
+    for needle in [
+        "- dataset: `screen.csv` (200 perturbations × 1000 genes",
+        "- seeds: 2 (1, 2)",
+        "exact paired Wilcoxon",
+        "| oracle (upper bound, reads held-out data) |",
+        "## mse (lower is better)",
+        "vs best centrality (",
+    ] {
+        assert!(summary.contains(needle), "{needle}\n{summary}");
+    }
+    let run: serde_json::Value = serde_json::from_str(&read(&dir, "run/run.json")).unwrap();
+    assert_eq!(run["inputs"][0]["path"], "screen.csv");
+    assert_eq!(run["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
+    assert!(run["stages"]["loop"]["wall_s"].as_f64().unwrap() > 0.0);
+    // The resolved config reruns as it is and gives the same tables.
+    dir.command()
+        .args([
+            "plan",
+            "--config",
+            "run/config.toml",
+            "--out",
+            "again",
+            "-q",
+        ])
+        .stdout();
+    assert_eq!(read(&dir, "again/rounds.csv"), rounds);
+    assert_eq!(read(&dir, "again/picks.csv"), picks);
+});
+
+mptest!(the_thread_count_changes_no_byte, |dir| {
+    screen(&dir);
+    dir.command()
+        .args(plan_args("t1", ALL, &["--threads", "1"]))
+        .stdout();
+    dir.command()
+        .args(plan_args("t2", ALL, &["--threads", "2"]))
+        .stdout();
+    for f in ["rounds.csv", "picks.csv", "summary.md"] {
+        assert_eq!(
+            read(&dir, &format!("t1/{f}")),
+            read(&dir, &format!("t2/{f}")),
+            "{f}"
+        );
+    }
+});
+
+mptest!(
+    held_out_rows_cannot_reach_any_strategy_but_the_oracle,
+    |dir| {
+        screen(&dir);
+        let sealed =
+            "consensus,hubs,degree,pagerank,betweenness,random,uncertainty,diversity,hybrid";
+        dir.command().args(plan_args("real", sealed, &[])).stdout();
+        // Every perturbation any job ever revealed keeps its row; every other row becomes noise.
+        let picks = read(&dir, "real/picks.csv");
+        let revealed: std::collections::HashSet<&str> = picks
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(4).unwrap())
+            .collect();
+        let original = read(&dir, "screen.csv");
+        let mut corrupted = String::new();
+        let mut state = 12345u64;
+        let mut replaced = 0;
+        for (i, line) in original.lines().enumerate() {
+            let name = line.split(',').next().unwrap();
+            if i == 0 || name == "non-targeting" || revealed.contains(name) {
+                corrupted.push_str(line);
+            } else {
+                replaced += 1;
+                corrupted.push_str(name);
+                for _ in line.split(',').skip(1) {
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    corrupted.push_str(&format!(
+                        ",{:.4}",
+                        (state >> 40) as f64 / (1u64 << 24) as f64 * 4.0 - 2.0
+                    ));
+                }
+            }
+            corrupted.push('\n');
+        }
+        assert!(replaced > 100, "only {replaced} rows replaced");
+        dir.create("noise.csv", corrupted);
+        let mut args = plan_args("noise", sealed, &[]);
+        args[2] = "noise.csv";
+        dir.command().args(args).stdout();
+        assert_eq!(
+            read(&dir, "noise/picks.csv"),
+            picks,
+            "a strategy read a held-out row"
+        );
+        // What the fitted models report depends on revealed rows only: fallbacks and the
+        // shrinkage's α and knob are identical; the scores (against the noise) are not.
+        let fitted = |path: &str| -> Vec<String> {
+            read(&dir, path)
+                .lines()
+                .filter(|l| {
+                    l.contains(",n_fallback,") || l.contains(",alpha,") || l.contains(",knob,")
+                })
+                .map(String::from)
+                .collect()
+        };
+        assert_eq!(fitted("real/rounds.csv"), fitted("noise/rounds.csv"));
+        assert_ne!(
+            read(&dir, "real/rounds.csv"),
+            read(&dir, "noise/rounds.csv")
+        );
+        // The oracle, which reads held-out rows, does see the difference.
+        dir.command()
+            .args(plan_args("o-real", "oracle", &[]))
+            .stdout();
+        let mut args = plan_args("o-noise", "oracle", &[]);
+        args[2] = "noise.csv";
+        dir.command().args(args).stdout();
+        assert_ne!(
+            read(&dir, "o-real/picks.csv"),
+            read(&dir, "o-noise/picks.csv")
+        );
+    }
+);
+
+/// Waits until `path` exists (at most `limit`).
+fn wait_for(path: &Path, limit: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if path.exists() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    false
+}
+
+mptest!(killed_runs_resume_to_identical_outputs, |dir| {
+    screen(&dir);
+    let strategies = "consensus,degree,random,uncertainty,hybrid";
+    let longer = ["--rounds", "5", "--seeds", "3"];
+    dir.command()
+        .args(plan_args("whole", strategies, &longer))
+        .stdout();
+    for (attempt, delay_ms) in [40u64, 120, 300].into_iter().enumerate() {
+        let out = format!("killed{attempt}");
+        let mut child = dir
+            .command()
+            .args(plan_args(&out, strategies, &longer))
+            .spawn();
+        wait_for(
+            &dir.path().join(&out).join(".checkpoint/config.toml"),
+            Duration::from_secs(20),
+        );
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let checkpoint = dir.path().join(&out).join(".checkpoint/config.toml");
+        if checkpoint.exists() {
+            dir.command()
+                .args(["plan", "--resume", &out, "-q"])
+                .stdout();
+        } else {
+            assert!(
+                dir.path().join(&out).join("rounds.csv").exists(),
+                "neither finished nor checkpointed"
+            );
+        }
+        for f in ["rounds.csv", "picks.csv", "summary.md"] {
+            assert_eq!(
+                read(&dir, &format!("{out}/{f}")),
+                read(&dir, &format!("whole/{f}")),
+                "{out}/{f}"
+            );
+        }
+    }
+});
+
+mptest!(sigint_checkpoints_says_how_to_resume_and_exits_130, |dir| {
+    screen(&dir);
+    let strategies = "consensus,degree,random,uncertainty,hybrid";
+    let longer = ["--rounds", "6", "--seeds", "4", "--threads", "1"];
+    dir.command()
+        .args(plan_args("whole", strategies, &longer))
+        .stdout();
+    let mut args = plan_args("int", strategies, &longer);
+    args.retain(|a| *a != "-q");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_mechpert"));
+    cmd.current_dir(dir.path())
+        .args(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let first_job = dir.path().join("int/.checkpoint/consensus-seed1.json");
+    assert!(
+        wait_for(&first_job, Duration::from_secs(30)),
+        "no checkpoint appeared"
+    );
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() == Some(0) {
+        eprintln!("SKIP sigint: the run finished before the signal arrived");
+        return;
+    }
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("continue with `mechpert plan --resume int`"),
+        "{stderr}"
+    );
+    dir.command()
+        .args(["plan", "--resume", "int", "-q"])
+        .stdout();
+    for f in ["rounds.csv", "picks.csv", "summary.md"] {
+        assert_eq!(
+            read(&dir, &format!("int/{f}")),
+            read(&dir, &format!("whole/{f}")),
+            "{f}"
+        );
+    }
+});
+
+mptest!(bad_settings_are_refused_before_any_work, |dir| {
+    screen(&dir);
+    let fails = |args: Vec<&str>, code: i32, expected: &str| {
+        let stderr = dir.command().args(&args).assert_exit(code);
+        assert!(
+            stderr.contains(expected),
+            "expected {expected:?} in\n{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    };
+    fails(
+        plan_args("o1", "consensus,central", &[]),
+        2,
+        "unknown strategy `central`: expected one of consensus, hubs, degree,",
+    );
+    fails(
+        plan_args("o2", "random", &["--predictor", "knn"]),
+        2,
+        "unknown predictor `knn` in predictor: expected mean, consensus,",
+    );
+    fails(
+        plan_args("o3", "random", &["--rounds", "3", "--batch", "70"]),
+        2,
+        "the budget of 210 perturbations (initial 0 + rounds [70, 70, 70]) leaves nothing to predict in a screen of 200: at most 199 can be observed",
+    );
+    fails(
+        plan_args("o4", "degree", &["--graph", "nosuch:x.tsv"]),
+        2,
+        "nosuch",
+    );
+    fails(
+        plan_args("o5", "random", &["--metrics", "r2"]),
+        2,
+        "unknown metric `r2`: expected one of pearson_delta,",
+    );
+    dir.create("bad.toml", "rounds = 2\nstrategy = [\"random\"]\n");
+    fails(
+        vec!["plan", "--config", "bad.toml", "--data", "screen.csv"],
+        2,
+        "unknown field `strategy`",
+    );
+    let stderr = dir
+        .command()
+        .args(["plan", "--config", "bad.toml", "--data", "screen.csv"])
+        .assert_exit(2);
+    assert!(
+        stderr.contains("bad.toml") && stderr.contains("line 2"),
+        "{stderr}"
+    );
+    dir.create("not-a-dir", "x");
+    fails(
+        plan_args("not-a-dir/out", "random", &[]),
+        1,
+        "--out not-a-dir/out: cannot create the folder",
+    );
+    // An existing, different run is kept unless --force.
+    dir.command()
+        .args(plan_args("kept", "random", &[]))
+        .stdout();
+    fails(
+        plan_args("kept", "degree", &[]),
+        2,
+        "--out kept holds a different run",
+    );
+    dir.command()
+        .args(plan_args("kept", "degree", &["--force"]))
+        .stdout();
+    assert!(read(&dir, "kept/picks.csv").contains("\ndegree,1,1,1,"));
+    fails(
+        vec!["plan", "--resume", "kept"],
+        2,
+        "--resume kept: no checkpoint there",
+    );
+    // Nothing was written for the refused runs.
+    for out in ["o1", "o2", "o3", "o5"] {
+        assert!(!dir.path().join(out).join("rounds.csv").exists(), "{out}");
+    }
+});
