@@ -10,7 +10,7 @@ CARGO ?= cargo
 BIN := target/release/mechpert
 SYSTEM_PACKAGES := libopenblas-dev libhdf5-dev pkg-config
 
-.PHONY: run test system-deps build bench
+.PHONY: run test system-deps browser-deps build bench
 
 system-deps:
 	@if pkg-config --exists openblas hdf5 2>/dev/null; then exit 0; fi; \
@@ -27,6 +27,19 @@ system-deps:
 		exit 1; \
 	fi
 
+# Headless Chromium renders report.html in the tests (`make test` only); without it that test skips.
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then exit 0; fi; \
+	echo "the report test renders HTML in headless Chromium; installing chromium"; \
+	if command -v apt-get >/dev/null 2>&1; then \
+		if [ "$$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium < /dev/null \
+		|| echo "could not install chromium; the browser test will say SKIP"; \
+	else \
+		echo "apt-get not found; install Chromium (e.g. brew install --cask chromium) or the browser test will say SKIP"; \
+	fi
+
 build: system-deps
 	$(CARGO) build --release --locked
 
@@ -36,7 +49,7 @@ run: build
 # OpenBLAS's LAPACK routines use large stack buffers; Rust's 2 MiB test threads have crashed in
 # them intermittently here, so test threads get the stack a main thread would have.
 test: export RUST_MIN_STACK := 67108864
-test: system-deps
+test: system-deps browser-deps
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --locked --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --release --locked --no-deps

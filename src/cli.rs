@@ -15,6 +15,7 @@ pub mod evaluate;
 pub mod inspect;
 pub mod plan;
 pub mod priors;
+pub mod report;
 pub mod simulate;
 
 pub use consensus::ConsensusArgs;
@@ -22,6 +23,7 @@ pub use evaluate::EvaluateArgs;
 pub use inspect::InspectArgs;
 pub use plan::PlanArgs;
 pub use priors::PriorsArgs;
+pub use report::ReportArgs;
 pub use simulate::SimulateArgs;
 
 /// mechpert plans Perturb-seq screens: it predicts the response of genes nobody perturbed yet
@@ -84,8 +86,11 @@ pub enum Command {
     Plan(Box<PlanArgs>),
     /// Propose the next genes to perturb for a real screen (not built yet).
     Design(NotBuiltArgs),
-    /// Turn result tables into Markdown and figures (not built yet).
-    Report(NotBuiltArgs),
+    /// One self-contained HTML page (tables, figures, picks, configuration) over output
+    /// directories of plan or evaluate; opens offline from a file:// URL.
+    ///
+    /// Example: mechpert report results/default results/k562 --out report.html
+    Report(ReportArgs),
 }
 
 /// Arguments of a subcommand that is not built yet; accepted so that it can say so.

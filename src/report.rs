@@ -3,7 +3,10 @@
 
 pub mod consensus;
 pub mod evaluate;
+pub mod figures;
+pub mod html;
 pub mod inspect;
 pub mod plan;
 pub mod priors;
 pub mod simulate;
+pub mod tidy;

@@ -16,6 +16,7 @@ mod evaluate;
 mod inspect;
 pub mod plan;
 mod priors;
+mod report;
 pub mod resolve;
 mod simulate;
 
@@ -35,7 +36,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Evaluate(args) => evaluate::run(args, cli.quiet, out),
         Command::Plan(args) => plan::run(*args, quiet, out),
         Command::Design(_) => not_built("design"),
-        Command::Report(_) => not_built("report"),
+        Command::Report(args) => report::run(args, out),
     }
 }
 

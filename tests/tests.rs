@@ -13,4 +13,5 @@ mod inspect;
 mod plan;
 mod priors;
 mod renge;
+mod report;
 mod simulate;

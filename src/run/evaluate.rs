@@ -98,6 +98,8 @@ pub(super) fn run(args: EvaluateArgs, quiet: bool, out: &mut dyn Write) -> anyho
     let md = args.out.join("summary.md");
     write_atomically(&md, |f| write_summary(&header, &metrics, &cells, f))
         .with_context(|| format!("writing {}", md.display()))?;
+    crate::report::figures::write_evaluate_figures(&args.out)
+        .with_context(|| format!("drawing figures into {}", args.out.display()))?;
     write_summary(&header, &metrics, &cells, out)?;
     Ok(())
 }
