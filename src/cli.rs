@@ -11,6 +11,7 @@ use crate::data::ValueKind;
 use crate::data::io::Format;
 
 pub mod consensus;
+pub mod design;
 pub mod evaluate;
 pub mod inspect;
 pub mod plan;
@@ -18,6 +19,7 @@ pub mod priors;
 pub mod simulate;
 
 pub use consensus::ConsensusArgs;
+pub use design::DesignArgs;
 pub use evaluate::EvaluateArgs;
 pub use inspect::InspectArgs;
 pub use plan::PlanArgs;
@@ -82,8 +84,12 @@ pub enum Command {
     /// --strategies consensus,degree,pagerank,random --seeds 5 --rounds 5 --batch 10 --out
     /// results/my_plan
     Plan(Box<PlanArgs>),
-    /// Propose the next genes to perturb for a real screen (not built yet).
-    Design(NotBuiltArgs),
+    /// Propose the next genes to perturb for a real screen: each strategy of `plan` ranks the
+    /// candidates from the screen so far (or none), with its reasons and the coverage gained.
+    ///
+    /// Example: mechpert design --data screen.csv --neighbours consensus.tsv --budget 50 --out
+    /// next_screen.csv
+    Design(Box<DesignArgs>),
     /// Turn result tables into Markdown and figures (not built yet).
     Report(NotBuiltArgs),
 }

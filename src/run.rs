@@ -12,6 +12,7 @@ use crate::data::GeneSymbols;
 use crate::data::io::{Builder, reader::Loaded};
 
 pub mod consensus;
+mod design;
 mod evaluate;
 mod inspect;
 pub mod plan;
@@ -34,7 +35,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Consensus(args) => consensus::run(args, cli.quiet, out),
         Command::Evaluate(args) => evaluate::run(args, cli.quiet, out),
         Command::Plan(args) => plan::run(*args, quiet, out),
-        Command::Design(_) => not_built("design"),
+        Command::Design(args) => design::run(*args, quiet, out),
         Command::Report(_) => not_built("report"),
     }
 }

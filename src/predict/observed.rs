@@ -74,6 +74,27 @@ impl<'a> Observed<'a> {
         )
     }
 
+    /// Every row of `screen` revealed, inside a wider `layout` whose first rows are the
+    /// screen's perturbations and whose further rows (genes not perturbed yet) are never
+    /// revealed: a real screen so far, seen by `mechpert design`.
+    ///
+    /// # Panics
+    /// When `layout` does not start with the screen's perturbations or has other genes.
+    pub fn within(layout: &'a Layout, screen: &Screen) -> Observed<'a> {
+        let n = screen.n_perturbations();
+        assert!(
+            layout.perturbations().get(..n) == Some(screen.perturbations())
+                && layout.genes() == screen.genes(),
+            "the layout does not start with the screen's rows"
+        );
+        let mut slot = vec![NOT_REVEALED; layout.n_perturbations()];
+        for (r, s) in slot.iter_mut().enumerate().take(n) {
+            *s = r as u32;
+        }
+        let responses = screen.response().to_owned();
+        Observed::over(layout, Arc::new(Revealed { slot, responses }), (0..n).collect())
+    }
+
     /// A view with nothing observed yet (the first round of a design from scratch).
     pub fn nothing(layout: &'a Layout) -> Observed<'a> {
         let revealed = Revealed {
