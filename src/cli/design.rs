@@ -31,7 +31,12 @@ pub struct DesignArgs {
     /// Strategies, comma-separated, one block of ranks each: consensus, hubs, degree, pagerank,
     /// betweenness, eigenvector, closeness, random, diversity; with --data also uncertainty and
     /// hybrid. Example: --strategy consensus,degree
-    #[arg(long, value_delimiter = ',', value_name = "LIST", default_value = "consensus")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "LIST",
+        default_value = "consensus"
+    )]
     pub strategy: Vec<String>,
     /// Agents to ask for each gene's regulators (and the hubs question).
     #[arg(long, value_name = "TOML", conflicts_with = "neighbours")]

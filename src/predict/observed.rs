@@ -92,7 +92,11 @@ impl<'a> Observed<'a> {
             *s = r as u32;
         }
         let responses = screen.response().to_owned();
-        Observed::over(layout, Arc::new(Revealed { slot, responses }), (0..n).collect())
+        Observed::over(
+            layout,
+            Arc::new(Revealed { slot, responses }),
+            (0..n).collect(),
+        )
     }
 
     /// A view with nothing observed yet (the first round of a design from scratch).

@@ -85,9 +85,13 @@ pub fn write_predictions_csv(
     )?;
     for ((name, fb), row) in names.iter().zip(fallback).zip(values.outer_iter()) {
         w.write_record(
-            [name.clone(), predictor.to_string(), u8::from(*fb).to_string()]
-                .into_iter()
-                .chain(row.iter().map(|v| v.to_string())),
+            [
+                name.clone(),
+                predictor.to_string(),
+                u8::from(*fb).to_string(),
+            ]
+            .into_iter()
+            .chain(row.iter().map(|v| v.to_string())),
         )?;
     }
     w.flush()
@@ -146,8 +150,11 @@ impl Summary<'_> {
         )?;
         let pct = |f: f64| format!("{:.1} %", 100.0 * f);
         for (strategy, after) in &self.coverage.after {
-            let picks: Vec<&DesignRow> =
-                self.rows.iter().filter(|r| &r.strategy == strategy).collect();
+            let picks: Vec<&DesignRow> = self
+                .rows
+                .iter()
+                .filter(|r| &r.strategy == strategy)
+                .collect();
             match (self.coverage.before, after) {
                 (Some(b), Some(a)) => writeln!(
                     out,
@@ -166,7 +173,11 @@ impl Summary<'_> {
             for r in picks.iter().take(5) {
                 writeln!(out, "  {:>3}. {:<10} {}", r.rank, r.gene, r.pick.rationale)?;
                 if !r.agents.is_empty() {
-                    writeln!(out, "       agents agreeing: {}", r.agents.replace(';', ", "))?;
+                    writeln!(
+                        out,
+                        "       agents agreeing: {}",
+                        r.agents.replace(';', ", ")
+                    )?;
                 }
             }
         }

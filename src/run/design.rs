@@ -22,7 +22,9 @@ use crate::plan::jobs::{Chooser, stream};
 use crate::plan::strategy::View;
 use crate::predict::{Fitted, Observed, Predictor, TrainingMean, predict};
 use crate::priors::Graph;
-use crate::report::design::{Coverage, DesignRow, Summary, write_design_csv, write_predictions_csv};
+use crate::report::design::{
+    Coverage, DesignRow, Summary, write_design_csv, write_predictions_csv,
+};
 
 /// Strategies that need observed responses (a fitted predictor).
 const NEEDS_DATA: &[&str] = &["uncertainty", "hybrid"];
@@ -185,7 +187,11 @@ pub fn run(args: DesignArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result
             unreachable!("oracle refused by check_strategies")
         };
         let picks = s
-            .select(&view, args.budget.get(), &mut stream(args.seed, s.name(), 1))
+            .select(
+                &view,
+                args.budget.get(),
+                &mut stream(args.seed, s.name(), 1),
+            )
             .map_err(anyhow::Error::new)?;
         let mut cover = knowledge
             .consensus
@@ -214,11 +220,20 @@ pub fn run(args: DesignArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result
     write_atomically(&args.out, |f| write_design_csv(&rows, f))
         .with_context(|| format!("writing {}", args.out.display()))?;
     let predicted = match (&args.predictions, &model) {
-        (Some(path), Some(m)) => Some(write_predictions(path, &**m, predictor.name(), &layout, &pickable)?),
+        (Some(path), Some(m)) => Some(write_predictions(
+            path,
+            &**m,
+            predictor.name(),
+            &layout,
+            &pickable,
+        )?),
         _ => None,
     };
     Summary {
-        screen: args.data.as_ref().map(|p| (p.display().to_string(), measured.len())),
+        screen: args
+            .data
+            .as_ref()
+            .map(|p| (p.display().to_string(), measured.len())),
         knowledge: &knowledge.lines,
         candidates: candidates.len(),
         already_measured: already,
@@ -300,7 +315,12 @@ fn read_genes(path: &Path, flag: &str, symbols: &GeneSymbols) -> anyhow::Result<
             "{flag} {}: {} name(s) are not gene symbols or aliases known to the symbol table: {}{}",
             path.display(),
             unknown.len(),
-            unknown.iter().take(20).cloned().collect::<Vec<_>>().join(", "),
+            unknown
+                .iter()
+                .take(20)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
             if unknown.len() > 20 { ", …" } else { "" }
         );
     }
@@ -351,7 +371,12 @@ struct Covered<'a> {
 }
 
 impl<'a> Covered<'a> {
-    fn new(graph: &'a Graph, layout: &'a Layout, is_target: &'a [bool], measured: &[usize]) -> Self {
+    fn new(
+        graph: &'a Graph,
+        layout: &'a Layout,
+        is_target: &'a [bool],
+        measured: &[usize],
+    ) -> Self {
         let mut c = Covered {
             graph,
             layout,
@@ -419,8 +444,9 @@ fn write_predictions(
         .collect();
     let p = path.display().to_string();
     if p.ends_with(".h5ad") {
-        let screen = Screen::from_responses(names, layout.genes().to_vec(), values, ValueKind::Response)
-            .context("assembling the predictions")?;
+        let screen =
+            Screen::from_responses(names, layout.genes().to_vec(), values, ValueKind::Response)
+                .context("assembling the predictions")?;
         crate::data::io::h5ad::write_pseudobulk(&screen, path)
             .with_context(|| format!("writing --predictions {p}"))?;
     } else {
