@@ -73,11 +73,12 @@ pub fn run(args: DesignArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result
         None => None,
     };
 
-    // Knowledge, asked about every gene named so far (the candidates of `all` come from it).
+    // Knowledge, asked about every gene named so far: the screen's, the listed candidates and
+    // the targets (by default the screen's measured genes); the candidates of `all` come from it.
     let named = union(&[
         &measured,
         listed.as_deref().unwrap_or_default(),
-        target_file.as_deref().unwrap_or_default(),
+        target_file.as_deref().unwrap_or(&genes),
     ]);
     let asked = Layout::new(named, genes.clone());
     let mut knowledge = Knowledge::default();
