@@ -4,23 +4,10 @@
 use crate::util::Dir;
 
 /// A small simulated screen split in two: `half.csv` (control and the first 100
-/// perturbations, the screen so far), `first.txt` and `rest.txt` (the other 100), plus a
-/// noisy-truth agent panel.
+/// perturbations, the screen so far), `first.txt` (their names) and `rest.txt` (the other 100),
+/// beside `tests/plan.rs`'s full screen and noisy-truth agent panel.
 fn halves(dir: &Dir) {
-    dir.command()
-        .args([
-            "simulate",
-            "--preset",
-            "small",
-            "--seed",
-            "1",
-            "--out",
-            "screen.csv",
-            "--truth",
-            "truth.tsv",
-            "-q",
-        ])
-        .stdout();
+    crate::plan::screen(dir);
     let text = std::fs::read_to_string(dir.path().join("screen.csv")).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 202, "header, control, 200 perturbations");
@@ -34,10 +21,6 @@ fn halves(dir: &Dir) {
     dir.create(
         "rest.txt",
         lines[102..].iter().map(name).collect::<String>(),
-    );
-    dir.create(
-        "agents.toml",
-        "cell_context = \"simulated\"\nk = 20\n[[agent]]\nbackend = \"truth\"\nname = \"noisy\"\ntruth = \"truth.tsv\"\ninstances = 3\nrecall = 0.6\nfpr = 0.005\nseed = 7\n",
     );
 }
 

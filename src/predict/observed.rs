@@ -263,6 +263,19 @@ mod tests {
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
 
+    #[test]
+    fn a_screen_within_a_wider_layout_reveals_only_its_rows() {
+        let s = four();
+        let mut names = s.perturbations().to_vec();
+        names.push("NEW".into());
+        let layout = Layout::new(names, s.genes().to_vec());
+        let obs = Observed::within(&layout, &s);
+        assert_eq!(obs.rows(), &[0, 1, 2, 3]);
+        assert_eq!(obs.unobserved(), vec![4]);
+        assert_eq!(obs.response(2), s.response().row(2));
+        assert_eq!(obs.mean(), Observed::reveal(&s, vec![0, 1, 2, 3]).mean());
+    }
+
     fn four() -> Screen {
         Screen::from_responses(
             ["A", "B", "C", "D"].map(String::from).to_vec(),

@@ -458,3 +458,37 @@ fn write_predictions(
     }
     Ok((p, rows.len(), support.fallbacks))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coverage_counts_measured_targets_and_their_regulated_targets_once() {
+        let mut b = Graph::builder(true);
+        b.add_edge("A", "B", 1.0, 0);
+        b.add_edge("A", "C", 0.5, 0);
+        b.add_edge("D", "C", 1.0, 0);
+        b.add_edge("D", "E", 1.0, 0);
+        let g = b.build();
+        let names = ["A", "B", "C", "D", "E"].map(String::from).to_vec();
+        let layout = Layout::new(names, Vec::new());
+        // Targets B, C, E; B measured already.
+        let is_target = [false, true, true, false, true];
+        let mut c = Covered::new(&g, &layout, &is_target, &[1]);
+        assert_eq!(c.fraction(), 1.0 / 3.0);
+        assert_eq!(c.add(0), 1, "A covers C (B is measured)");
+        assert_eq!(c.add(3), 1, "D covers E, C already covered");
+        assert_eq!(c.add(2), 0, "measuring a covered target adds nothing");
+        assert_eq!(c.fraction(), 1.0);
+    }
+
+    #[test]
+    fn union_keeps_first_appearances_in_order() {
+        let l = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            union(&[&l(&["B", "A"]), &l(&["A", "C", "B"])]),
+            l(&["B", "A", "C"])
+        );
+    }
+}
