@@ -11,6 +11,7 @@ use crate::data::ValueKind;
 use crate::data::io::Format;
 
 pub mod consensus;
+pub mod design;
 pub mod evaluate;
 pub mod inspect;
 pub mod plan;
@@ -19,6 +20,7 @@ pub mod report;
 pub mod simulate;
 
 pub use consensus::ConsensusArgs;
+pub use design::DesignArgs;
 pub use evaluate::EvaluateArgs;
 pub use inspect::InspectArgs;
 pub use plan::PlanArgs;
@@ -84,21 +86,17 @@ pub enum Command {
     /// --strategies consensus,degree,pagerank,random --seeds 5 --rounds 5 --batch 10 --out
     /// results/my_plan
     Plan(Box<PlanArgs>),
-    /// Propose the next genes to perturb for a real screen (not built yet).
-    Design(NotBuiltArgs),
+    /// Propose the next genes to perturb for a real screen: each strategy of `plan` ranks the
+    /// candidates from the screen so far (or none), with its reasons and the coverage gained.
+    ///
+    /// Example: mechpert design --data screen.csv --neighbours consensus.tsv --budget 50 --out
+    /// next_screen.csv
+    Design(Box<DesignArgs>),
     /// One self-contained HTML page (tables, figures, picks, configuration) over output
     /// directories of plan or evaluate; opens offline from a file:// URL.
     ///
     /// Example: mechpert report results/default results/k562 --out report.html
     Report(ReportArgs),
-}
-
-/// Arguments of a subcommand that is not built yet; accepted so that it can say so.
-#[derive(Debug, Args)]
-pub struct NotBuiltArgs {
-    /// Ignored.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    pub rest: Vec<String>,
 }
 
 /// How to read a screen file.

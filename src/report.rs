@@ -2,6 +2,7 @@
 //! that formats text for people; it writes to a `Write` it is given and never to stdout itself.
 
 pub mod consensus;
+pub mod design;
 pub mod evaluate;
 pub mod figures;
 pub mod html;

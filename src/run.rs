@@ -12,6 +12,7 @@ use crate::data::GeneSymbols;
 use crate::data::io::{Builder, reader::Loaded};
 
 pub mod consensus;
+mod design;
 mod evaluate;
 mod inspect;
 pub mod plan;
@@ -35,16 +36,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Consensus(args) => consensus::run(args, cli.quiet, out),
         Command::Evaluate(args) => evaluate::run(args, cli.quiet, out),
         Command::Plan(args) => plan::run(*args, quiet, out),
-        Command::Design(_) => not_built("design"),
+        Command::Design(args) => design::run(*args, quiet, out),
         Command::Report(args) => report::run(args, out),
     }
-}
-
-fn not_built(name: &str) -> anyhow::Result<()> {
-    Err(UsageError(format!(
-        "`mechpert {name}` is not built yet in this version; see README.md for what is available"
-    ))
-    .into())
 }
 
 /// The gene-symbol table the screen arguments ask for.

@@ -172,14 +172,6 @@ mptest!(bad_rank_and_missing_long_pair, |dir| {
     );
 });
 
-mptest!(unbuilt_subcommands_say_so_with_usage_exit, |dir| {
-    let err = dir
-        .command()
-        .args(["design", "--budget", "3"])
-        .assert_exit(2);
-    assert!(err.contains("not built yet"), "{err}");
-});
-
 mptest!(k562_signatures_inspect, |dir| {
     let Some(shared) = crate::util::shared_data("k562_signatures_inspect") else {
         return;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::util::Dir;
 
 /// A small simulated screen (`screen.csv`, wide) with its truth and a noisy-truth panel.
-fn screen(dir: &Dir) {
+pub(crate) fn screen(dir: &Dir) {
     dir.command()
         .args([
             "simulate",

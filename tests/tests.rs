@@ -5,6 +5,7 @@ mod util;
 
 mod agents;
 mod consensus;
+mod design;
 mod eval_reference;
 mod evaluate;
 mod fake_llm;

@@ -282,6 +282,20 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// A layout naming `perturbations` (rows; distinct) and measured `genes` (columns): for a
+    /// design, the screen's rows followed by genes not perturbed yet.
+    ///
+    /// # Panics
+    /// When a perturbation is repeated (a caller bug).
+    pub fn new(perturbations: Vec<String>, genes: Vec<String>) -> Layout {
+        if let Some(dup) = first_duplicate(&perturbations) {
+            panic!("perturbation `{dup}` repeated in a layout");
+        }
+        Layout {
+            perturbations,
+            genes,
+        }
+    }
     /// Perturbation names, one per screen row.
     pub fn perturbations(&self) -> &[String] {
         &self.perturbations

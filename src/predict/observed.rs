@@ -74,6 +74,31 @@ impl<'a> Observed<'a> {
         )
     }
 
+    /// Every row of `screen` revealed, inside a wider `layout` whose first rows are the
+    /// screen's perturbations and whose further rows (genes not perturbed yet) are never
+    /// revealed: a real screen so far, seen by `mechpert design`.
+    ///
+    /// # Panics
+    /// When `layout` does not start with the screen's perturbations or has other genes.
+    pub fn within(layout: &'a Layout, screen: &Screen) -> Observed<'a> {
+        let n = screen.n_perturbations();
+        assert!(
+            layout.perturbations().get(..n) == Some(screen.perturbations())
+                && layout.genes() == screen.genes(),
+            "the layout does not start with the screen's rows"
+        );
+        let mut slot = vec![NOT_REVEALED; layout.n_perturbations()];
+        for (r, s) in slot.iter_mut().enumerate().take(n) {
+            *s = r as u32;
+        }
+        let responses = screen.response().to_owned();
+        Observed::over(
+            layout,
+            Arc::new(Revealed { slot, responses }),
+            (0..n).collect(),
+        )
+    }
+
     /// A view with nothing observed yet (the first round of a design from scratch).
     pub fn nothing(layout: &'a Layout) -> Observed<'a> {
         let revealed = Revealed {
@@ -237,6 +262,19 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
+
+    #[test]
+    fn a_screen_within_a_wider_layout_reveals_only_its_rows() {
+        let s = four();
+        let mut names = s.perturbations().to_vec();
+        names.push("NEW".into());
+        let layout = Layout::new(names, s.genes().to_vec());
+        let obs = Observed::within(&layout, &s);
+        assert_eq!(obs.rows(), &[0, 1, 2, 3]);
+        assert_eq!(obs.unobserved(), vec![4]);
+        assert_eq!(obs.response(2), s.response().row(2));
+        assert_eq!(obs.mean(), Observed::reveal(&s, vec![0, 1, 2, 3]).mean());
+    }
 
     fn four() -> Screen {
         Screen::from_responses(

@@ -2,7 +2,6 @@
 //! simulate it), build the knowledge, predictors and strategies once, run every job (strategy ×
 //! seed) in parallel with a checkpoint after every round, and write the tables.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
@@ -15,28 +14,17 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::UsageError;
-use super::resolve::{Choice, ConsensusSource, Knowledge};
+use super::resolve::{Choice, Knowledge};
 use crate::cli::PlanArgs;
 use crate::cli::SimulateArgs;
-use crate::consensus::{Tau, Weighting};
 use crate::data::io::writer::write_atomically;
 use crate::data::{GeneSymbols, Screen};
 use crate::eval::{Metric, standard_metrics};
 use crate::plan::config::{
-    Batch, CENTRALITY, DEFAULT_METRICS, KnowledgeFile, PlanFile, ScreenSource, Settings,
-    SimulateFile,
+    Batch, DEFAULT_METRICS, KnowledgeFile, PlanFile, ScreenSource, Settings, SimulateFile,
 };
-use crate::plan::jobs::{Chooser, Initial, JobError, JobState, PickRow, Plan, RoundRow};
+use crate::plan::jobs::{Initial, JobError, JobState, PickRow, Plan, RoundRow};
 use crate::plan::oracle::Oracle;
-use crate::plan::strategy::centrality::Central;
-use crate::plan::strategy::coverage::{Coverage, CoverageGraph, Hybrid};
-use crate::plan::strategy::diversity::Diversity;
-use crate::plan::strategy::hubs::Hubs;
-use crate::plan::strategy::oracle::UpperBound;
-use crate::plan::strategy::random::Random;
-use crate::plan::strategy::uncertainty::Uncertainty;
-use crate::priors::Graph;
-use crate::priors::centrality::{Direction, Iteration, Measure};
 use crate::report::plan::{
     PlanHeader, write_headline, write_picks_csv, write_rounds_csv, write_summary,
 };
@@ -401,55 +389,10 @@ fn run_screen(
     if let Some(spec) = k.graph.as_deref().filter(|_| !graph_is_consensus) {
         stages.time("graph", || knowledge.open_graph(spec, symbols, layout))?;
     }
+    super::resolve::check_strategy_needs(&settings.strategies, k)?;
     let has_consensus_source = k.agents.is_some() || k.neighbours.is_some();
-    if needs(&["consensus", "hybrid"]) && !has_consensus_source {
-        return Err(UsageError(
-            "strategies consensus and hybrid need --agents or --neighbours".into(),
-        )
-        .into());
-    }
-    if needs(&["hubs"]) && k.agents.is_none() && k.hubs.is_none() {
-        return Err(UsageError(
-            "strategy hubs needs --agents (asked the hubs question) or --neighbours with --hubs TSV".into(),
-        )
-        .into());
-    }
-    if needs(&[CENTRALITY, &["diversity"]].concat()) && k.graph.is_none() {
-        return Err(UsageError(
-            "centrality and diversity strategies need --graph SPEC (a prior graph, or `consensus`)"
-                .into(),
-        )
-        .into());
-    }
     Knowledge::check_needs(&choices, has_consensus_source, k.graph.is_some())?;
-    let tau: Option<Tau> = k
-        .tau
-        .as_deref()
-        .map(str::parse)
-        .transpose()
-        .map_err(|e| UsageError(format!("tau: {e}")))?;
-    let weighting: Option<Weighting> = k
-        .weighting
-        .as_deref()
-        .map(|w| <Weighting as clap::ValueEnum>::from_str(w, false))
-        .transpose()
-        .map_err(|e| UsageError(format!("weighting: {e}")))?;
-    let source = match (&k.agents, &k.neighbours) {
-        (Some(file), _) => Some(ConsensusSource::Agents {
-            file,
-            cache: k.cache.as_deref(),
-            offline: k.offline.unwrap_or(false),
-            tau,
-            weighting,
-            hubs: needs(&["hubs"]),
-            truth: truth.as_deref(),
-        }),
-        (None, Some(neighbours)) => Some(ConsensusSource::Table {
-            neighbours,
-            hubs: k.hubs.as_deref(),
-        }),
-        (None, None) => None,
-    };
+    let source = super::resolve::consensus_source(k, needs(&["hubs"]), truth.as_deref())?;
     if let Some(source) = &source {
         stages.time("consensus", || {
             knowledge.open_consensus(source, symbols, layout, &super::progress_bar(quiet))
@@ -457,14 +400,7 @@ fn run_screen(
     }
     let _ = std::fs::remove_dir_all(&sim_dir);
     if graph_is_consensus {
-        let g = knowledge
-            .consensus
-            .clone()
-            .ok_or_else(|| UsageError("--graph consensus needs --agents or --neighbours".into()))?;
-        knowledge
-            .lines
-            .push("prior graph: the consensus graph itself".into());
-        knowledge.graph = Some(("consensus".into(), g));
+        knowledge.consensus_as_graph()?;
     }
     let predictors = knowledge.predictors(&choices, layout, 1)?;
     let metrics: Vec<Box<dyn Metric>> = standard_metrics()
@@ -472,7 +408,13 @@ fn run_screen(
         .filter(|m| settings.metrics.iter().any(|n| n == m.name()))
         .collect();
     let choosers = stages.time("centrality", || {
-        build_choosers(settings, &knowledge, screen)
+        super::resolve::build_choosers(
+            &settings.strategies,
+            settings.uncertainty_draws,
+            settings.hybrid_weight,
+            &knowledge,
+            layout,
+        )
     })?;
 
     // Jobs: strategy × seed, resumed from their checkpoints when there are some.
@@ -612,12 +554,15 @@ fn run_screen(
         serde_json::to_writer_pretty(&mut *f, &run_json)?;
         writeln!(f)
     })?;
+    let figures = crate::report::figures::write_plan_figures(dir)
+        .with_context(|| format!("drawing figures into {}", dir.display()))?;
     let _ = std::fs::remove_dir_all(&checkpoint);
     write_headline(&header, &*metrics[0], &rounds, out)?;
     writeln!(
         out,
-        "  wrote {}/{{rounds.csv,picks.csv,summary.md,config.toml,run.json}}",
-        dir.display()
+        "  wrote {}/{{rounds.csv,picks.csv,summary.md,config.toml,run.json}} and {} figures (learning_*, final_*; .svg and .png)",
+        dir.display(),
+        figures.len()
     )?;
     Ok(())
 }
@@ -757,88 +702,6 @@ fn resolve_initial(spec: &str, screen: &Screen, symbols: &GeneSymbols) -> anyhow
         .into());
     }
     Ok(Initial::Rows(rows))
-}
-
-/// Builds every strategy once; centrality scores are computed once per measure.
-fn build_choosers(
-    settings: &Settings,
-    knowledge: &Knowledge,
-    screen: &Screen,
-) -> anyhow::Result<Vec<Chooser>> {
-    let layout = screen.layout();
-    let coverage = knowledge
-        .consensus
-        .as_ref()
-        .map(|g| Arc::new(CoverageGraph::new(g, layout)));
-    let uncertainty =
-        Uncertainty::new(NonZeroUsize::new(settings.uncertainty_draws).expect("checked ≥ 2"));
-    let mut scores_cache: HashMap<String, Arc<Vec<f64>>> = HashMap::new();
-    settings
-        .strategies
-        .iter()
-        .map(|name| {
-            let graph = || -> anyhow::Result<(String, Arc<Graph>)> {
-                knowledge
-                    .graph
-                    .clone()
-                    .ok_or_else(|| UsageError(format!("strategy {name} needs --graph")).into())
-            };
-            Ok(match name.as_str() {
-                "consensus" => Chooser::Sealed(Box::new(Coverage::new(Arc::clone(
-                    coverage.as_ref().expect("checked"),
-                )))),
-                "hybrid" => Chooser::Sealed(Box::new(Hybrid::new(
-                    Arc::clone(coverage.as_ref().expect("checked")),
-                    uncertainty,
-                    settings.hybrid_weight,
-                ))),
-                "hubs" => {
-                    let (hubs, agents) = knowledge.hubs.as_ref().expect("checked");
-                    Chooser::Sealed(Box::new(Hubs::new(hubs, *agents)))
-                }
-                "random" => Chooser::Sealed(Box::new(Random)),
-                "uncertainty" => Chooser::Sealed(Box::new(uncertainty)),
-                "diversity" => {
-                    let (spec, g) = graph()?;
-                    Chooser::Sealed(Box::new(Diversity::new(g, &spec, layout)))
-                }
-                "oracle" => Chooser::UpperBound(UpperBound::default()),
-                measure => {
-                    let (spec, g) = graph()?;
-                    let m = match measure {
-                        "degree" => Measure::Degree {
-                            direction: Direction::Out,
-                            weighted: false,
-                        },
-                        "pagerank" => Measure::PageRank(Default::default()),
-                        "betweenness" => Measure::Betweenness,
-                        "eigenvector" => Measure::Eigenvector(Iteration::default()),
-                        "closeness" => Measure::Closeness,
-                        other => unreachable!("checked strategy name {other}"),
-                    };
-                    // Regulators that reach much: PageRank and friends run on the reversed graph
-                    // of a directed prior, as `priors centrality --reverse` does.
-                    let ranked_on = if g.is_directed() && measure != "degree" {
-                        Arc::new(g.reversed())
-                    } else {
-                        Arc::clone(&g)
-                    };
-                    let scores = match scores_cache.get(measure) {
-                        Some(s) => Arc::clone(s),
-                        None => {
-                            let s = Arc::new(
-                                m.scores(&ranked_on)
-                                    .with_context(|| format!("{measure} on {spec}"))?,
-                            );
-                            scores_cache.insert(measure.to_string(), Arc::clone(&s));
-                            s
-                        }
-                    };
-                    Chooser::Sealed(Box::new(Central::new(measure, &spec, ranked_on, scores)))
-                }
-            })
-        })
-        .collect()
 }
 
 fn git_describe() -> Option<String> {

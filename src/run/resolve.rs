@@ -4,6 +4,8 @@
 //! In flow command-line or TOML settings and a loaded screen; out come checked, shared objects
 //! (`Arc`s), each built once per run, plus one human line per input for the summaries.
 
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -18,8 +20,18 @@ use crate::consensus::hubs::{self, Hub};
 use crate::consensus::io::table as consensus_tsv;
 use crate::consensus::{Tau, Weighting};
 use crate::data::{GeneSymbols, Layout};
+use crate::plan::config::{CENTRALITY, KnowledgeFile};
+use crate::plan::jobs::Chooser;
+use crate::plan::strategy::centrality::Central;
+use crate::plan::strategy::coverage::{Coverage, CoverageGraph, Hybrid};
+use crate::plan::strategy::diversity::Diversity;
+use crate::plan::strategy::hubs::Hubs;
+use crate::plan::strategy::oracle::UpperBound;
+use crate::plan::strategy::random::Random;
+use crate::plan::strategy::uncertainty::Uncertainty;
 use crate::predict::{Additive, Embedding, Neighbours, Predictor, Ridge, Shrunk, TrainingMean};
 use crate::priors::Graph;
+use crate::priors::centrality::{Direction, Iteration, Measure};
 use crate::progress::Progress;
 
 /// Predictor base names, as spelled on the command line.
@@ -249,6 +261,18 @@ impl Knowledge {
         Ok(())
     }
 
+    /// Makes the consensus graph the prior graph too (`--graph consensus`).
+    pub fn consensus_as_graph(&mut self) -> Result<(), UsageError> {
+        let g = self
+            .consensus
+            .clone()
+            .ok_or_else(|| UsageError("--graph consensus needs --agents or --neighbours".into()))?;
+        self.lines
+            .push("prior graph: the consensus graph itself".into());
+        self.graph = Some(("consensus".into(), g));
+        Ok(())
+    }
+
     /// Checks that every choice has the knowledge it needs; `flags` says how to give it.
     pub fn check_needs(
         choices: &[Choice],
@@ -318,6 +342,148 @@ impl Knowledge {
         }
         Ok(out)
     }
+}
+
+/// Checks that every strategy has the knowledge it needs in `k` (before any work).
+pub fn check_strategy_needs(strategies: &[String], k: &KnowledgeFile) -> Result<(), UsageError> {
+    let needs = |names: &[&str]| strategies.iter().any(|s| names.contains(&s.as_str()));
+    let has_consensus_source = k.agents.is_some() || k.neighbours.is_some();
+    if needs(&["consensus", "hybrid"]) && !has_consensus_source {
+        return Err(UsageError(
+            "strategies consensus and hybrid need --agents or --neighbours".into(),
+        ));
+    }
+    if needs(&["hubs"]) && k.agents.is_none() && k.hubs.is_none() {
+        return Err(UsageError(
+            "strategy hubs needs --agents (asked the hubs question) or --neighbours with --hubs TSV".into(),
+        ));
+    }
+    if needs(&[CENTRALITY, &["diversity"]].concat()) && k.graph.is_none() {
+        return Err(UsageError(
+            "centrality and diversity strategies need --graph SPEC (a prior graph, or `consensus`)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Where `k` says the consensus comes from (`hubs`: also ask the agents the hubs question;
+/// `truth`: a simulated screen's truth for `@simulated` agents), its τ and weighting checked.
+pub fn consensus_source<'a>(
+    k: &'a KnowledgeFile,
+    hubs: bool,
+    truth: Option<&'a Path>,
+) -> Result<Option<ConsensusSource<'a>>, UsageError> {
+    let tau: Option<Tau> = k
+        .tau
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(|e| UsageError(format!("tau: {e}")))?;
+    let weighting: Option<Weighting> = k
+        .weighting
+        .as_deref()
+        .map(|w| <Weighting as clap::ValueEnum>::from_str(w, false))
+        .transpose()
+        .map_err(|e| UsageError(format!("weighting: {e}")))?;
+    Ok(match (&k.agents, &k.neighbours) {
+        (Some(file), _) => Some(ConsensusSource::Agents {
+            file,
+            cache: k.cache.as_deref(),
+            offline: k.offline.unwrap_or(false),
+            tau,
+            weighting,
+            hubs,
+            truth,
+        }),
+        (None, Some(neighbours)) => Some(ConsensusSource::Table {
+            neighbours,
+            hubs: k.hubs.as_deref(),
+        }),
+        (None, None) => None,
+    })
+}
+
+/// Builds every strategy once (names checked, knowledge checked by [`check_strategy_needs`]);
+/// centrality scores are computed once per measure. `plan` and `design` both build theirs here.
+pub fn build_choosers(
+    strategies: &[String],
+    uncertainty_draws: usize,
+    hybrid_weight: f64,
+    knowledge: &Knowledge,
+    layout: &Layout,
+) -> anyhow::Result<Vec<Chooser>> {
+    let coverage = knowledge
+        .consensus
+        .as_ref()
+        .map(|g| Arc::new(CoverageGraph::new(g, layout)));
+    let uncertainty = Uncertainty::new(NonZeroUsize::new(uncertainty_draws).expect("checked ≥ 2"));
+    let mut scores_cache: HashMap<String, Arc<Vec<f64>>> = HashMap::new();
+    strategies
+        .iter()
+        .map(|name| {
+            let graph = || -> anyhow::Result<(String, Arc<Graph>)> {
+                knowledge
+                    .graph
+                    .clone()
+                    .ok_or_else(|| UsageError(format!("strategy {name} needs --graph")).into())
+            };
+            Ok(match name.as_str() {
+                "consensus" => Chooser::Sealed(Box::new(Coverage::new(Arc::clone(
+                    coverage.as_ref().expect("checked"),
+                )))),
+                "hybrid" => Chooser::Sealed(Box::new(Hybrid::new(
+                    Arc::clone(coverage.as_ref().expect("checked")),
+                    uncertainty,
+                    hybrid_weight,
+                ))),
+                "hubs" => {
+                    let (hubs, agents) = knowledge.hubs.as_ref().expect("checked");
+                    Chooser::Sealed(Box::new(Hubs::new(hubs, *agents)))
+                }
+                "random" => Chooser::Sealed(Box::new(Random)),
+                "uncertainty" => Chooser::Sealed(Box::new(uncertainty)),
+                "diversity" => {
+                    let (spec, g) = graph()?;
+                    Chooser::Sealed(Box::new(Diversity::new(g, &spec, layout)))
+                }
+                "oracle" => Chooser::UpperBound(UpperBound::default()),
+                measure => {
+                    let (spec, g) = graph()?;
+                    let m = match measure {
+                        "degree" => Measure::Degree {
+                            direction: Direction::Out,
+                            weighted: false,
+                        },
+                        "pagerank" => Measure::PageRank(Default::default()),
+                        "betweenness" => Measure::Betweenness,
+                        "eigenvector" => Measure::Eigenvector(Iteration::default()),
+                        "closeness" => Measure::Closeness,
+                        other => unreachable!("checked strategy name {other}"),
+                    };
+                    // Regulators that reach much: PageRank and friends run on the reversed graph
+                    // of a directed prior, as `priors centrality --reverse` does.
+                    let ranked_on = if g.is_directed() && measure != "degree" {
+                        Arc::new(g.reversed())
+                    } else {
+                        Arc::clone(&g)
+                    };
+                    let scores = match scores_cache.get(measure) {
+                        Some(s) => Arc::clone(s),
+                        None => {
+                            let s = Arc::new(
+                                m.scores(&ranked_on)
+                                    .with_context(|| format!("{measure} on {spec}"))?,
+                            );
+                            scores_cache.insert(measure.to_string(), Arc::clone(&s));
+                            s
+                        }
+                    };
+                    Chooser::Sealed(Box::new(Central::new(measure, &spec, ranked_on, scores)))
+                }
+            })
+        })
+        .collect()
 }
 
 /// Perturbations of the layout that are nodes of the graph.

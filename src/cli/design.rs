@@ -1,0 +1,84 @@
+//! `mechpert design` arguments: the next screen of a real experiment.
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::ScreenArgs;
+use crate::consensus::{Tau, Weighting};
+
+/// `mechpert design`: rank the genes to perturb next.
+#[derive(Debug, Args)]
+pub struct DesignArgs {
+    /// Perturbations to choose (per strategy). Example: 50
+    #[arg(long, value_name = "N")]
+    pub budget: NonZeroUsize,
+    /// The ranked picks (CSV: rank,gene,strategy,score,…,rationale), written atomically.
+    #[arg(long, value_name = "CSV")]
+    pub out: PathBuf,
+    /// The screen so far (.h5ad, .csv, .tsv, optionally .gz): its perturbations count as
+    /// observed and are never picked. Without it the design starts from scratch.
+    #[arg(long, value_name = "SCREEN")]
+    pub data: Option<PathBuf>,
+    /// Genes that may be picked: a file with one gene per line (aliases mapped to official
+    /// symbols), or `all` = every gene of the prior graph, consensus graph and hub answers.
+    #[arg(long, value_name = "FILE|all", default_value = "all")]
+    pub candidates: String,
+    /// Genes never to pick (one per line), e.g. known lethal or already ordered.
+    #[arg(long, value_name = "FILE")]
+    pub exclude: Option<PathBuf>,
+    /// Strategies, comma-separated, one block of ranks each: consensus, hubs, degree, pagerank,
+    /// betweenness, eigenvector, closeness, random, diversity; with --data also uncertainty and
+    /// hybrid. Example: --strategy consensus,degree
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "LIST",
+        default_value = "consensus"
+    )]
+    pub strategy: Vec<String>,
+    /// Agents to ask for each gene's regulators (and the hubs question).
+    #[arg(long, value_name = "TOML", conflicts_with = "neighbours")]
+    pub agents: Option<PathBuf>,
+    /// Instead of --agents: a consensus table written by `mechpert consensus`.
+    #[arg(long, value_name = "TSV")]
+    pub neighbours: Option<PathBuf>,
+    /// With --neighbours: the hubs table written by `mechpert consensus --hubs`.
+    #[arg(long, value_name = "TSV", requires = "neighbours")]
+    pub hubs: Option<PathBuf>,
+    /// Reply cache folder for --agents.
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// With --cache: fail on a cache miss instead of calling an endpoint.
+    #[arg(long)]
+    pub offline: bool,
+    /// Vote threshold overriding agents.toml: a count, a fraction, or `majority`.
+    #[arg(long, value_name = "TAU", value_parser = super::consensus::parse_tau)]
+    pub tau: Option<Tau>,
+    /// Edge weighting overriding agents.toml.
+    #[arg(long, value_enum, value_name = "SCHEME")]
+    pub weighting: Option<Weighting>,
+    /// Prior graph for the centrality and diversity strategies: a bundled name, KIND:PATH, or
+    /// `consensus`. Example: --graph string:../shared/data/priors/string_v12_edges.tsv.gz
+    #[arg(long, value_name = "SPEC")]
+    pub graph: Option<String>,
+    /// Genes whose responses the design should cover (one per line); default the screen's
+    /// measured genes and the candidates. Coverage is counted on the consensus graph.
+    #[arg(long, value_name = "FILE")]
+    pub targets: Option<PathBuf>,
+    /// The predictor fitted on the screen so far (for uncertainty, hybrid and --predictions):
+    /// mean, consensus, similarity, graph, ridge, additive, optionally :shrunk.
+    #[arg(long, value_name = "NAME", default_value = "consensus:shrunk")]
+    pub predictor: String,
+    /// With --data: write the predicted response of every unobserved candidate (.csv wide
+    /// table with predictor and fallback columns, or .h5ad).
+    #[arg(long, value_name = "FILE", requires = "data")]
+    pub predictions: Option<PathBuf>,
+    /// Seed of the ranking's random tie-breaks (the same picks as `plan` round 1 with this seed).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+    /// How to read --data.
+    #[command(flatten)]
+    pub screen: ScreenArgs,
+}

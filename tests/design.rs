@@ -1,0 +1,262 @@
+//! `mechpert design`: the same picks as `plan`'s first round from the same state (one code
+//! path), aliases in candidate lists, and bad input refused with nothing written.
+
+use crate::util::Dir;
+
+/// A small simulated screen split in two: `half.csv` (control and the first 100
+/// perturbations, the screen so far), `first.txt` (their names) and `rest.txt` (the other 100),
+/// beside `tests/plan.rs`'s full screen and noisy-truth agent panel.
+fn halves(dir: &Dir) {
+    crate::plan::screen(dir);
+    let text = std::fs::read_to_string(dir.path().join("screen.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 202, "header, control, 200 perturbations");
+    assert!(lines[1].starts_with("non-targeting,"));
+    let name = |l: &&str| l.split(',').next().unwrap().to_string() + "\n";
+    dir.create("half.csv", lines[..102].join("\n") + "\n");
+    dir.create(
+        "first.txt",
+        lines[2..102].iter().map(name).collect::<String>(),
+    );
+    dir.create(
+        "rest.txt",
+        lines[102..].iter().map(name).collect::<String>(),
+    );
+}
+
+const STRATEGIES: &str = "consensus,hubs,degree,pagerank,random,uncertainty,hybrid,diversity";
+
+mptest!(
+    design_picks_what_plan_round_one_picks_from_the_same_state,
+    |dir| {
+        halves(&dir);
+        for seed in ["1", "3"] {
+            let summary = dir
+                .command()
+                .args([
+                    "design",
+                    "--data",
+                    "half.csv",
+                    "--candidates",
+                    "rest.txt",
+                    "--targets",
+                    "rest.txt",
+                    "--agents",
+                    "agents.toml",
+                    "--graph",
+                    "collectri",
+                    "--strategy",
+                    STRATEGIES,
+                    "--budget",
+                    "6",
+                    "--seed",
+                    seed,
+                    "--out",
+                    "next.csv",
+                    "--predictions",
+                    "pred.csv",
+                ])
+                .stdout();
+            assert!(
+                summary.contains("screen so far: half.csv (100 perturbations)"),
+                "{summary}"
+            );
+            assert!(
+                summary.contains("candidates: 100 named, 0 already in the screen"),
+                "{summary}"
+            );
+            dir.command()
+                .args([
+                    "plan",
+                    "--data",
+                    "screen.csv",
+                    "--agents",
+                    "agents.toml",
+                    "--graph",
+                    "collectri",
+                    "--initial",
+                    "first.txt",
+                    "--rounds",
+                    "1",
+                    "--batch",
+                    "6",
+                    "--seeds",
+                    seed,
+                    "--strategies",
+                    STRATEGIES,
+                    "--metrics",
+                    "mse",
+                    "--out",
+                    "p",
+                    "--force",
+                    "-q",
+                ])
+                .stdout();
+            let design = read_csv(&dir, "next.csv");
+            let plan = read_csv(&dir, "p/picks.csv");
+            // plan's seeds 1..=N: compare the last seed's round-1 picks.
+            let from_plan: Vec<(String, String, String)> = plan
+                .iter()
+                .filter(|r| r["round"] == "1" && r["seed"] == seed)
+                .map(|r| (r["strategy"].clone(), r["rank"].clone(), r["gene"].clone()))
+                .collect();
+            let from_design: Vec<(String, String, String)> = design
+                .iter()
+                .map(|r| (r["strategy"].clone(), r["rank"].clone(), r["gene"].clone()))
+                .collect();
+            assert_eq!(from_design.len(), 8 * 6);
+            assert_eq!(from_design, from_plan, "seed {seed}");
+            // The scores and rationales agree too, and cumulative coverage never decreases.
+            for (d, p) in design.iter().zip(
+                plan.iter()
+                    .filter(|r| r["round"] == "1" && r["seed"] == seed),
+            ) {
+                assert_eq!(d["rationale"], p["rationale"]);
+                assert_eq!(d["score"], p["score"]);
+            }
+            for w in design
+                .windows(2)
+                .filter(|w| w[0]["strategy"] == w[1]["strategy"])
+            {
+                let c = |r: &std::collections::HashMap<String, String>| {
+                    r["cumulative_coverage"].parse::<f64>().unwrap()
+                };
+                assert!(c(&w[1]) >= c(&w[0]));
+            }
+            // Predictions: one row per unobserved candidate, the predictor named.
+            let pred = read_csv(&dir, "pred.csv");
+            assert_eq!(pred.len(), 100);
+            assert!(pred.iter().all(|r| r["predictor"] == "consensus:shrunk"));
+        }
+    }
+);
+
+mptest!(design_maps_aliases_and_works_without_data, |dir| {
+    dir.create("c.txt", "AML1\nE2F-1  # an alias with a comment\n\nFOXO3\n");
+    let summary = dir
+        .command()
+        .args([
+            "design",
+            "--candidates",
+            "c.txt",
+            "--graph",
+            "collectri",
+            "--strategy",
+            "degree",
+            "--budget",
+            "3",
+            "--out",
+            "next.csv",
+        ])
+        .stdout();
+    assert!(summary.contains("screen so far: none"), "{summary}");
+    let mut genes: Vec<String> = read_csv(&dir, "next.csv")
+        .into_iter()
+        .map(|r| r["gene"].clone())
+        .collect();
+    genes.sort();
+    assert_eq!(genes, ["E2F1", "FOXO3", "RUNX1"]);
+});
+
+mptest!(design_refuses_bad_input_and_writes_nothing, |dir| {
+    halves(&dir);
+    dir.create("bad.txt", "AML1\nNOTAGENE1\nE2F-1\nXYZQ9\n");
+    let base = [
+        "design",
+        "--data",
+        "half.csv",
+        "--agents",
+        "agents.toml",
+        "--out",
+        "next.csv",
+    ];
+    let cases: &[(&[&str], i32, &str)] = &[
+        (
+            &["--candidates", "bad.txt", "--budget", "1"],
+            1,
+            "--candidates bad.txt: 2 name(s) are not gene symbols or aliases known to the symbol table: NOTAGENE1 (line 2), XYZQ9 (line 4)",
+        ),
+        (
+            &["--candidates", "rest.txt", "--budget", "101"],
+            2,
+            "--budget 101 is larger than the 100 candidates left",
+        ),
+        (
+            &[
+                "--candidates",
+                "rest.txt",
+                "--exclude",
+                "rest.txt",
+                "--budget",
+                "1",
+            ],
+            1,
+            "no candidates left to pick: 100 candidate(s), 0 already in the screen, 100 in --exclude",
+        ),
+        (
+            &["--candidates", "first.txt", "--budget", "1"],
+            1,
+            "100 candidate(s), 100 already in the screen, 0 in --exclude",
+        ),
+        (
+            &["--strategy", "oracle", "--budget", "1"],
+            2,
+            "it is an upper bound for `plan`, not a design",
+        ),
+        (
+            &["--strategy", "katz", "--budget", "1"],
+            2,
+            "unknown strategy `katz`: expected one of consensus, hubs,",
+        ),
+        (
+            &["--strategy", "degree", "--budget", "1"],
+            2,
+            "need --graph SPEC",
+        ),
+    ];
+    for (extra, code, message) in cases {
+        let stderr = dir.command().args(base).args(*extra).assert_exit(*code);
+        assert!(stderr.contains(message), "{extra:?}: {stderr}");
+        assert!(
+            !dir.path().join("next.csv").exists(),
+            "{extra:?} wrote next.csv"
+        );
+    }
+    let stderr = dir
+        .command()
+        .args([
+            "design",
+            "--candidates",
+            "rest.txt",
+            "--agents",
+            "agents.toml",
+            "--strategy",
+        ])
+        .args([
+            "consensus,uncertainty",
+            "--budget",
+            "1",
+            "--out",
+            "next.csv",
+        ])
+        .assert_exit(2);
+    assert!(
+        stderr.contains("strategy `uncertainty` needs observed responses (--data SCREEN_SO_FAR); without data use consensus, hubs, degree, pagerank, betweenness, eigenvector, closeness, random, diversity"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("next.csv").exists());
+});
+
+fn read_csv(dir: &Dir, path: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(dir.path().join(path)).unwrap();
+    let header = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            header
+                .iter()
+                .map(String::from)
+                .zip(rec.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
