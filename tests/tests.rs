@@ -4,6 +4,7 @@
 mod util;
 
 mod agents;
+mod catalogue;
 mod consensus;
 mod eval_reference;
 mod evaluate;
