@@ -34,7 +34,7 @@ pub mod truth;
 pub mod validate;
 
 pub use cache::Cache;
-pub use fanout::{Collected, Failure, ask_all};
+pub use fanout::{AgentOutcome, Collected, Failure, ask_all};
 pub use knowledge::KnowledgeAgent;
 pub use llm::LlmAgent;
 pub use truth::NoisyTruthAgent;

@@ -9,16 +9,23 @@ use std::time::Duration;
 
 use mechpert::data::io::h5ad::{CsrRows, H5adCellWriter};
 
-use crate::util::Dir;
+use crate::fake_llm::{FakeLlm, Reply, default_reply};
+use crate::util::{Dir, pool_screen};
 
 /// The longest any catalogue case may run.
 const LIMIT: Duration = Duration::from_secs(60);
 
+/// HDF5 does not open files close-on-exec: a binary another test thread spawns while this
+/// process writes an h5ad fixture inherits the writer's locked descriptor and keeps the lock,
+/// so the binaries under test here do not take locks (nothing else opens their files).
+const NO_LOCK: &str = "FALSE";
+
 /// One hostile input and what the binary must say about it.
 struct Case {
     name: &'static str,
-    /// Writes the inputs into the test directory.
-    setup: fn(&Dir),
+    /// Writes the inputs into the test directory; a fake LLM server it starts lives as long as
+    /// the case.
+    setup: fn(&Dir) -> Option<FakeLlm>,
     args: &'static [&'static str],
     /// 1 (data) or 2 (usage).
     code: i32,
@@ -28,11 +35,22 @@ struct Case {
     absent: &'static [&'static str],
 }
 
-fn check(case: &Case) -> Result<(), String> {
-    let dir = Dir::new();
-    (case.setup)(&dir);
+/// A case with its inputs written.
+struct Ready<'a> {
+    case: &'a Case,
+    dir: Dir,
+    _server: Option<FakeLlm>,
+}
+
+fn check(ready: &Ready<'_>) -> Result<(), String> {
+    let (case, dir) = (ready.case, &ready.dir);
     let before = dir.listing();
-    let got = dir.command().args(case.args).run_bounded(LIMIT);
+    let got = dir
+        .command()
+        .args(case.args)
+        .env("MECHPERT_TEST_API_KEY", KEY)
+        .env("HDF5_USE_FILE_LOCKING", NO_LOCK)
+        .run_bounded(LIMIT);
     let stderr = String::from_utf8_lossy(&got.stderr).into_owned();
     let report = |what: &str| {
         format!(
@@ -58,7 +76,11 @@ fn check(case: &Case) -> Result<(), String> {
             return Err(report(&format!("stderr shows `{bad}`")));
         }
     }
-    if stderr.matches("mechpert: ").count() + stderr.matches("error: ").count() != 1 {
+    let messages = stderr
+        .lines()
+        .filter(|l| l.starts_with("mechpert: ") || l.starts_with("error: "))
+        .count();
+    if messages != 1 {
         return Err(report("expected exactly one error message"));
     }
     for want in case.want {
@@ -71,21 +93,39 @@ fn check(case: &Case) -> Result<(), String> {
             return Err(report(&format!("{path} was left behind")));
         }
     }
+    // A failed run adds no file (answered queries in a reply cache excepted).
     let strays: Vec<String> = dir
         .listing()
         .into_iter()
-        .filter(|f| f.ends_with(".tmp") && !before.contains(f))
+        .filter(|f| !before.contains(f) && !f.starts_with("cache/"))
         .collect();
     if !strays.is_empty() {
-        return Err(report(&format!("temporary files left: {strays:?}")));
+        return Err(report(&format!("files left behind: {strays:?}")));
+    }
+    if [&got.stdout, &got.stderr]
+        .iter()
+        .any(|b| String::from_utf8_lossy(b).contains(KEY))
+    {
+        return Err(report("the API key was printed"));
     }
     Ok(())
 }
 
-/// Runs every case (two at a time: the machine is small), then reports all failures at once.
+/// Writes every case's inputs (one at a time: HDF5 in this process is not to be shared with
+/// the binaries), runs the cases two at a time (the machine is small), then reports all
+/// failures at once.
 fn run_all(cases: &[Case]) {
+    assert!(cases.iter().all(|c| c.code == 1 || c.code == 2));
+    let ready: Vec<Ready<'_>> = cases
+        .iter()
+        .map(|case| {
+            let dir = Dir::new();
+            let _server = (case.setup)(&dir);
+            Ready { case, dir, _server }
+        })
+        .collect();
     let failures: Vec<String> = std::thread::scope(|s| {
-        let chunks: Vec<_> = cases.chunks(cases.len().div_ceil(2).max(1)).collect();
+        let chunks: Vec<_> = ready.chunks(ready.len().div_ceil(2).max(1)).collect();
         let handles: Vec<_> = chunks
             .into_iter()
             .map(|chunk| s.spawn(move || chunk.iter().filter_map(|c| check(c).err()).collect()))
@@ -196,6 +236,7 @@ fn h5ad_cases() -> Vec<Case> {
                     ],
                 );
                 patch(&p, b"GATAQ1", b"GATA\xff1");
+                None
             },
             args: &["inspect", "s.h5ad"],
             code: 1,
@@ -225,6 +266,7 @@ fn h5ad_cases() -> Vec<Case> {
                     ],
                 );
                 patch(&p, b"CAFQX", b"CAF\xe9X");
+                None
             },
             args: &["inspect", "--json", "s.h5ad"],
             code: 1,
@@ -248,6 +290,7 @@ fn h5ad_cases() -> Vec<Case> {
                     ],
                 );
                 patch(&p, b"KLFQ1", b"KLF\xc01");
+                None
             },
             args: &["inspect", "--json", "s.h5ad"],
             code: 1,
@@ -266,6 +309,7 @@ fn h5ad_cases() -> Vec<Case> {
                 good_h5ad(&p);
                 let bytes = std::fs::read(&p).unwrap();
                 std::fs::write(&p, &bytes[..bytes.len() / 2]).unwrap();
+                None
             },
             args: &["inspect", "s.h5ad"],
             code: 1,
@@ -276,6 +320,7 @@ fn h5ad_cases() -> Vec<Case> {
             name: "h5ad that is not HDF5",
             setup: |d| {
                 d.create("s.h5ad", "gene,MYC\nTP53,1\n");
+                None
             },
             args: &["inspect", "s.h5ad"],
             code: 1,
@@ -308,8 +353,303 @@ mptest!(
             ],
         );
         patch(&p, b"CAFQX", "CAFé".as_bytes());
-        let out = dir.command().args(["inspect", "--json", "s.h5ad"]).stdout();
+        let out = dir
+            .command()
+            .args(["inspect", "--json", "s.h5ad"])
+            .env("HDF5_USE_FILE_LOCKING", NO_LOCK)
+            .stdout();
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["genes"], 3, "{v}");
     }
 );
+
+// ---- agents, consensus, outputs ------------------------------------------------------------
+
+/// The key the fake agents are given; no case may print it.
+const KEY: &str = "sk-catalogue-5ecret-0123456789abcdef";
+
+/// The pool screen and an agents.toml with one LLM agent at `server` (retries off).
+fn llm_setup(d: &Dir, server: FakeLlm) -> Option<FakeLlm> {
+    pool_screen(d);
+    d.create(
+        "agents.toml",
+        format!(
+            "cell_context = \"K562 cells\"\nk = 5\n[[agent]]\nbackend = \"llm\"\nname = \"fake\"\nbase_url = \"{}\"\nmodel = \"m\"\napi_key_env = \"MECHPERT_TEST_API_KEY\"\nbackoff_ms = 1\nretries = 0\nruns = 1\n",
+            server.base_url
+        ),
+    );
+    Some(server)
+}
+
+/// A fake server answering every request with `reply`.
+fn replying(reply: fn() -> Reply) -> FakeLlm {
+    FakeLlm::start(move |_, _| reply())
+}
+
+fn agent_cases() -> Vec<Case> {
+    const CONSENSUS: &[&str] = &[
+        "consensus",
+        "--data",
+        "screen.csv",
+        "--agents",
+        "agents.toml",
+        "--out",
+        "out.tsv",
+    ];
+    const UNANSWERED: &str = "6 of 6 targets got no answer from any agent";
+    vec![
+        Case {
+            name: "every reply is not JSON",
+            setup: |d| {
+                llm_setup(
+                    d,
+                    replying(|| Reply::Content("I think GATA1, maybe.".into())),
+                )
+            },
+            args: CONSENSUS,
+            code: 1,
+            want: &[
+                UNANSWERED,
+                "`fake` answered 0, failed 6",
+                "no complete JSON object",
+            ],
+            absent: &["out.tsv"],
+        },
+        Case {
+            name: "every reply is empty",
+            setup: |d| llm_setup(d, replying(|| Reply::Content(String::new()))),
+            args: CONSENSUS,
+            code: 1,
+            want: &[UNANSWERED, "`fake` answered 0, failed 6"],
+            absent: &["out.tsv"],
+        },
+        Case {
+            name: "replies with genes of the wrong type",
+            setup: |d| {
+                llm_setup(
+                    d,
+                    replying(|| Reply::Content(r#"{"genes": "GATA1"}"#.into())),
+                )
+            },
+            args: CONSENSUS,
+            code: 1,
+            want: &[UNANSWERED, "`fake` answered 0, failed 6"],
+            absent: &["out.tsv"],
+        },
+        Case {
+            name: "a huge reply",
+            setup: |d| llm_setup(d, replying(|| Reply::Content("x".repeat(20 << 20)))),
+            args: CONSENSUS,
+            code: 1,
+            want: &[UNANSWERED, "`fake` answered 0, failed 6"],
+            absent: &["out.tsv"],
+        },
+        Case {
+            name: "HTTP 500 storm",
+            setup: |d| {
+                llm_setup(
+                    d,
+                    replying(|| Reply::Status(500, None, "overloaded".into())),
+                )
+            },
+            args: CONSENSUS,
+            code: 1,
+            want: &[UNANSWERED, "HTTP 500"],
+            absent: &["out.tsv"],
+        },
+        Case {
+            name: "connection refused",
+            setup: |d| {
+                pool_screen(d);
+                d.create(
+                    "agents.toml",
+                    "[[agent]]\nbackend = \"llm\"\nname = \"fake\"\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel = \"m\"\napi_key_env = \"MECHPERT_TEST_API_KEY\"\nretries = 0\n",
+                );
+                None
+            },
+            args: CONSENSUS,
+            code: 1,
+            want: &[UNANSWERED, "connection failed"],
+            absent: &["out.tsv"],
+        },
+        Case {
+            name: "evaluate --agents when every query fails",
+            setup: |d| llm_setup(d, replying(|| Reply::Status(500, None, "down".into()))),
+            args: &[
+                "evaluate",
+                "--data",
+                "screen.csv",
+                "--agents",
+                "agents.toml",
+                "--predictors",
+                "mean,consensus",
+                "--observed",
+                "2",
+                "--draws",
+                "1",
+                "--out",
+                "res",
+            ],
+            code: 1,
+            want: &[UNANSWERED, "HTTP 500"],
+            absent: &["res"],
+        },
+        Case {
+            name: "consensus --out names a folder",
+            setup: |d| {
+                std::fs::create_dir(d.path().join("out.tsv")).unwrap();
+                llm_setup(d, replying(|| Reply::Content(String::new())))
+            },
+            args: CONSENSUS,
+            code: 1,
+            want: &[
+                "out.tsv: cannot write",
+                "is a folder: expected the path of a file",
+            ],
+            absent: &[],
+        },
+        Case {
+            name: "consensus --out in a folder that does not exist",
+            setup: |d| llm_setup(d, replying(|| Reply::Content(String::new()))),
+            args: &[
+                "consensus",
+                "--data",
+                "screen.csv",
+                "--agents",
+                "agents.toml",
+                "--out",
+                "no/such/out.tsv",
+            ],
+            code: 1,
+            want: &[
+                "no/such/out.tsv: cannot write",
+                "the folder no/such does not exist",
+            ],
+            absent: &["no"],
+        },
+        Case {
+            name: "consensus --proposals in a missing folder",
+            setup: |d| llm_setup(d, replying(|| Reply::Content(String::new()))),
+            args: &[
+                "consensus",
+                "--data",
+                "screen.csv",
+                "--agents",
+                "agents.toml",
+                "--out",
+                "out.tsv",
+                "--proposals",
+                "gone/p.tsv",
+            ],
+            code: 1,
+            want: &["gone/p.tsv: cannot write", "does not exist"],
+            absent: &["out.tsv"],
+        },
+        Case {
+            name: "evaluate --out under a file",
+            setup: |d| {
+                d.create("res", "a file");
+                llm_setup(d, replying(|| Reply::Content(String::new())))
+            },
+            args: &[
+                "evaluate",
+                "--data",
+                "screen.csv",
+                "--agents",
+                "agents.toml",
+                "--predictors",
+                "mean,consensus",
+                "--observed",
+                "2",
+                "--draws",
+                "1",
+                "--out",
+                "res/run",
+            ],
+            code: 1,
+            want: &["res/run: cannot write", "res is a file: expected a folder"],
+            absent: &[],
+        },
+        Case {
+            name: "simulate --truth in a missing folder",
+            setup: |_| None,
+            args: &[
+                "simulate",
+                "--network",
+                "synthetic",
+                "--preset",
+                "small",
+                "--out",
+                "s.csv",
+                "--truth",
+                "gone/t.tsv",
+            ],
+            code: 1,
+            want: &["gone/t.tsv: cannot write", "does not exist"],
+            absent: &["s.csv"],
+        },
+        Case {
+            name: "simulate --out names a folder",
+            setup: |d| {
+                std::fs::create_dir(d.path().join("s.csv")).unwrap();
+                None
+            },
+            args: &[
+                "simulate",
+                "--network",
+                "synthetic",
+                "--preset",
+                "small",
+                "--out",
+                "s.csv",
+            ],
+            code: 1,
+            want: &["s.csv: cannot write", "is a folder"],
+            absent: &[],
+        },
+    ]
+}
+
+#[test]
+fn failed_agents_and_unwritable_outputs_fail_cleanly() {
+    run_all(&agent_cases());
+}
+
+mptest!(some_unanswered_targets_pass_within_allow_failures, |dir| {
+    // GATA1 fails, the other five answer: 1/6 unanswered is within 0.2 and over 0.1.
+    let server = FakeLlm::start(|_, body| {
+        if crate::fake_llm::target_of(body) == "GATA1" {
+            Reply::Status(500, None, "boom".into())
+        } else {
+            Reply::Content(default_reply(body))
+        }
+    });
+    let _server = llm_setup(&dir, server);
+    let run = |allow: &str| {
+        let mut cmd = dir.command();
+        cmd.args([
+            "consensus",
+            "--data",
+            "screen.csv",
+            "--agents",
+            "agents.toml",
+            "--out",
+            "out.tsv",
+            "--allow-failures",
+            allow,
+            "--cache",
+            "cache",
+        ])
+        .env("MECHPERT_TEST_API_KEY", KEY);
+        cmd
+    };
+    let err = run("0.1").assert_failure();
+    assert!(
+        err.contains("1 of 6 targets got no answer from any agent (GATA1)"),
+        "{err}"
+    );
+    assert!(!dir.path().join("out.tsv").exists());
+    let (out, _) = run("0.2").both(0);
+    assert!(out.contains("  agent fake: 5 answered, 1 failed"), "{out}");
+    assert!(dir.path().join("out.tsv").exists());
+});

@@ -99,6 +99,8 @@ pub(super) fn run(args: EvaluateArgs, quiet: bool, out: &mut dyn Write) -> anyho
         .into());
     }
 
+    crate::data::io::writer::check_folder(&args.out)
+        .with_context(|| format!("{}: cannot write", args.out.display()))?;
     let symbols = super::resolve_symbols(&args.screen)?;
     let loaded = super::read_screen(&args.data, &args.screen, &symbols)?;
     let screen = &loaded.screen;
@@ -251,7 +253,8 @@ fn ask_panel(
     let pool = crate::agents::Pool::new(screen.perturbations().iter().cloned());
     let targets = pool.genes().to_vec();
     let panel =
-        super::consensus::Panel::open(agents, pool, &symbols, args.cache.as_deref(), args.offline)?;
+        super::consensus::Panel::open(agents, pool, &symbols, args.cache.as_deref(), args.offline)?
+            .allow_failures(args.allow_failures);
     let collected = panel.ask(&targets, panel.question(), &super::progress_bar(quiet))?;
     Ok(panel.consensus(None, None).build(&collected).graph)
 }
