@@ -610,6 +610,206 @@ fn agent_cases() -> Vec<Case> {
     ]
 }
 
+// ---- agents.toml and simulate TOML ---------------------------------------------------------
+
+/// The pool screen and an agents.toml of one loopback LLM agent with `extra` lines appended
+/// to its table (or, when `extra` starts with `[`, put before it).
+fn agents_toml(d: &Dir, extra: &str) -> Option<FakeLlm> {
+    pool_screen(d);
+    let agent = "[[agent]]\nbackend = \"llm\"\nname = \"fake\"\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel = \"m\"\napi_key_env = \"MECHPERT_TEST_API_KEY\"\n";
+    let text = if extra.starts_with('[') {
+        format!("{extra}\n{agent}")
+    } else {
+        format!("{agent}{extra}\n")
+    };
+    d.create("agents.toml", text);
+    None
+}
+
+macro_rules! toml_case {
+    ($name:expr, $extra:expr, $code:expr, $want:expr) => {
+        Case {
+            name: $name,
+            setup: |d| agents_toml(d, $extra),
+            args: &[
+                "consensus",
+                "--data",
+                "screen.csv",
+                "--agents",
+                "agents.toml",
+                "--out",
+                "out.tsv",
+            ],
+            code: $code,
+            want: $want,
+            absent: &["out.tsv"],
+        }
+    };
+}
+
+fn toml_cases() -> Vec<Case> {
+    vec![
+        toml_case!(
+            "rpm = 1e-300",
+            "[limits]\nrpm = 1e-300",
+            1,
+            &["agents.toml:2: invalid [limits] rpm = 1e-300: expected requests per minute"]
+        ),
+        toml_case!(
+            "rpm = 1e-15 (hung)",
+            "[limits]\nrpm = 1e-15",
+            1,
+            &["agents.toml:2: invalid [limits] rpm = 1e-15"]
+        ),
+        toml_case!(
+            "rpm negative",
+            "[limits]\nrpm = -5",
+            1,
+            &["agents.toml:2: invalid [limits] rpm = -5"]
+        ),
+        toml_case!(
+            "concurrency zero",
+            "[limits]\nconcurrency = 0",
+            2,
+            &[
+                "agents.toml:2:15: key `concurrency`: invalid value: integer `0`, expected a nonzero"
+            ]
+        ),
+        toml_case!(
+            "concurrency huge",
+            "[limits]\nconcurrency = 100000",
+            1,
+            &["agents.toml:2: invalid [limits] concurrency = 100000: expected 1 to 1024"]
+        ),
+        toml_case!(
+            "max_requests negative",
+            "[limits]\nmax_requests = -1",
+            2,
+            &["agents.toml:2:16: key `max_requests`: invalid value: integer `-1`"]
+        ),
+        toml_case!(
+            "max_requests zero",
+            "[limits]\nmax_requests = 0",
+            1,
+            &["agents.toml:2: invalid [limits] max_requests = 0: expected a positive budget"]
+        ),
+        toml_case!(
+            "unknown limits key",
+            "[limits]\nrate = 3",
+            2,
+            &["agents.toml:2:", "unknown field `rate`"]
+        ),
+        toml_case!(
+            "timeout_s = 1e300",
+            "timeout_s = 1e300",
+            1,
+            &[
+                "agent `fake`: invalid timeout_s = 1e300 (line 7): expected seconds from 0.001 to 86400"
+            ]
+        ),
+        toml_case!(
+            "timeout_s zero",
+            "timeout_s = 0",
+            1,
+            &["invalid timeout_s = 0 (line 7)"]
+        ),
+        toml_case!(
+            "timeout_s as text",
+            "timeout_s = \"ten\"",
+            2,
+            &["agents.toml:7:13: key `timeout_s`: invalid type: string \"ten\", expected f64"]
+        ),
+        toml_case!(
+            "runs zero",
+            "runs = 0",
+            2,
+            &["agents.toml:7:8: key `runs`: invalid value: integer `0`"]
+        ),
+        toml_case!(
+            "runs huge",
+            "runs = 4000000000",
+            1,
+            &["invalid runs = 4000000000 (line 7): expected 1 to 100 runs"]
+        ),
+        toml_case!(
+            "retries huge",
+            "retries = 1000000",
+            1,
+            &["invalid retries = 1000000 (line 7): expected 0 to 100 retries"]
+        ),
+        toml_case!(
+            "backoff_ms huge",
+            "backoff_ms = 100000000000",
+            1,
+            &["invalid backoff_ms = 100000000000 (line 7)"]
+        ),
+        toml_case!(
+            "max_tokens zero",
+            "max_tokens = 0",
+            1,
+            &["invalid max_tokens = 0 (line 7): expected a token count"]
+        ),
+        toml_case!(
+            "temperature negative",
+            "temperature = -0.5",
+            1,
+            &["invalid temperature = -0.5 (line 7): expected a number in [0, 2]"]
+        ),
+        toml_case!(
+            "unknown agent key",
+            "colour = \"blue\"",
+            2,
+            &["agents.toml:7:", "unknown field `colour`"]
+        ),
+        toml_case!(
+            "tau zero",
+            "[limits]\n[consensus]\ntau = 0",
+            2,
+            &["agents.toml:3:", "tau"]
+        ),
+        toml_case!(
+            "missing prompt templates",
+            "prompts = \"no-such-folder\"",
+            1,
+            &["agent `fake`", "no-such-folder"]
+        ),
+        toml_case!(
+            "a key set twice",
+            "allow_insecure_http = false\nbase_url = \"http://10.0.0.1/v1\"",
+            2,
+            &["agents.toml:8:1: key `base_url`: duplicate key"]
+        ),
+        Case {
+            name: "plain http to a remote host with a key (no opt-in)",
+            setup: |d| {
+                pool_screen(d);
+                d.create("agents.toml", "[[agent]]\nbackend = \"llm\"\nname = \"far\"\nbase_url = \"http://10.0.0.1:8000/v1\"\nmodel = \"m\"\napi_key_env = \"MECHPERT_TEST_API_KEY\"\n");
+                None
+            },
+            args: &[
+                "consensus",
+                "--data",
+                "screen.csv",
+                "--agents",
+                "agents.toml",
+                "--out",
+                "out.tsv",
+            ],
+            code: 1,
+            want: &[
+                "agents.toml: building agents: agent `far` (line 4): base_url http://10.0.0.1:8000/v1 is plain http://",
+                "allow_insecure_http = true",
+            ],
+            absent: &["out.tsv"],
+        },
+    ]
+}
+
+#[test]
+fn bad_agents_toml_fails_cleanly() {
+    run_all(&toml_cases());
+}
+
 #[test]
 fn failed_agents_and_unwritable_outputs_fail_cleanly() {
     run_all(&agent_cases());
@@ -653,3 +853,79 @@ mptest!(some_unanswered_targets_pass_within_allow_failures, |dir| {
     assert!(out.contains("  agent fake: 5 answered, 1 failed"), "{out}");
     assert!(dir.path().join("out.tsv").exists());
 });
+
+mptest!(
+    the_key_is_in_no_byte_written_even_when_the_endpoint_echoes_it,
+    |dir| {
+        // The endpoint echoes the key everywhere it can: in an error body where the 200-character
+        // cut falls inside the key, in a 5xx body, in a completion that is not JSON, and inside a
+        // reply's rationale (which goes to the cache and --proposals).
+        let server = FakeLlm::start(|_, body| {
+            let target = crate::fake_llm::target_of(body);
+            match target.as_str() {
+                "GATA1" => Reply::Status(401, None, format!("{}Bearer {KEY}", "x".repeat(190))),
+                "TAL1" => Reply::Status(
+                    503,
+                    None,
+                    format!("upstream saw Authorization: Bearer {KEY}"),
+                ),
+                "KLF1" => Reply::Content(format!("your key {KEY} is not JSON")),
+                _ => {
+                    let genes: Vec<serde_json::Value> = crate::fake_llm::candidates_of(body)
+                    .into_iter()
+                    .filter(|g| *g != target)
+                    .take(2)
+                    .map(|g| serde_json::json!({"gene": g, "confidence": 0.9, "rationale": format!("as {KEY} said")}))
+                    .collect();
+                    Reply::Content(serde_json::json!({ "genes": genes }).to_string())
+                }
+            }
+        });
+        let _server = llm_setup(&dir, server);
+        let mut cmd = dir.command();
+        cmd.args([
+            "-vvv",
+            "consensus",
+            "--data",
+            "screen.csv",
+            "--agents",
+            "agents.toml",
+            "--out",
+            "out.tsv",
+            "--cache",
+            "cache",
+            "--proposals",
+            "p.tsv",
+            "--hubs",
+            "hubs.tsv",
+            "--allow-failures",
+            "1",
+        ])
+        .env("MECHPERT_TEST_API_KEY", KEY);
+        let got = cmd.run_bounded(LIMIT);
+        assert_eq!(
+            got.code,
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&got.stderr)
+        );
+        // A prefix catches a key cut short as well as a whole one.
+        let needle = &KEY.as_bytes()[..16];
+        let leaks = |bytes: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+        assert!(!leaks(&got.stdout), "stdout");
+        assert!(!leaks(&got.stderr), "stderr at -vvv");
+        let stderr = String::from_utf8_lossy(&got.stderr);
+        assert!(
+            stderr.contains("HTTP 401"),
+            "the echo was exercised: {stderr}"
+        );
+        let files = dir.listing();
+        assert!(files.iter().any(|f| f.starts_with("cache/")), "{files:?}");
+        for f in &files {
+            let bytes = std::fs::read(dir.path().join(f)).unwrap();
+            assert!(!leaks(&bytes), "the key is in {f}");
+        }
+        let proposals = std::fs::read_to_string(dir.path().join("p.tsv")).unwrap();
+        assert!(proposals.contains("as *** said"), "{proposals}");
+    }
+);
