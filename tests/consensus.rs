@@ -151,7 +151,7 @@ mptest!(unknown_keys_name_key_and_file, |dir| {
         ])
         .assert_exit(2);
     assert!(
-        err.contains("agents.toml:") && err.contains(" colour"),
+        err.contains("agents.toml:1:1: key `colour`: unknown field"),
         "{err}"
     );
     assert!(err.contains("unknown field `colour`"), "{err}");
