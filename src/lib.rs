@@ -38,3 +38,4 @@ pub mod progress;
 pub mod report;
 pub mod run;
 pub mod sim;
+pub mod threads;

@@ -929,3 +929,24 @@ mptest!(
         assert!(proposals.contains("as *** said"), "{proposals}");
     }
 );
+
+mptest!(parallel_ridge_runs_without_rust_min_stack, |dir| {
+    // `make test` sets RUST_MIN_STACK; users do not. The binary gives its own threads the
+    // stack OpenBLAS needs (src/threads.rs), so the run matches one with the variable set.
+    crate::evaluate::setup(&dir);
+    let run = |out: &str, stack: Option<&str>| {
+        let mut cmd = dir.command();
+        cmd.args(crate::evaluate::FULL_RUN)
+            .args(["--out", out])
+            .env("RAYON_NUM_THREADS", "2");
+        match stack {
+            Some(s) => cmd.env("RUST_MIN_STACK", s),
+            None => cmd.env_remove("RUST_MIN_STACK"),
+        };
+        cmd.stdout();
+        std::fs::read_to_string(dir.path().join(out).join("metrics.csv")).unwrap()
+    };
+    let bare = run("bare", None);
+    assert!(bare.lines().any(|l| l.contains("ridge")), "{bare}");
+    assert_eq!(bare, run("big", Some("67108864")));
+});

@@ -82,6 +82,12 @@ impl TestCommand<'_> {
         self
     }
 
+    /// Removes an environment variable for the run (for example `RUST_MIN_STACK`).
+    pub fn env_remove(&mut self, key: &str) -> &mut Self {
+        self.cmd.env_remove(key);
+        self
+    }
+
     /// Starts the binary without waiting (stdout and stderr discarded).
     pub fn spawn(&mut self) -> std::process::Child {
         self.cmd

@@ -75,10 +75,7 @@ impl Panel {
             pool,
             k: built.file.k.get(),
         });
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .context("starting the async runtime")?;
+        let runtime = crate::threads::runtime().context("starting the async runtime")?;
         Ok(Panel {
             built,
             ctx,
