@@ -30,6 +30,7 @@ pub mod knowledge;
 pub mod limits;
 pub mod llm;
 pub mod prompt;
+pub mod retry_after;
 pub mod truth;
 pub mod validate;
 

@@ -29,7 +29,7 @@ struct Case {
     args: &'static [&'static str],
     /// 1 (data) or 2 (usage).
     code: i32,
-    /// Each must appear in stderr.
+    /// Each must appear in stderr; the first exactly once (a message must not repeat itself).
     want: &'static [&'static str],
     /// Paths that must not exist afterwards (outputs, and their temporary files).
     absent: &'static [&'static str],
@@ -87,6 +87,11 @@ fn check(ready: &Ready<'_>) -> Result<(), String> {
         if !stderr.contains(want) {
             return Err(report(&format!("stderr lacks {want:?}")));
         }
+    }
+    if let Some(first) = case.want.first()
+        && stderr.matches(first).count() > 1
+    {
+        return Err(report(&format!("stderr repeats {first:?}")));
     }
     for path in case.absent {
         if dir.path().join(path).exists() {
@@ -333,6 +338,350 @@ fn h5ad_cases() -> Vec<Case> {
 #[test]
 fn bad_h5ad_inputs_fail_cleanly() {
     run_all(&h5ad_cases());
+}
+
+/// Writes the good h5ad, then lets `edit` damage it in place with the hdf5 crate.
+fn damaged_h5ad(d: &Dir, edit: fn(&hdf5::File)) -> Option<FakeLlm> {
+    let p = d.path().join("s.h5ad");
+    good_h5ad(&p);
+    let f = hdf5::File::open_rw(&p).unwrap();
+    edit(&f);
+    f.close().unwrap();
+    None
+}
+
+fn hdf5_structure_cases() -> Vec<Case> {
+    const INSPECT: &[&str] = &["inspect", "s.h5ad"];
+    vec![
+        Case {
+            name: "sparse index out of range",
+            setup: |d| {
+                damaged_h5ad(d, |f| {
+                    let ds = f.dataset("X/indices").unwrap();
+                    ds.as_writer().write_slice(&[7i64], 0..1).unwrap();
+                })
+            },
+            args: INSPECT,
+            code: 1,
+            want: &["s.h5ad: HDF5 `/X/indices`: entry 0 is 7: expected an index in 0..3"],
+            absent: &[],
+        },
+        Case {
+            name: "negative sparse index",
+            setup: |d| {
+                damaged_h5ad(d, |f| {
+                    let ds = f.dataset("X/indices").unwrap();
+                    ds.as_writer().write_slice(&[-1i64], 0..1).unwrap();
+                })
+            },
+            args: INSPECT,
+            code: 1,
+            want: &["`/X/indices`: entry 0 is -1: expected an index in 0..3"],
+            absent: &[],
+        },
+        Case {
+            name: "indptr of the wrong length",
+            setup: |d| {
+                damaged_h5ad(d, |f| {
+                    f.unlink("X/indptr").unwrap();
+                    f.new_dataset_builder().with_data(&[0i64, 1]).create("X/indptr").unwrap();
+                })
+            },
+            args: INSPECT,
+            code: 1,
+            want: &["`/X/indptr`: has 2 entries, expected 7"],
+            absent: &[],
+        },
+        Case {
+            name: "X data of strings",
+            setup: |d| {
+                damaged_h5ad(d, |f| {
+                    let n = f.dataset("X/data").unwrap().size();
+                    f.unlink("X/data").unwrap();
+                    let v: Vec<hdf5::types::VarLenUnicode> =
+                        (0..n).map(|_| "x".parse().unwrap()).collect();
+                    f.new_dataset_builder().with_data(&v).create("X/data").unwrap();
+                })
+            },
+            args: INSPECT,
+            code: 1,
+            want: &["`/X/data`"],
+            absent: &[],
+        },
+        Case {
+            name: "NaN in X",
+            setup: |d| {
+                damaged_h5ad(d, |f| {
+                    let ds = f.dataset("X/data").unwrap();
+                    ds.as_writer().write_slice(&[f32::NAN], 0..1).unwrap();
+                })
+            },
+            args: INSPECT,
+            code: 1,
+            want: &["s.h5ad: HDF5 `/X`", "NaN"],
+            absent: &[],
+        },
+        Case {
+            name: "no X",
+            setup: |d| damaged_h5ad(d, |f| f.unlink("X").unwrap()),
+            args: INSPECT,
+            code: 1,
+            want: &["`/X`: missing: expected the expression matrix X"],
+            absent: &[],
+        },
+        Case {
+            name: "category code out of range",
+            setup: |d| {
+                damaged_h5ad(d, |f| {
+                    let ds = f.dataset("obs/perturbation/codes").unwrap();
+                    ds.as_writer().write_slice(&[9i32], 0..1).unwrap();
+                })
+            },
+            args: INSPECT,
+            code: 1,
+            want: &["`/obs/perturbation/codes`: row 0 has code 9: expected −1 (missing) or a category in 0..3"],
+            absent: &[],
+        },
+        Case {
+            name: "lzf-compressed X",
+            setup: |d| {
+                let fixture = crate::util::repo().join("tests/fixtures/h5ad/bad_lzf.h5ad");
+                std::fs::copy(fixture, d.path().join("s.h5ad")).unwrap();
+                None
+            },
+            args: INSPECT,
+            code: 1,
+            want: &["s.h5ad: HDF5 `/X`: uses the lzf filter, which this build cannot read: rewrite it with gzip"],
+            absent: &[],
+        },
+        Case {
+            name: "symbols colliding after alias mapping",
+            setup: |d| {
+                cells_h5ad(
+                    &d.path().join("s.h5ad"),
+                    ["TP53", "p53", "MYC"],
+                    ["non-targeting", "MYC", "non-targeting", "MYC", "TP53", "TP53"],
+                );
+                None
+            },
+            args: INSPECT,
+            code: 1,
+            want: &["`/var/_index`: gene `TP53` names var rows 0 and 1: expected unique gene names"],
+            absent: &[],
+        },
+    ]
+}
+
+#[test]
+fn damaged_hdf5_structures_fail_cleanly() {
+    run_all(&hdf5_structure_cases());
+}
+
+// ---- delimited readers ---------------------------------------------------------------------
+
+macro_rules! csv_case {
+    ($name:expr, $file:expr, $bytes:expr, $want:expr) => {
+        Case {
+            name: $name,
+            setup: |d| {
+                d.create($file, $bytes);
+                None
+            },
+            args: &["inspect", $file],
+            code: 1,
+            want: $want,
+            absent: &[],
+        }
+    };
+}
+
+fn gz(text: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(text.as_bytes()).unwrap();
+    e.finish().unwrap()
+}
+
+fn csv_cases() -> Vec<Case> {
+    vec![
+        csv_case!("a screen of controls only", "c.csv", "perturbation,g1,g2\nnon-targeting,1,2\ncontrol,1,2\n", &["c.csv: the screen is empty (0 perturbations, 2 genes)"]),
+        csv_case!("an empty gene name in the header", "e.csv", "perturbation,g1,,g3\nA,1,2,3\nnon-targeting,1,2,3\n", &["e.csv:1: column `#3`: expected a non-empty name"]),
+        csv_case!("invalid UTF-8 in a value", "u.csv", b"perturbation,g1,g2\nA,1,\xff2\nnon-targeting,1,2\n".to_vec(), &["u.csv:2: column `#3`: expected UTF-8 text"]),
+        csv_case!("invalid UTF-8 in the header", "h.csv", b"perturbation,g\xe91,g2\nA,1,2\nnon-targeting,1,2\n".to_vec(), &["h.csv:1: column `#2`: expected UTF-8 text"]),
+        csv_case!("NaN", "n.csv", "perturbation,g1,g2\nA,NaN,2\nnon-targeting,1,2\n", &["n.csv:2: column `g1`: expected a finite number, got \"NaN\""]),
+        csv_case!("infinity", "i.csv", "perturbation,g1,g2\nA,2,-inf\nnon-targeting,1,2\n", &["i.csv:2: column `g2`: expected a finite number, got \"-inf\""]),
+        csv_case!("beyond f32", "b.csv", "perturbation,g1,g2\nA,1e39,2\nnon-targeting,1,2\n", &["b.csv:2: column `g1`: expected a finite number, got \"1e39\""]),
+        csv_case!("not a number", "x.csv", "perturbation,g1,g2\nA,1,two\nnon-targeting,1,2\n", &["x.csv:2: column `g2`: expected a number, got \"two\""]),
+        csv_case!("a short row", "r.csv", "perturbation,g1,g2\nA,1\nnon-targeting,1,2\n", &["r.csv:2: expected 3 fields like the header, got 2"]),
+        csv_case!("a duplicate gene column", "d.csv", "perturbation,MYC,MYC\nA,1,2\nnon-targeting,1,2\n", &["d.csv:1: gene `MYC` appears twice (first at column 2)"]),
+        csv_case!("genes colliding after alias mapping", "a.csv", "perturbation,TP53,p53\nA,1,2\nnon-targeting,1,2\n", &["a.csv:1: gene `TP53` (spelled `p53`) appears twice (first at column 2)"]),
+        csv_case!("a duplicate perturbation row", "p.csv", "perturbation,g1,g2\nA,1,2\nA,1,2\nnon-targeting,1,2\n", &["p.csv:3: perturbation `A` appears twice (first at line 2)"]),
+        csv_case!("an empty file", "z.csv", "", &["z.csv: the file is empty"]),
+        csv_case!("a header without rows", "hd.csv", "perturbation,g1,g2\n", &["hd.csv: no control found"]),
+        csv_case!("CRLF lines keep their numbers", "crlf.csv", "perturbation,g1,g2\r\nA,1,2\r\nB,1,x\r\nnon-targeting,1,2\r\n", &["crlf.csv:3: column `g2`: expected a number, got \"x\""]),
+        csv_case!("a BOM and a quoted newline keep line numbers", "q.csv", "\u{feff}perturbation,g1,g2\nA,1,2\n\"B\nC\",1,x\nnon-targeting,1,2\n", &["q.csv:3: column `g2`: expected a number, got \"x\""]),
+        csv_case!("gzip that ends early", "t.csv.gz", gz("perturbation,g1,g2\nA,1,2\nB,3,4\nnon-targeting,1,2\n")[..30].to_vec(), &["t.csv.gz: cannot read"]),
+        csv_case!("gzip holding garbage", "g.csv.gz", b"\x1f\x8b\x08\x00garbage".to_vec(), &["g.csv.gz: cannot read"]),
+        csv_case!("an unknown extension", "s.xlsx", "perturbation,g1\n", &["s.xlsx: unknown extension \".xlsx\": expected .h5ad, .csv, .tsv or .txt"]),
+        csv_case!("long format with a bad value", "l.csv", "perturbation,gene,value\nA,g1,1\nA,g2,x\n", &["l.csv:3: column `value`: expected a number, got \"x\""]),
+        csv_case!("long format without a value column (read as wide)", "lv.csv", "perturbation,gene,score\nA,g1,1\n", &["lv.csv:2: column `gene`: expected a number, got \"g1\""]),
+        csv_case!("a rank of 0", "k.csv", "perturbation,rank,gene\nA,0,g1\n", &["k.csv:2: column `rank`: expected a whole rank ≥ 1, got \"0\""]),
+        csv_case!("a fractional rank", "kf.csv", "perturbation,rank,gene\nA,1.5,g1\n", &["kf.csv:2: column `rank`: expected a whole rank ≥ 1, got \"1.5\""]),
+        csv_case!("a repeated ranked pair", "kd.csv", "perturbation,rank,gene\nA,1,g1\nA,2,g1\n", &["kd.csv:3: perturbation/gene pair `A/g1` appears twice (first at line 2)"]),
+        csv_case!("an empty perturbation name", "en.csv", "perturbation,g1,g2\n,1,2\nnon-targeting,1,2\n", &["en.csv:2: column `perturbation`: expected a non-empty name"]),
+        Case {
+            name: "a file that does not exist",
+            setup: |_| None,
+            args: &["inspect", "nope.csv"],
+            code: 1,
+            want: &["nope.csv: cannot read"],
+            absent: &[],
+        },
+    ]
+}
+
+#[test]
+fn bad_delimited_inputs_fail_cleanly() {
+    run_all(&csv_cases());
+}
+
+// ---- commands ------------------------------------------------------------------------------
+
+fn command_cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "evaluate observing more than the pool",
+            setup: |d| {
+                crate::evaluate::setup(d);
+                None
+            },
+            args: &["evaluate", "--data", "screen.csv", "--values", "response", "--observed", "8", "--predictors", "mean", "--out", "res"],
+            code: 2,
+            want: &["--observed 8 leaves nothing to predict: screen.csv has 8 perturbations"],
+            absent: &["res"],
+        },
+        Case {
+            name: "evaluate with an unknown predictor",
+            setup: |d| {
+                crate::evaluate::setup(d);
+                None
+            },
+            args: &["evaluate", "--data", "screen.csv", "--values", "response", "--observed", "2", "--predictors", "knn", "--out", "res"],
+            code: 2,
+            want: &["unknown predictor `knn` in --predictors"],
+            absent: &["res"],
+        },
+        Case {
+            name: "evaluate --allow-failures out of range",
+            setup: |_| None,
+            args: &["evaluate", "--data", "s.csv", "--agents", "a.toml", "--allow-failures", "2", "--out", "res"],
+            code: 2,
+            want: &["expected a fraction from 0 to 1"],
+            absent: &["res"],
+        },
+        Case {
+            name: "consensus with an empty targets file",
+            setup: |d| {
+                d.create("t.txt", "# nothing\n");
+                agents_toml(d, "")
+            },
+            args: &["consensus", "--data", "screen.csv", "--agents", "agents.toml", "--out", "out.tsv", "--targets", "t.txt"],
+            code: 1,
+            want: &["t.txt: no target genes in the file"],
+            absent: &["out.tsv"],
+        },
+        Case {
+            name: "simulate with an unknown config key",
+            setup: |d| {
+                d.create("sim.toml", "colour = 1\n");
+                None
+            },
+            args: &["simulate", "--network", "synthetic", "--config", "sim.toml", "--out", "s.csv"],
+            code: 2,
+            want: &["sim.toml", "unknown field `colour`"],
+            absent: &["s.csv"],
+        },
+        Case {
+            name: "simulate with a negative count",
+            setup: |d| {
+                d.create("sim.toml", "genes = -3\n");
+                None
+            },
+            args: &["simulate", "--network", "synthetic", "--config", "sim.toml", "--out", "s.csv"],
+            code: 2,
+            want: &["sim.toml", "line 1, column 9", "expected usize"],
+            absent: &["s.csv"],
+        },
+        Case {
+            name: "simulate with zero genes",
+            setup: |d| {
+                d.create("sim.toml", "genes = 0\n");
+                None
+            },
+            args: &["simulate", "--network", "synthetic", "--config", "sim.toml", "--out", "s.csv"],
+            code: 2,
+            want: &["invalid genes = 0: expected at least as many measured genes as perturbations"],
+            absent: &["s.csv"],
+        },
+        Case {
+            name: "simulate with a huge screen",
+            setup: |d| {
+                d.create("sim.toml", "perturbations = 90000\ngenes = 90000\n");
+                None
+            },
+            args: &["simulate", "--network", "synthetic", "--config", "sim.toml", "--out", "s.csv"],
+            code: 2,
+            want: &["invalid perturbations = 90000: expected perturbations × genes of at most 500000000"],
+            absent: &["s.csv"],
+        },
+        Case {
+            name: "simulate with a huge gene universe",
+            setup: |d| {
+                d.create("sim.toml", "perturbations = 10\ngenes = 100000000000\n");
+                None
+            },
+            args: &["simulate", "--network", "synthetic", "--config", "sim.toml", "--out", "s.csv"],
+            code: 2,
+            want: &["invalid genes = 100000000000: expected at most 100000 measured genes"],
+            absent: &["s.csv"],
+        },
+        Case {
+            name: "simulate with endless power iterations",
+            setup: |d| {
+                d.create("sim.toml", "power_iterations = 1000000000000\n");
+                None
+            },
+            args: &["simulate", "--network", "synthetic", "--config", "sim.toml", "--out", "s.csv"],
+            code: 2,
+            want: &["invalid power_iterations = 1000000000000: expected 10 to 100000"],
+            absent: &["s.csv"],
+        },
+        Case {
+            name: "priors from a missing file",
+            setup: |_| None,
+            args: &["priors", "centrality", "--graph", "edges:none.tsv", "--measure", "pagerank"],
+            code: 1,
+            want: &["none.tsv: cannot open"],
+            absent: &[],
+        },
+    ]
+}
+
+#[test]
+fn bad_commands_fail_cleanly() {
+    run_all(&command_cases());
+}
+
+/// The catalogue holds at least 60 hostile inputs.
+#[test]
+fn the_catalogue_is_large() {
+    let n = h5ad_cases().len()
+        + hdf5_structure_cases().len()
+        + csv_cases().len()
+        + agent_cases().len()
+        + toml_cases().len()
+        + command_cases().len();
+    assert!(n >= 60, "{n} cases");
 }
 
 mptest!(

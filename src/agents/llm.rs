@@ -347,9 +347,7 @@ impl LlmAgent {
                         .headers()
                         .get(reqwest::header::RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<f64>().ok())
-                        .filter(|v| v.is_finite() && *v >= 0.0)
-                        .map(|v| Duration::from_secs_f64(v.min(300.0)));
+                        .and_then(|v| super::retry_after::parse(v, std::time::SystemTime::now()));
                     match response.text().await {
                         Ok(text) if status.is_success() => {
                             drop(permit);

@@ -179,6 +179,8 @@ impl SimParams {
 
     /// Checks every knob; the error names the knob, its value and what is accepted.
     pub fn check(self) -> Result<Checked, SimError> {
+        const MAX_GENES: usize = 100_000;
+        const MAX_VALUES: usize = 500_000_000;
         let bad = |knob: &'static str, value: String, expected: &'static str| {
             Err(SimError::Knob {
                 knob,
@@ -189,6 +191,20 @@ impl SimParams {
         let p = &self;
         if p.perturbations == 0 {
             return bad("perturbations", "0".into(), "at least 1");
+        }
+        if p.genes > MAX_GENES {
+            return bad(
+                "genes",
+                p.genes.to_string(),
+                "at most 100000 measured genes",
+            );
+        }
+        if p.perturbations.saturating_mul(p.genes) > MAX_VALUES {
+            return bad(
+                "perturbations",
+                p.perturbations.to_string(),
+                "perturbations × genes of at most 500000000 (2 GB of responses)",
+            );
         }
         if p.genes < p.perturbations {
             return bad(
@@ -247,12 +263,20 @@ impl SimParams {
                 return bad(knob, v.to_string(), "a finite number");
             }
         }
-        if p.power_iterations < 10 {
+        if !(10..=100_000).contains(&p.power_iterations) {
             return bad(
                 "power_iterations",
                 p.power_iterations.to_string(),
-                "at least 10",
+                "10 to 100000",
             );
+        }
+        for (knob, v, max, expected) in [
+            ("cells_mean", p.cells_mean, 1e5, "at most 100000 cells per perturbation"),
+            ("control_cells_mean", p.control_cells_mean, 1e6, "at most 1000000 control cells"),
+        ] {
+            if v > max {
+                return bad(knob, v.to_string(), expected);
+            }
         }
         Ok(Checked(self))
     }
