@@ -344,7 +344,11 @@ fn bad_h5ad_inputs_fail_cleanly() {
 fn damaged_h5ad(d: &Dir, edit: fn(&hdf5::File)) -> Option<FakeLlm> {
     let p = d.path().join("s.h5ad");
     good_h5ad(&p);
-    let f = hdf5::File::open_rw(&p).unwrap();
+    // No lock (see NO_LOCK): a binary spawned meanwhile may hold the writer's inherited one.
+    let f = hdf5::File::with_options()
+        .with_fapl(|fapl| fapl.file_locking(false))
+        .open_rw(&p)
+        .unwrap();
     edit(&f);
     f.close().unwrap();
     None
@@ -384,7 +388,10 @@ fn hdf5_structure_cases() -> Vec<Case> {
             setup: |d| {
                 damaged_h5ad(d, |f| {
                     f.unlink("X/indptr").unwrap();
-                    f.new_dataset_builder().with_data(&[0i64, 1]).create("X/indptr").unwrap();
+                    f.new_dataset_builder()
+                        .with_data(&[0i64, 1])
+                        .create("X/indptr")
+                        .unwrap();
                 })
             },
             args: INSPECT,
@@ -400,7 +407,10 @@ fn hdf5_structure_cases() -> Vec<Case> {
                     f.unlink("X/data").unwrap();
                     let v: Vec<hdf5::types::VarLenUnicode> =
                         (0..n).map(|_| "x".parse().unwrap()).collect();
-                    f.new_dataset_builder().with_data(&v).create("X/data").unwrap();
+                    f.new_dataset_builder()
+                        .with_data(&v)
+                        .create("X/data")
+                        .unwrap();
                 })
             },
             args: INSPECT,
@@ -439,7 +449,9 @@ fn hdf5_structure_cases() -> Vec<Case> {
             },
             args: INSPECT,
             code: 1,
-            want: &["`/obs/perturbation/codes`: row 0 has code 9: expected −1 (missing) or a category in 0..3"],
+            want: &[
+                "`/obs/perturbation/codes`: row 0 has code 9: expected −1 (missing) or a category in 0..3",
+            ],
             absent: &[],
         },
         Case {
@@ -451,7 +463,9 @@ fn hdf5_structure_cases() -> Vec<Case> {
             },
             args: INSPECT,
             code: 1,
-            want: &["s.h5ad: HDF5 `/X`: uses the lzf filter, which this build cannot read: rewrite it with gzip"],
+            want: &[
+                "s.h5ad: HDF5 `/X`: uses the lzf filter, which this build cannot read: rewrite it with gzip",
+            ],
             absent: &[],
         },
         Case {
@@ -460,13 +474,22 @@ fn hdf5_structure_cases() -> Vec<Case> {
                 cells_h5ad(
                     &d.path().join("s.h5ad"),
                     ["TP53", "p53", "MYC"],
-                    ["non-targeting", "MYC", "non-targeting", "MYC", "TP53", "TP53"],
+                    [
+                        "non-targeting",
+                        "MYC",
+                        "non-targeting",
+                        "MYC",
+                        "TP53",
+                        "TP53",
+                    ],
                 );
                 None
             },
             args: INSPECT,
             code: 1,
-            want: &["`/var/_index`: gene `TP53` names var rows 0 and 1: expected unique gene names"],
+            want: &[
+                "`/var/_index`: gene `TP53` names var rows 0 and 1: expected unique gene names",
+            ],
             absent: &[],
         },
     ]
@@ -504,31 +527,151 @@ fn gz(text: &str) -> Vec<u8> {
 
 fn csv_cases() -> Vec<Case> {
     vec![
-        csv_case!("a screen of controls only", "c.csv", "perturbation,g1,g2\nnon-targeting,1,2\ncontrol,1,2\n", &["c.csv: the screen is empty (0 perturbations, 2 genes)"]),
-        csv_case!("an empty gene name in the header", "e.csv", "perturbation,g1,,g3\nA,1,2,3\nnon-targeting,1,2,3\n", &["e.csv:1: column `#3`: expected a non-empty name"]),
-        csv_case!("invalid UTF-8 in a value", "u.csv", b"perturbation,g1,g2\nA,1,\xff2\nnon-targeting,1,2\n".to_vec(), &["u.csv:2: column `#3`: expected UTF-8 text"]),
-        csv_case!("invalid UTF-8 in the header", "h.csv", b"perturbation,g\xe91,g2\nA,1,2\nnon-targeting,1,2\n".to_vec(), &["h.csv:1: column `#2`: expected UTF-8 text"]),
-        csv_case!("NaN", "n.csv", "perturbation,g1,g2\nA,NaN,2\nnon-targeting,1,2\n", &["n.csv:2: column `g1`: expected a finite number, got \"NaN\""]),
-        csv_case!("infinity", "i.csv", "perturbation,g1,g2\nA,2,-inf\nnon-targeting,1,2\n", &["i.csv:2: column `g2`: expected a finite number, got \"-inf\""]),
-        csv_case!("beyond f32", "b.csv", "perturbation,g1,g2\nA,1e39,2\nnon-targeting,1,2\n", &["b.csv:2: column `g1`: expected a finite number, got \"1e39\""]),
-        csv_case!("not a number", "x.csv", "perturbation,g1,g2\nA,1,two\nnon-targeting,1,2\n", &["x.csv:2: column `g2`: expected a number, got \"two\""]),
-        csv_case!("a short row", "r.csv", "perturbation,g1,g2\nA,1\nnon-targeting,1,2\n", &["r.csv:2: expected 3 fields like the header, got 2"]),
-        csv_case!("a duplicate gene column", "d.csv", "perturbation,MYC,MYC\nA,1,2\nnon-targeting,1,2\n", &["d.csv:1: gene `MYC` appears twice (first at column 2)"]),
-        csv_case!("genes colliding after alias mapping", "a.csv", "perturbation,TP53,p53\nA,1,2\nnon-targeting,1,2\n", &["a.csv:1: gene `TP53` (spelled `p53`) appears twice (first at column 2)"]),
-        csv_case!("a duplicate perturbation row", "p.csv", "perturbation,g1,g2\nA,1,2\nA,1,2\nnon-targeting,1,2\n", &["p.csv:3: perturbation `A` appears twice (first at line 2)"]),
+        csv_case!(
+            "a screen of controls only",
+            "c.csv",
+            "perturbation,g1,g2\nnon-targeting,1,2\ncontrol,1,2\n",
+            &["c.csv: the screen is empty (0 perturbations, 2 genes)"]
+        ),
+        csv_case!(
+            "an empty gene name in the header",
+            "e.csv",
+            "perturbation,g1,,g3\nA,1,2,3\nnon-targeting,1,2,3\n",
+            &["e.csv:1: column `#3`: expected a non-empty name"]
+        ),
+        csv_case!(
+            "invalid UTF-8 in a value",
+            "u.csv",
+            b"perturbation,g1,g2\nA,1,\xff2\nnon-targeting,1,2\n".to_vec(),
+            &["u.csv:2: column `#3`: expected UTF-8 text"]
+        ),
+        csv_case!(
+            "invalid UTF-8 in the header",
+            "h.csv",
+            b"perturbation,g\xe91,g2\nA,1,2\nnon-targeting,1,2\n".to_vec(),
+            &["h.csv:1: column `#2`: expected UTF-8 text"]
+        ),
+        csv_case!(
+            "NaN",
+            "n.csv",
+            "perturbation,g1,g2\nA,NaN,2\nnon-targeting,1,2\n",
+            &["n.csv:2: column `g1`: expected a finite number, got \"NaN\""]
+        ),
+        csv_case!(
+            "infinity",
+            "i.csv",
+            "perturbation,g1,g2\nA,2,-inf\nnon-targeting,1,2\n",
+            &["i.csv:2: column `g2`: expected a finite number, got \"-inf\""]
+        ),
+        csv_case!(
+            "beyond f32",
+            "b.csv",
+            "perturbation,g1,g2\nA,1e39,2\nnon-targeting,1,2\n",
+            &["b.csv:2: column `g1`: expected a finite number, got \"1e39\""]
+        ),
+        csv_case!(
+            "not a number",
+            "x.csv",
+            "perturbation,g1,g2\nA,1,two\nnon-targeting,1,2\n",
+            &["x.csv:2: column `g2`: expected a number, got \"two\""]
+        ),
+        csv_case!(
+            "a short row",
+            "r.csv",
+            "perturbation,g1,g2\nA,1\nnon-targeting,1,2\n",
+            &["r.csv:2: expected 3 fields like the header, got 2"]
+        ),
+        csv_case!(
+            "a duplicate gene column",
+            "d.csv",
+            "perturbation,MYC,MYC\nA,1,2\nnon-targeting,1,2\n",
+            &["d.csv:1: gene `MYC` appears twice (first at column 2)"]
+        ),
+        csv_case!(
+            "genes colliding after alias mapping",
+            "a.csv",
+            "perturbation,TP53,p53\nA,1,2\nnon-targeting,1,2\n",
+            &["a.csv:1: gene `TP53` (spelled `p53`) appears twice (first at column 2)"]
+        ),
+        csv_case!(
+            "a duplicate perturbation row",
+            "p.csv",
+            "perturbation,g1,g2\nA,1,2\nA,1,2\nnon-targeting,1,2\n",
+            &["p.csv:3: perturbation `A` appears twice (first at line 2)"]
+        ),
         csv_case!("an empty file", "z.csv", "", &["z.csv: the file is empty"]),
-        csv_case!("a header without rows", "hd.csv", "perturbation,g1,g2\n", &["hd.csv: no control found"]),
-        csv_case!("CRLF lines keep their numbers", "crlf.csv", "perturbation,g1,g2\r\nA,1,2\r\nB,1,x\r\nnon-targeting,1,2\r\n", &["crlf.csv:3: column `g2`: expected a number, got \"x\""]),
-        csv_case!("a BOM and a quoted newline keep line numbers", "q.csv", "\u{feff}perturbation,g1,g2\nA,1,2\n\"B\nC\",1,x\nnon-targeting,1,2\n", &["q.csv:3: column `g2`: expected a number, got \"x\""]),
-        csv_case!("gzip that ends early", "t.csv.gz", gz("perturbation,g1,g2\nA,1,2\nB,3,4\nnon-targeting,1,2\n")[..30].to_vec(), &["t.csv.gz: cannot read"]),
-        csv_case!("gzip holding garbage", "g.csv.gz", b"\x1f\x8b\x08\x00garbage".to_vec(), &["g.csv.gz: cannot read"]),
-        csv_case!("an unknown extension", "s.xlsx", "perturbation,g1\n", &["s.xlsx: unknown extension \".xlsx\": expected .h5ad, .csv, .tsv or .txt"]),
-        csv_case!("long format with a bad value", "l.csv", "perturbation,gene,value\nA,g1,1\nA,g2,x\n", &["l.csv:3: column `value`: expected a number, got \"x\""]),
-        csv_case!("long format without a value column (read as wide)", "lv.csv", "perturbation,gene,score\nA,g1,1\n", &["lv.csv:2: column `gene`: expected a number, got \"g1\""]),
-        csv_case!("a rank of 0", "k.csv", "perturbation,rank,gene\nA,0,g1\n", &["k.csv:2: column `rank`: expected a whole rank ≥ 1, got \"0\""]),
-        csv_case!("a fractional rank", "kf.csv", "perturbation,rank,gene\nA,1.5,g1\n", &["kf.csv:2: column `rank`: expected a whole rank ≥ 1, got \"1.5\""]),
-        csv_case!("a repeated ranked pair", "kd.csv", "perturbation,rank,gene\nA,1,g1\nA,2,g1\n", &["kd.csv:3: perturbation/gene pair `A/g1` appears twice (first at line 2)"]),
-        csv_case!("an empty perturbation name", "en.csv", "perturbation,g1,g2\n,1,2\nnon-targeting,1,2\n", &["en.csv:2: column `perturbation`: expected a non-empty name"]),
+        csv_case!(
+            "a header without rows",
+            "hd.csv",
+            "perturbation,g1,g2\n",
+            &["hd.csv: no control found"]
+        ),
+        csv_case!(
+            "CRLF lines keep their numbers",
+            "crlf.csv",
+            "perturbation,g1,g2\r\nA,1,2\r\nB,1,x\r\nnon-targeting,1,2\r\n",
+            &["crlf.csv:3: column `g2`: expected a number, got \"x\""]
+        ),
+        csv_case!(
+            "a BOM and a quoted newline keep line numbers",
+            "q.csv",
+            "\u{feff}perturbation,g1,g2\nA,1,2\n\"B\nC\",1,x\nnon-targeting,1,2\n",
+            &["q.csv:3: column `g2`: expected a number, got \"x\""]
+        ),
+        csv_case!(
+            "gzip that ends early",
+            "t.csv.gz",
+            gz("perturbation,g1,g2\nA,1,2\nB,3,4\nnon-targeting,1,2\n")[..30].to_vec(),
+            &["t.csv.gz: cannot read"]
+        ),
+        csv_case!(
+            "gzip holding garbage",
+            "g.csv.gz",
+            b"\x1f\x8b\x08\x00garbage".to_vec(),
+            &["g.csv.gz: cannot read"]
+        ),
+        csv_case!(
+            "an unknown extension",
+            "s.xlsx",
+            "perturbation,g1\n",
+            &["s.xlsx: unknown extension \".xlsx\": expected .h5ad, .csv, .tsv or .txt"]
+        ),
+        csv_case!(
+            "long format with a bad value",
+            "l.csv",
+            "perturbation,gene,value\nA,g1,1\nA,g2,x\n",
+            &["l.csv:3: column `value`: expected a number, got \"x\""]
+        ),
+        csv_case!(
+            "long format without a value column (read as wide)",
+            "lv.csv",
+            "perturbation,gene,score\nA,g1,1\n",
+            &["lv.csv:2: column `gene`: expected a number, got \"g1\""]
+        ),
+        csv_case!(
+            "a rank of 0",
+            "k.csv",
+            "perturbation,rank,gene\nA,0,g1\n",
+            &["k.csv:2: column `rank`: expected a whole rank ≥ 1, got \"0\""]
+        ),
+        csv_case!(
+            "a fractional rank",
+            "kf.csv",
+            "perturbation,rank,gene\nA,1.5,g1\n",
+            &["kf.csv:2: column `rank`: expected a whole rank ≥ 1, got \"1.5\""]
+        ),
+        csv_case!(
+            "a repeated ranked pair",
+            "kd.csv",
+            "perturbation,rank,gene\nA,1,g1\nA,2,g1\n",
+            &["kd.csv:3: perturbation/gene pair `A/g1` appears twice (first at line 2)"]
+        ),
+        csv_case!(
+            "an empty perturbation name",
+            "en.csv",
+            "perturbation,g1,g2\n,1,2\nnon-targeting,1,2\n",
+            &["en.csv:2: column `perturbation`: expected a non-empty name"]
+        ),
         Case {
             name: "a file that does not exist",
             setup: |_| None,
@@ -555,7 +698,19 @@ fn command_cases() -> Vec<Case> {
                 crate::evaluate::setup(d);
                 None
             },
-            args: &["evaluate", "--data", "screen.csv", "--values", "response", "--observed", "8", "--predictors", "mean", "--out", "res"],
+            args: &[
+                "evaluate",
+                "--data",
+                "screen.csv",
+                "--values",
+                "response",
+                "--observed",
+                "8",
+                "--predictors",
+                "mean",
+                "--out",
+                "res",
+            ],
             code: 2,
             want: &["--observed 8 leaves nothing to predict: screen.csv has 8 perturbations"],
             absent: &["res"],
@@ -566,7 +721,19 @@ fn command_cases() -> Vec<Case> {
                 crate::evaluate::setup(d);
                 None
             },
-            args: &["evaluate", "--data", "screen.csv", "--values", "response", "--observed", "2", "--predictors", "knn", "--out", "res"],
+            args: &[
+                "evaluate",
+                "--data",
+                "screen.csv",
+                "--values",
+                "response",
+                "--observed",
+                "2",
+                "--predictors",
+                "knn",
+                "--out",
+                "res",
+            ],
             code: 2,
             want: &["unknown predictor `knn` in --predictors"],
             absent: &["res"],
@@ -574,7 +741,17 @@ fn command_cases() -> Vec<Case> {
         Case {
             name: "evaluate --allow-failures out of range",
             setup: |_| None,
-            args: &["evaluate", "--data", "s.csv", "--agents", "a.toml", "--allow-failures", "2", "--out", "res"],
+            args: &[
+                "evaluate",
+                "--data",
+                "s.csv",
+                "--agents",
+                "a.toml",
+                "--allow-failures",
+                "2",
+                "--out",
+                "res",
+            ],
             code: 2,
             want: &["expected a fraction from 0 to 1"],
             absent: &["res"],
@@ -585,7 +762,17 @@ fn command_cases() -> Vec<Case> {
                 d.create("t.txt", "# nothing\n");
                 agents_toml(d, "")
             },
-            args: &["consensus", "--data", "screen.csv", "--agents", "agents.toml", "--out", "out.tsv", "--targets", "t.txt"],
+            args: &[
+                "consensus",
+                "--data",
+                "screen.csv",
+                "--agents",
+                "agents.toml",
+                "--out",
+                "out.tsv",
+                "--targets",
+                "t.txt",
+            ],
             code: 1,
             want: &["t.txt: no target genes in the file"],
             absent: &["out.tsv"],
@@ -596,7 +783,15 @@ fn command_cases() -> Vec<Case> {
                 d.create("sim.toml", "colour = 1\n");
                 None
             },
-            args: &["simulate", "--network", "synthetic", "--config", "sim.toml", "--out", "s.csv"],
+            args: &[
+                "simulate",
+                "--network",
+                "synthetic",
+                "--config",
+                "sim.toml",
+                "--out",
+                "s.csv",
+            ],
             code: 2,
             want: &["sim.toml", "unknown field `colour`"],
             absent: &["s.csv"],
@@ -607,7 +802,15 @@ fn command_cases() -> Vec<Case> {
                 d.create("sim.toml", "genes = -3\n");
                 None
             },
-            args: &["simulate", "--network", "synthetic", "--config", "sim.toml", "--out", "s.csv"],
+            args: &[
+                "simulate",
+                "--network",
+                "synthetic",
+                "--config",
+                "sim.toml",
+                "--out",
+                "s.csv",
+            ],
             code: 2,
             want: &["sim.toml", "line 1, column 9", "expected usize"],
             absent: &["s.csv"],
@@ -618,7 +821,15 @@ fn command_cases() -> Vec<Case> {
                 d.create("sim.toml", "genes = 0\n");
                 None
             },
-            args: &["simulate", "--network", "synthetic", "--config", "sim.toml", "--out", "s.csv"],
+            args: &[
+                "simulate",
+                "--network",
+                "synthetic",
+                "--config",
+                "sim.toml",
+                "--out",
+                "s.csv",
+            ],
             code: 2,
             want: &["invalid genes = 0: expected at least as many measured genes as perturbations"],
             absent: &["s.csv"],
@@ -629,9 +840,19 @@ fn command_cases() -> Vec<Case> {
                 d.create("sim.toml", "perturbations = 90000\ngenes = 90000\n");
                 None
             },
-            args: &["simulate", "--network", "synthetic", "--config", "sim.toml", "--out", "s.csv"],
+            args: &[
+                "simulate",
+                "--network",
+                "synthetic",
+                "--config",
+                "sim.toml",
+                "--out",
+                "s.csv",
+            ],
             code: 2,
-            want: &["invalid perturbations = 90000: expected perturbations × genes of at most 500000000"],
+            want: &[
+                "invalid perturbations = 90000: expected perturbations × genes of at most 500000000",
+            ],
             absent: &["s.csv"],
         },
         Case {
@@ -640,7 +861,15 @@ fn command_cases() -> Vec<Case> {
                 d.create("sim.toml", "perturbations = 10\ngenes = 100000000000\n");
                 None
             },
-            args: &["simulate", "--network", "synthetic", "--config", "sim.toml", "--out", "s.csv"],
+            args: &[
+                "simulate",
+                "--network",
+                "synthetic",
+                "--config",
+                "sim.toml",
+                "--out",
+                "s.csv",
+            ],
             code: 2,
             want: &["invalid genes = 100000000000: expected at most 100000 measured genes"],
             absent: &["s.csv"],
@@ -651,7 +880,15 @@ fn command_cases() -> Vec<Case> {
                 d.create("sim.toml", "power_iterations = 1000000000000\n");
                 None
             },
-            args: &["simulate", "--network", "synthetic", "--config", "sim.toml", "--out", "s.csv"],
+            args: &[
+                "simulate",
+                "--network",
+                "synthetic",
+                "--config",
+                "sim.toml",
+                "--out",
+                "s.csv",
+            ],
             code: 2,
             want: &["invalid power_iterations = 1000000000000: expected 10 to 100000"],
             absent: &["s.csv"],
@@ -659,7 +896,14 @@ fn command_cases() -> Vec<Case> {
         Case {
             name: "priors from a missing file",
             setup: |_| None,
-            args: &["priors", "centrality", "--graph", "edges:none.tsv", "--measure", "pagerank"],
+            args: &[
+                "priors",
+                "centrality",
+                "--graph",
+                "edges:none.tsv",
+                "--measure",
+                "pagerank",
+            ],
             code: 1,
             want: &["none.tsv: cannot open"],
             absent: &[],
@@ -735,16 +979,38 @@ fn replying(reply: fn() -> Reply) -> FakeLlm {
     FakeLlm::start(move |_, _| reply())
 }
 
+/// `consensus` on the pool screen and agents.toml, writing out.tsv.
+const CONSENSUS: &[&str] = &[
+    "consensus",
+    "--data",
+    "screen.csv",
+    "--agents",
+    "agents.toml",
+    "--out",
+    "out.tsv",
+];
+
+/// `evaluate --agents` on the pool screen, before `--out`.
+const EVALUATE_AGENTS: &[&str] = &[
+    "evaluate",
+    "--data",
+    "screen.csv",
+    "--agents",
+    "agents.toml",
+    "--predictors",
+    "mean,consensus",
+    "--observed",
+    "2",
+    "--draws",
+    "1",
+];
+
+/// `base` then `more`, for a case's arguments (leaked: tests only).
+fn then(base: &[&'static str], more: &[&'static str]) -> &'static [&'static str] {
+    Box::leak([base, more].concat().into_boxed_slice())
+}
+
 fn agent_cases() -> Vec<Case> {
-    const CONSENSUS: &[&str] = &[
-        "consensus",
-        "--data",
-        "screen.csv",
-        "--agents",
-        "agents.toml",
-        "--out",
-        "out.tsv",
-    ];
     const UNANSWERED: &str = "6 of 6 targets got no answer from any agent";
     vec![
         Case {
@@ -824,21 +1090,7 @@ fn agent_cases() -> Vec<Case> {
         Case {
             name: "evaluate --agents when every query fails",
             setup: |d| llm_setup(d, replying(|| Reply::Status(500, None, "down".into()))),
-            args: &[
-                "evaluate",
-                "--data",
-                "screen.csv",
-                "--agents",
-                "agents.toml",
-                "--predictors",
-                "mean,consensus",
-                "--observed",
-                "2",
-                "--draws",
-                "1",
-                "--out",
-                "res",
-            ],
+            args: then(EVALUATE_AGENTS, &["--out", "res"]),
             code: 1,
             want: &[UNANSWERED, "HTTP 500"],
             absent: &["res"],
@@ -879,17 +1131,7 @@ fn agent_cases() -> Vec<Case> {
         Case {
             name: "consensus --proposals in a missing folder",
             setup: |d| llm_setup(d, replying(|| Reply::Content(String::new()))),
-            args: &[
-                "consensus",
-                "--data",
-                "screen.csv",
-                "--agents",
-                "agents.toml",
-                "--out",
-                "out.tsv",
-                "--proposals",
-                "gone/p.tsv",
-            ],
+            args: then(CONSENSUS, &["--proposals", "gone/p.tsv"]),
             code: 1,
             want: &["gone/p.tsv: cannot write", "does not exist"],
             absent: &["out.tsv"],
@@ -900,21 +1142,7 @@ fn agent_cases() -> Vec<Case> {
                 d.create("res", "a file");
                 llm_setup(d, replying(|| Reply::Content(String::new())))
             },
-            args: &[
-                "evaluate",
-                "--data",
-                "screen.csv",
-                "--agents",
-                "agents.toml",
-                "--predictors",
-                "mean,consensus",
-                "--observed",
-                "2",
-                "--draws",
-                "1",
-                "--out",
-                "res/run",
-            ],
+            args: then(EVALUATE_AGENTS, &["--out", "res/run"]),
             code: 1,
             want: &["res/run: cannot write", "res is a file: expected a folder"],
             absent: &[],
@@ -980,15 +1208,7 @@ macro_rules! toml_case {
         Case {
             name: $name,
             setup: |d| agents_toml(d, $extra),
-            args: &[
-                "consensus",
-                "--data",
-                "screen.csv",
-                "--agents",
-                "agents.toml",
-                "--out",
-                "out.tsv",
-            ],
+            args: CONSENSUS,
             code: $code,
             want: $want,
             absent: &["out.tsv"],
@@ -1135,15 +1355,7 @@ fn toml_cases() -> Vec<Case> {
                 d.create("agents.toml", "[[agent]]\nbackend = \"llm\"\nname = \"far\"\nbase_url = \"http://10.0.0.1:8000/v1\"\nmodel = \"m\"\napi_key_env = \"MECHPERT_TEST_API_KEY\"\n");
                 None
             },
-            args: &[
-                "consensus",
-                "--data",
-                "screen.csv",
-                "--agents",
-                "agents.toml",
-                "--out",
-                "out.tsv",
-            ],
+            args: CONSENSUS,
             code: 1,
             want: &[
                 "agents.toml: building agents: agent `far` (line 4): base_url http://10.0.0.1:8000/v1 is plain http://",
@@ -1176,20 +1388,9 @@ mptest!(some_unanswered_targets_pass_within_allow_failures, |dir| {
     let _server = llm_setup(&dir, server);
     let run = |allow: &str| {
         let mut cmd = dir.command();
-        cmd.args([
-            "consensus",
-            "--data",
-            "screen.csv",
-            "--agents",
-            "agents.toml",
-            "--out",
-            "out.tsv",
-            "--allow-failures",
-            allow,
-            "--cache",
-            "cache",
-        ])
-        .env("MECHPERT_TEST_API_KEY", KEY);
+        cmd.args(CONSENSUS)
+            .args(["--allow-failures", allow, "--cache", "cache"])
+            .env("MECHPERT_TEST_API_KEY", KEY);
         cmd
     };
     let err = run("0.1").assert_failure();
@@ -1232,25 +1433,19 @@ mptest!(
         });
         let _server = llm_setup(&dir, server);
         let mut cmd = dir.command();
-        cmd.args([
-            "-vvv",
-            "consensus",
-            "--data",
-            "screen.csv",
-            "--agents",
-            "agents.toml",
-            "--out",
-            "out.tsv",
-            "--cache",
-            "cache",
-            "--proposals",
-            "p.tsv",
-            "--hubs",
-            "hubs.tsv",
-            "--allow-failures",
-            "1",
-        ])
-        .env("MECHPERT_TEST_API_KEY", KEY);
+        cmd.args(["-vvv"])
+            .args(CONSENSUS)
+            .args([
+                "--cache",
+                "cache",
+                "--proposals",
+                "p.tsv",
+                "--hubs",
+                "hubs.tsv",
+                "--allow-failures",
+                "1",
+            ])
+            .env("MECHPERT_TEST_API_KEY", KEY);
         let got = cmd.run_bounded(LIMIT);
         assert_eq!(
             got.code,

@@ -882,17 +882,21 @@ mod tests {
         assert!(matches!(err, ConfigError::Limits { .. }));
     }
 
+    fn build_err(text: &str, e: &BuildEnv<'_>) -> ConfigError {
+        parse(text)
+            .unwrap()
+            .build(Path::new("a.toml"), e)
+            .err()
+            .unwrap()
+    }
+
     #[test]
     fn every_number_is_checked_with_its_key_and_line() {
         let key = |_: &str| Some("sk-x".to_string());
         let graphs = |_: &str| -> anyhow::Result<Graph> { anyhow::bail!("none") };
         let e = env(&key, &graphs);
         let build = |text: &str| {
-            let err = parse(text)
-                .unwrap()
-                .build(Path::new("a.toml"), &e)
-                .err()
-                .unwrap();
+            let err = build_err(text, &e);
             anyhow::Error::from(err)
                 .chain()
                 .map(|e| e.to_string())
@@ -946,11 +950,7 @@ mod tests {
         let graphs = |_: &str| -> anyhow::Result<Graph> { anyhow::bail!("none") };
         let e = env(&key, &graphs);
         let remote = LLM.replace("http://localhost:9/v1", "http://gpu-box.lab:8000/v1");
-        let err = parse(&remote)
-            .unwrap()
-            .build(Path::new("a.toml"), &e)
-            .err()
-            .unwrap();
+        let err = build_err(&remote, &e);
         assert_eq!(
             err.to_string(),
             "agent `g` (line 4): base_url http://gpu-box.lab:8000/v1 is plain http:// to a host that is not loopback, and the API key would be sent in the clear: expected https://, a loopback host, or allow_insecure_http = true"

@@ -17,7 +17,11 @@ pub fn parse(value: &str, now: SystemTime) -> Option<Duration> {
             .then(|| Duration::from_secs_f64(secs.min(MAX_WAIT.as_secs_f64())));
     }
     let at = UNIX_EPOCH + Duration::from_secs(imf_fixdate(value)?);
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO).min(MAX_WAIT))
+    Some(
+        at.duration_since(now)
+            .unwrap_or(Duration::ZERO)
+            .min(MAX_WAIT),
+    )
 }
 
 /// Seconds since the Unix epoch of `Sun, 06 Nov 1994 08:49:37 GMT`.
@@ -33,7 +37,10 @@ fn imf_fixdate(text: &str) -> Option<u64> {
     let month = MONTHS.iter().position(|m| *m == month)? as u64 + 1;
     let day: u64 = day.parse().ok().filter(|d| (1..=31).contains(d))?;
     let year: u64 = year.parse().ok().filter(|y| (1970..=9999).contains(y))?;
-    let hms: Vec<u64> = time.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let hms: Vec<u64> = time
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
     let [h, m, s] = hms[..] else {
         return None;
     };
@@ -61,9 +68,15 @@ mod tests {
     #[test]
     fn the_rfc_example_date_is_the_known_instant() {
         // `date -u -d '1994-11-06 08:49:37' +%s` = 784111777.
-        assert_eq!(imf_fixdate("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(
+            imf_fixdate("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
         assert_eq!(imf_fixdate("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
-        assert_eq!(imf_fixdate("Tue, 29 Feb 2028 12:00:00 GMT"), Some(1_835_438_400));
+        assert_eq!(
+            imf_fixdate("Tue, 29 Feb 2028 12:00:00 GMT"),
+            Some(1_835_438_400)
+        );
     }
 
     #[test]
@@ -75,9 +88,19 @@ mod tests {
             parse("Sun, 06 Nov 1994 08:50:07 GMT", now),
             Some(Duration::from_secs(30))
         );
-        assert_eq!(parse("Sun, 06 Nov 1994 08:00:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(
+            parse("Sun, 06 Nov 1994 08:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse("Mon, 07 Nov 1994 08:49:37 GMT", now), Some(MAX_WAIT));
-        for bad in ["-1", "NaN", "soon", "Sun, 06 Nov 1994 08:49:37 PST", "Sun, 32 Nov 1994 08:49:37 GMT", ""] {
+        for bad in [
+            "-1",
+            "NaN",
+            "soon",
+            "Sun, 06 Nov 1994 08:49:37 PST",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+            "",
+        ] {
             assert_eq!(parse(bad, now), None, "{bad}");
         }
     }

@@ -271,8 +271,18 @@ impl SimParams {
             );
         }
         for (knob, v, max, expected) in [
-            ("cells_mean", p.cells_mean, 1e5, "at most 100000 cells per perturbation"),
-            ("control_cells_mean", p.control_cells_mean, 1e6, "at most 1000000 control cells"),
+            (
+                "cells_mean",
+                p.cells_mean,
+                1e5,
+                "at most 100000 cells per perturbation",
+            ),
+            (
+                "control_cells_mean",
+                p.control_cells_mean,
+                1e6,
+                "at most 1000000 control cells",
+            ),
         ] {
             if v > max {
                 return bad(knob, v.to_string(), expected);

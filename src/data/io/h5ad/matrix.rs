@@ -85,7 +85,9 @@ fn readable(ds: Dataset, object: &str) -> Result<Dataset, MatrixError> {
             let what = if id == LZF_FILTER {
                 "uses the lzf filter, which this build cannot read: rewrite it with gzip, e.g. anndata's adata.write_h5ad(path, compression=\"gzip\")".to_string()
             } else {
-                format!("uses HDF5 filter {id}, which this build cannot read: rewrite it with gzip or without compression")
+                format!(
+                    "uses HDF5 filter {id}, which this build cannot read: rewrite it with gzip or without compression"
+                )
             };
             return Err(malformed(object, what));
         }
