@@ -271,17 +271,12 @@ impl SimParams {
             );
         }
         for (knob, v, max, expected) in [
-            (
-                "cells_mean",
-                p.cells_mean,
-                1e5,
-                "at most 100000 cells per perturbation",
-            ),
+            ("cells_mean", p.cells_mean, 1e8, "at most 100000000 cells"),
             (
                 "control_cells_mean",
                 p.control_cells_mean,
-                1e6,
-                "at most 1000000 control cells",
+                1e8,
+                "at most 100000000 cells",
             ),
         ] {
             if v > max {
