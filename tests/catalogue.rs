@@ -542,13 +542,13 @@ fn csv_cases() -> Vec<Case> {
         csv_case!(
             "invalid UTF-8 in a value",
             "u.csv",
-            b"perturbation,g1,g2\nA,1,\xff2\nnon-targeting,1,2\n".to_vec(),
+            b"perturbation,g1,g2\nA,1,\xff2\nnon-targeting,1,2\n",
             &["u.csv:2: column `#3`: expected UTF-8 text"]
         ),
         csv_case!(
             "invalid UTF-8 in the header",
             "h.csv",
-            b"perturbation,g\xe91,g2\nA,1,2\nnon-targeting,1,2\n".to_vec(),
+            b"perturbation,g\xe91,g2\nA,1,2\nnon-targeting,1,2\n",
             &["h.csv:1: column `#2`: expected UTF-8 text"]
         ),
         csv_case!(
@@ -621,13 +621,13 @@ fn csv_cases() -> Vec<Case> {
         csv_case!(
             "gzip that ends early",
             "t.csv.gz",
-            gz("perturbation,g1,g2\nA,1,2\nB,3,4\nnon-targeting,1,2\n")[..30].to_vec(),
+            &gz("perturbation,g1,g2\nA,1,2\nB,3,4\nnon-targeting,1,2\n")[..30],
             &["t.csv.gz: cannot read"]
         ),
         csv_case!(
             "gzip holding garbage",
             "g.csv.gz",
-            b"\x1f\x8b\x08\x00garbage".to_vec(),
+            b"\x1f\x8b\x08\x00garbage",
             &["g.csv.gz: cannot read"]
         ),
         csv_case!(
