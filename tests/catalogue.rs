@@ -690,6 +690,31 @@ fn bad_delimited_inputs_fail_cleanly() {
 
 // ---- commands ------------------------------------------------------------------------------
 
+/// `simulate --config sim.toml` with `toml` as the file: a usage error (exit 2), no screen.
+macro_rules! sim_case {
+    ($name:expr, $toml:expr, $want:expr) => {
+        Case {
+            name: $name,
+            setup: |d| {
+                d.create("sim.toml", $toml);
+                None
+            },
+            args: &[
+                "simulate",
+                "--network",
+                "synthetic",
+                "--config",
+                "sim.toml",
+                "--out",
+                "s.csv",
+            ],
+            code: 2,
+            want: $want,
+            absent: &["s.csv"],
+        }
+    };
+}
+
 fn command_cases() -> Vec<Case> {
     vec![
         Case {
@@ -777,122 +802,36 @@ fn command_cases() -> Vec<Case> {
             want: &["t.txt: no target genes in the file"],
             absent: &["out.tsv"],
         },
-        Case {
-            name: "simulate with an unknown config key",
-            setup: |d| {
-                d.create("sim.toml", "colour = 1\n");
-                None
-            },
-            args: &[
-                "simulate",
-                "--network",
-                "synthetic",
-                "--config",
-                "sim.toml",
-                "--out",
-                "s.csv",
-            ],
-            code: 2,
-            want: &["sim.toml", "unknown field `colour`"],
-            absent: &["s.csv"],
-        },
-        Case {
-            name: "simulate with a negative count",
-            setup: |d| {
-                d.create("sim.toml", "genes = -3\n");
-                None
-            },
-            args: &[
-                "simulate",
-                "--network",
-                "synthetic",
-                "--config",
-                "sim.toml",
-                "--out",
-                "s.csv",
-            ],
-            code: 2,
-            want: &["sim.toml", "line 1, column 9", "expected usize"],
-            absent: &["s.csv"],
-        },
-        Case {
-            name: "simulate with zero genes",
-            setup: |d| {
-                d.create("sim.toml", "genes = 0\n");
-                None
-            },
-            args: &[
-                "simulate",
-                "--network",
-                "synthetic",
-                "--config",
-                "sim.toml",
-                "--out",
-                "s.csv",
-            ],
-            code: 2,
-            want: &["invalid genes = 0: expected at least as many measured genes as perturbations"],
-            absent: &["s.csv"],
-        },
-        Case {
-            name: "simulate with a huge screen",
-            setup: |d| {
-                d.create("sim.toml", "perturbations = 90000\ngenes = 90000\n");
-                None
-            },
-            args: &[
-                "simulate",
-                "--network",
-                "synthetic",
-                "--config",
-                "sim.toml",
-                "--out",
-                "s.csv",
-            ],
-            code: 2,
-            want: &[
-                "invalid perturbations = 90000: expected perturbations × genes of at most 500000000",
-            ],
-            absent: &["s.csv"],
-        },
-        Case {
-            name: "simulate with a huge gene universe",
-            setup: |d| {
-                d.create("sim.toml", "perturbations = 10\ngenes = 100000000000\n");
-                None
-            },
-            args: &[
-                "simulate",
-                "--network",
-                "synthetic",
-                "--config",
-                "sim.toml",
-                "--out",
-                "s.csv",
-            ],
-            code: 2,
-            want: &["invalid genes = 100000000000: expected at most 100000 measured genes"],
-            absent: &["s.csv"],
-        },
-        Case {
-            name: "simulate with endless power iterations",
-            setup: |d| {
-                d.create("sim.toml", "power_iterations = 1000000000000\n");
-                None
-            },
-            args: &[
-                "simulate",
-                "--network",
-                "synthetic",
-                "--config",
-                "sim.toml",
-                "--out",
-                "s.csv",
-            ],
-            code: 2,
-            want: &["invalid power_iterations = 1000000000000: expected 10 to 100000"],
-            absent: &["s.csv"],
-        },
+        sim_case!(
+            "simulate with an unknown config key",
+            "colour = 1\n",
+            &["sim.toml", "unknown field `colour`"]
+        ),
+        sim_case!(
+            "simulate with a negative count",
+            "genes = -3\n",
+            &["sim.toml", "line 1, column 9", "expected usize"]
+        ),
+        sim_case!(
+            "simulate with zero genes",
+            "genes = 0\n",
+            &["invalid genes = 0: expected at least as many measured genes as perturbations"]
+        ),
+        sim_case!(
+            "simulate with a huge screen",
+            "perturbations = 90000\ngenes = 90000\n",
+            &["invalid perturbations = 90000: expected perturbations × genes of at most 500000000",]
+        ),
+        sim_case!(
+            "simulate with a huge gene universe",
+            "perturbations = 10\ngenes = 100000000000\n",
+            &["invalid genes = 100000000000: expected at most 100000 measured genes"]
+        ),
+        sim_case!(
+            "simulate with endless power iterations",
+            "power_iterations = 1000000000000\n",
+            &["invalid power_iterations = 1000000000000: expected 10 to 100000"]
+        ),
         Case {
             name: "priors from a missing file",
             setup: |_| None,
