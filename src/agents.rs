@@ -30,11 +30,12 @@ pub mod knowledge;
 pub mod limits;
 pub mod llm;
 pub mod prompt;
+pub mod retry_after;
 pub mod truth;
 pub mod validate;
 
 pub use cache::Cache;
-pub use fanout::{Collected, Failure, ask_all};
+pub use fanout::{AgentOutcome, Collected, Failure, ask_all};
 pub use knowledge::KnowledgeAgent;
 pub use llm::LlmAgent;
 pub use truth::NoisyTruthAgent;
@@ -369,8 +370,9 @@ impl Tally {
         }
     }
 
+    /// Adds `n`, saturating: a hostile `usage` field cannot wrap a counter.
     pub(crate) fn bump(counter: &AtomicU64, n: u64) {
-        counter.fetch_add(n, Ordering::Relaxed);
+        saturating_add(counter, n);
     }
 }
 
@@ -382,6 +384,13 @@ impl std::fmt::Display for TallySnapshot {
             self.requests, self.cache_hits, self.failures, self.tokens
         )
     }
+}
+
+/// Adds `n` to `counter`, stopping at `u64::MAX`.
+pub(crate) fn saturating_add(counter: &AtomicU64, n: u64) {
+    let _ = counter.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+        Some(v.saturating_add(n))
+    });
 }
 
 /// A small, stable (FNV-1a) hash of a string, for per-gene seeds that do not depend on order.

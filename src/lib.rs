@@ -39,3 +39,4 @@ pub mod progress;
 pub mod report;
 pub mod run;
 pub mod sim;
+pub mod threads;

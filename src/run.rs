@@ -28,6 +28,7 @@ pub struct UsageError(pub String);
 
 /// Runs one parsed command, writing its result to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
+    crate::threads::init_global();
     let quiet = cli.quiet;
     match cli.command {
         Command::Inspect(args) => inspect::run(args, out),

@@ -233,7 +233,7 @@ mptest!(server_errors_retry_then_fail_per_gene, |dir| {
         "runs = 1\nretries = 3",
         "[limits]\nconcurrency = 1\n",
     );
-    let (out, err) = consensus(&dir, &["--cache", "cache"]).both(0);
+    let (out, err) = consensus(&dir, &["--cache", "cache", "--allow-failures", "0.2"]).both(0);
     assert!(out.contains("1 failures"), "{out}");
     assert!(
         out.contains("failed: MYB (agent fake, http://127.0.0.1:"),
@@ -263,7 +263,7 @@ mptest!(timeouts_are_retried_then_reported, |dir| {
         "runs = 1\ntimeout_s = 0.3\nretries = 1",
         "",
     );
-    let (out, _) = consensus(&dir, &[]).both(0);
+    let (out, _) = consensus(&dir, &["--allow-failures", "0.2"]).both(0);
     assert!(out.contains("failed: KLF1"), "{out}");
     assert!(out.contains("timed out after 0.3 s, 2 attempt(s)"), "{out}");
     assert_eq!(
@@ -299,7 +299,18 @@ mptest!(
             "runs = 1\nstructured_output = \"none\"",
             "",
         );
-        let (out, _) = consensus(&dir, &["--cache", "cache", "--proposals", "p.tsv"]).both(0);
+        let (out, _) = consensus(
+            &dir,
+            &[
+                "--cache",
+                "cache",
+                "--proposals",
+                "p.tsv",
+                "--allow-failures",
+                "0.2",
+            ],
+        )
+        .both(0);
         assert!(out.contains("failed: GATA1"), "{out}");
         // Every validated proposal with its rationale; KLF1 kept two of its four.
         let p = read(&dir, "p.tsv");
@@ -448,12 +459,31 @@ mptest!(missing_key_variable_is_named, |dir| {
 mptest!(unreachable_endpoint_is_a_per_gene_failure, |dir| {
     screen(&dir);
     agents(&dir, "http://127.0.0.1:9/v1", "runs = 1\nretries = 0", "");
-    let (out, _) = consensus(&dir, &[]).both(0);
-    assert!(out.contains("6 failures"), "{out}");
+    // Every target unanswered: exit 1, nothing written, each agent's tally in the message.
+    let err = consensus(&dir, &[]).assert_failure();
     assert!(
-        out.contains("connection failed after 1 attempt(s)"),
-        "{out}"
+        err.contains(
+            "6 of 6 targets got no answer from any agent (GATA1, TAL1, KLF1, MYB, SPI1, …)"
+        ),
+        "{err}"
     );
+    assert!(
+        err.contains("more than --allow-failures 0 allows, so nothing was written"),
+        "{err}"
+    );
+    assert!(
+        err.contains("per agent: `fake` answered 0, failed 6 (first: GATA1: "),
+        "{err}"
+    );
+    assert!(
+        err.contains("connection failed after 1 attempt(s)"),
+        "{err}"
+    );
+    assert!(!dir.path().join("out.tsv").exists());
+    // Allowed: the run goes through, says so per agent and writes the (empty) graph.
+    let (out, _) = consensus(&dir, &["--allow-failures", "1"]).both(0);
+    assert!(out.contains("6 failures"), "{out}");
+    assert!(out.contains("  agent fake: 0 answered, 6 failed"), "{out}");
     assert_eq!(
         read(&dir, "out.tsv"),
         "target\tneighbour\tweight\tvotes\tagents\n"
@@ -555,7 +585,7 @@ mptest!(
         });
         screen(&dir);
         agents(&dir, &server.base_url, "runs = 1\nretries = 3", "");
-        let (out, err) = consensus(&dir, &[]).both(0);
+        let (out, err) = consensus(&dir, &["--allow-failures", "0.5"]).both(0);
         assert!(out.contains("3 failures"), "{out}");
         assert!(
             out.contains("HTTP 401 after 1 attempt(s): invalid key Bearer ***"),

@@ -130,7 +130,7 @@ mptest!(bad_tau_is_a_usage_error_saying_what_is_accepted, |dir| {
         ])
         .assert_exit(2);
     assert!(
-        err.contains("agents.toml: ") && err.contains("invalid tau 0"),
+        err.contains("agents.toml:") && err.contains("invalid tau 0"),
         "{err}"
     );
 });
@@ -151,7 +151,7 @@ mptest!(unknown_keys_name_key_and_file, |dir| {
         ])
         .assert_exit(2);
     assert!(
-        err.contains("agents.toml: TOML parse error at line 1"),
+        err.contains("agents.toml:1:1: key `colour`: unknown field"),
         "{err}"
     );
     assert!(err.contains("unknown field `colour`"), "{err}");

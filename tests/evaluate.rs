@@ -3,7 +3,7 @@
 use crate::util::Dir;
 
 /// Eight perturbations in two modules over six genes; the graph links module members.
-fn setup(dir: &Dir) {
+pub(crate) fn setup(dir: &Dir) {
     let mut csv = String::from("perturbation,g1,g2,g3,g4,g5,g6\n");
     let a = [3.0, 2.0, 1.0, 0.0, -1.0, -2.0];
     let b = [-2.0, 0.0, 1.0, 3.0, -1.0, 2.0];
@@ -30,7 +30,7 @@ fn setup(dir: &Dir) {
 }
 
 /// Every predictor over both graphs, 3 draws of 4 observed.
-const FULL_RUN: [&str; 19] = [
+pub(crate) const FULL_RUN: [&str; 19] = [
     "evaluate",
     "--data",
     "screen.csv",

@@ -4,6 +4,7 @@
 mod util;
 
 mod agents;
+mod catalogue;
 mod consensus;
 mod design;
 mod eval_reference;

@@ -82,6 +82,12 @@ impl TestCommand<'_> {
         self
     }
 
+    /// Removes an environment variable for the run (for example `RUST_MIN_STACK`).
+    pub fn env_remove(&mut self, key: &str) -> &mut Self {
+        self.cmd.env_remove(key);
+        self
+    }
+
     /// Starts the binary without waiting (stdout and stderr discarded).
     pub fn spawn(&mut self) -> std::process::Child {
         self.cmd
@@ -104,6 +110,44 @@ impl TestCommand<'_> {
             String::from_utf8(out.stdout).unwrap(),
             String::from_utf8(out.stderr).unwrap(),
         )
+    }
+
+    /// Runs with stdout and stderr captured, killing the process after `limit`; the exit code
+    /// is `None` when it was killed or died of a signal.
+    pub fn run_bounded(&mut self, limit: std::time::Duration) -> Bounded {
+        let out_path = self.dir.path().join(".stdout.capture");
+        let err_path = self.dir.path().join(".stderr.capture");
+        let started = std::time::Instant::now();
+        let mut child = self
+            .cmd
+            .stdout(std::fs::File::create(&out_path).unwrap())
+            .stderr(std::fs::File::create(&err_path).unwrap())
+            .spawn()
+            .expect("spawn mechpert");
+        let mut timed_out = false;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > limit {
+                timed_out = true;
+                child.kill().unwrap();
+                break child.wait().unwrap();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        let read = |p: &Path| {
+            let bytes = std::fs::read(p).unwrap();
+            std::fs::remove_file(p).unwrap();
+            bytes
+        };
+        Bounded {
+            code: status.code(),
+            timed_out,
+            stdout: read(&out_path),
+            stderr: read(&err_path),
+            command: format!("{:?}", self.cmd),
+        }
     }
 
     fn run(&mut self) -> Output {
@@ -149,6 +193,15 @@ impl TestCommand<'_> {
     pub fn assert_failure(&mut self) -> String {
         self.assert_exit(1)
     }
+}
+
+/// What a bounded run gave (see [`TestCommand::run_bounded`]).
+pub struct Bounded {
+    pub code: Option<i32>,
+    pub timed_out: bool,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub command: String,
 }
 
 /// The repository root (where Cargo.toml is).

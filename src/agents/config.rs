@@ -77,6 +77,9 @@ pub struct AgentsFile {
     /// The agents.
     #[serde(default)]
     pub agent: Vec<AgentSpec>,
+    /// The file's text, to name the line of a setting in errors.
+    #[serde(skip)]
+    text: String,
 }
 
 fn default_question() -> QueryKind {
@@ -159,6 +162,10 @@ pub struct LlmSpec {
     /// First backoff delay in milliseconds, doubled per retry (default 1000).
     #[serde(default = "default_backoff")]
     pub backoff_ms: u64,
+    /// Send the API key over plain `http://` to a host that is not loopback (default false:
+    /// such a `base_url` with `api_key_env` is refused, since anyone on the path reads the key).
+    #[serde(default)]
+    pub allow_insecure_http: bool,
 }
 
 fn default_runs() -> NonZeroU32 {
@@ -248,10 +255,12 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// The TOML is malformed, has an unknown key or a bad value.
-    #[error("{}: {message}", .path.display())]
+    #[error("{}{at}: {message}", .path.display())]
     Parse {
         /// The file.
         path: PathBuf,
+        /// `:LINE:COLUMN` of the offending key or value; empty when unknown.
+        at: String,
         /// The parser's message (line, column, key).
         message: String,
     },
@@ -277,17 +286,31 @@ pub enum ConfigError {
         /// The variable name.
         var: String,
     },
-    /// A numeric LLM setting is out of range.
-    #[error("agent `{agent}`: invalid {field} = {value}: expected {expected}")]
+    /// A numeric agent setting is out of range.
+    #[error("agent `{agent}`: invalid {field} = {value}{at}: expected {expected}")]
     Setting {
         /// The agent.
         agent: String,
         /// The key.
         field: &'static str,
-        /// Its value.
-        value: f64,
+        /// Its value, as written.
+        value: String,
+        /// ` (line N)` where the file sets it; empty when not found.
+        at: String,
         /// What is accepted.
         expected: &'static str,
+    },
+    /// The key would cross the network in the clear.
+    #[error(
+        "agent `{agent}`{at}: base_url {url} is plain http:// to a host that is not loopback, and the API key would be sent in the clear: expected https://, a loopback host, or allow_insecure_http = true"
+    )]
+    InsecureHttp {
+        /// The agent.
+        agent: String,
+        /// The base URL.
+        url: String,
+        /// ` (line N)` of `base_url`.
+        at: String,
     },
     /// Prompt templates could not be loaded.
     #[error("agent `{agent}`")]
@@ -336,10 +359,12 @@ pub enum ConfigError {
         source: TruthParamError,
     },
     /// A limit is out of range.
-    #[error("{}", .path.display())]
+    #[error("{}{at}", .path.display())]
     Limits {
         /// The file.
         path: PathBuf,
+        /// `:N`, the line of the key; empty when not found.
+        at: String,
         /// What failed.
         #[source]
         source: LimitError,
@@ -378,10 +403,15 @@ pub struct Built {
 impl AgentsFile {
     /// Parses TOML text (`path` names the file in errors).
     pub fn parse(text: &str, path: &Path) -> Result<AgentsFile, ConfigError> {
-        let file: AgentsFile = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            path: path.to_path_buf(),
-            message: e.to_string().trim_end().to_string(),
+        let mut file: AgentsFile = toml::from_str(text).map_err(|e| {
+            let (at, message) = locate(text, &e);
+            ConfigError::Parse {
+                path: path.to_path_buf(),
+                at,
+                message,
+            }
         })?;
+        file.text = text.to_string();
         if file.agent.is_empty() {
             return Err(ConfigError::NoAgents {
                 path: path.to_path_buf(),
@@ -389,15 +419,11 @@ impl AgentsFile {
         }
         let mut names = std::collections::HashSet::new();
         for a in &file.agent {
-            let name = match a {
-                AgentSpec::Llm(s) => &s.name,
-                AgentSpec::Knowledge(s) => &s.name,
-                AgentSpec::Truth(s) => &s.name,
-            };
-            if !names.insert(name.clone()) {
+            let name = spec_name(a);
+            if !names.insert(name) {
                 return Err(ConfigError::DuplicateName {
                     path: path.to_path_buf(),
-                    name: name.clone(),
+                    name: name.to_string(),
                 });
             }
         }
@@ -416,15 +442,36 @@ impl AgentsFile {
     /// Builds the agents. `path` is the file (relative paths start from its folder).
     pub fn build(self, path: &Path, env: &BuildEnv<'_>) -> Result<Built, ConfigError> {
         let base = path.parent().unwrap_or(Path::new("."));
-        let limits = Arc::new(self.limits.check().map_err(|source| ConfigError::Limits {
-            path: path.to_path_buf(),
-            source,
+        let limits = Arc::new(self.limits.check().map_err(|source| {
+            ConfigError::Limits {
+                path: path.to_path_buf(),
+                at: line_of(&self.text, "[limits]", 0, source.key)
+                    .map_or(String::new(), |n| format!(":{n}")),
+                source,
+            }
         })?);
         let mut agents: Vec<Arc<dyn Agent>> = Vec::new();
-        for spec in &self.agent {
+        for (index, spec) in self.agent.iter().enumerate() {
+            let at = |key: &str| {
+                line_of(&self.text, "[[agent]]", index, key)
+                    .map_or(String::new(), |n| format!(" (line {n})"))
+            };
+            let counted = |field, value: u32, max: u32, expected| {
+                if value > max {
+                    return Err(ConfigError::Setting {
+                        agent: spec_name(spec).to_string(),
+                        field,
+                        value: value.to_string(),
+                        at: at(field),
+                        expected,
+                    });
+                }
+                Ok(())
+            };
             match spec {
                 AgentSpec::Llm(s) => {
-                    let settings = llm_settings(s, base, env, &limits)?;
+                    counted("runs", s.runs.get(), MAX_RUNS, "1 to 100 runs")?;
+                    let settings = llm_settings(s, base, env, &limits, &at)?;
                     for a in LlmAgent::runs(&s.name, settings, s.runs.get()) {
                         agents.push(Arc::new(a));
                     }
@@ -442,6 +489,12 @@ impl AgentsFile {
                     )));
                 }
                 AgentSpec::Truth(s) => {
+                    counted(
+                        "instances",
+                        s.instances.get(),
+                        MAX_RUNS,
+                        "1 to 100 instances",
+                    )?;
                     let path = if s.truth.as_os_str() == SIMULATED_TRUTH {
                         env.simulated_truth.clone().ok_or_else(|| {
                             ConfigError::NoSimulatedTruth {
@@ -492,31 +545,190 @@ impl AgentsFile {
     }
 }
 
+/// `(":LINE:COLUMN", message)` of a parse error. An error inside an `[[agent]]` table comes
+/// back from the tagged `AgentSpec` pointing at the first table's header (serde buffers tagged
+/// enums and loses positions), so each table is parsed again on its own as its backend's
+/// struct, with its lines kept in place, to find the key or value at fault.
+fn locate(text: &str, e: &toml::de::Error) -> (String, String) {
+    // `:LINE:COLUMN`, and `: key `K`` when the line sets a key.
+    let position = |text: &str, offset: usize| {
+        let offset = offset.min(text.len());
+        let before = &text[..offset];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line = before.matches('\n').count() + 1;
+        let column = before.len() - line_start + 1;
+        let rest = &text[line_start..];
+        let key = rest
+            .lines()
+            .next()
+            .and_then(|l| l.split_once('='))
+            .map(|(k, _)| k.trim())
+            .filter(|k| !k.is_empty() && !k.starts_with('['))
+            .map_or(String::new(), |k| format!(": key `{k}`"));
+        format!(":{line}:{column}{key}")
+    };
+    let whole = (
+        e.span().map_or(String::new(), |s| position(text, s.start)),
+        e.message().trim_end().to_string(),
+    );
+    let starts: Vec<usize> = text
+        .match_indices("[[agent]]")
+        .map(|(i, _)| i)
+        .filter(|&i| i == 0 || text[..i].ends_with('\n'))
+        .collect();
+    for (n, &start) in starts.iter().enumerate() {
+        // The table runs to the next header of any kind.
+        let body_start = start + "[[agent]]".len();
+        let end = text[body_start..]
+            .match_indices("\n[")
+            .next()
+            .map_or(text.len(), |(i, _)| body_start + i + 1);
+        let end = starts.get(n + 1).copied().unwrap_or(end).min(end);
+        // Blank everything outside the table, and its header and `backend` line, keeping
+        // byte offsets, so positions in the copy are positions in the file.
+        let mut copy: Vec<u8> = text
+            .bytes()
+            .map(|b| if b == b'\n' { b'\n' } else { b' ' })
+            .collect();
+        copy[body_start..end].copy_from_slice(&text.as_bytes()[body_start..end]);
+        let mut copy = String::from_utf8(copy).unwrap_or_default();
+        let Ok(table) = toml::from_str::<toml::Table>(&copy[body_start..end]) else {
+            continue;
+        };
+        let backend = table
+            .get("backend")
+            .and_then(toml::Value::as_str)
+            .unwrap_or("");
+        if let Some((i, line)) = copy[body_start..end]
+            .match_indices("backend")
+            .next()
+            .and_then(|(i, _)| copy[body_start + i..].lines().next().map(|l| (i, l.len())))
+        {
+            copy.replace_range(body_start + i..body_start + i + line, &" ".repeat(line));
+        }
+        let err = match backend {
+            "llm" => toml::from_str::<LlmSpec>(&copy).err(),
+            "knowledge" => toml::from_str::<KnowledgeSpec>(&copy).err(),
+            "truth" => toml::from_str::<TruthSpec>(&copy).err(),
+            _ => None,
+        };
+        if let Some(err) = err {
+            return (
+                err.span()
+                    .map_or(String::new(), |s| position(&copy, s.start)),
+                err.message().trim_end().to_string(),
+            );
+        }
+    }
+    whole
+}
+
+/// Most runs of an LLM agent, or instances of a truth agent.
+const MAX_RUNS: u32 = 100;
+
+fn spec_name(spec: &AgentSpec) -> &str {
+    match spec {
+        AgentSpec::Llm(s) => &s.name,
+        AgentSpec::Knowledge(s) => &s.name,
+        AgentSpec::Truth(s) => &s.name,
+    }
+}
+
+/// The 1-based line where `key` is set in the `index`-th table with header `table`
+/// (`[limits]`, `[[agent]]`); `None` when the key is not written there (a default).
+fn line_of(text: &str, table: &str, index: usize, key: &str) -> Option<usize> {
+    let mut seen = 0;
+    let mut inside = false;
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            inside = line.starts_with(table) && {
+                seen += 1;
+                seen == index + 1
+            };
+        } else if inside
+            && let Some(rest) = line.strip_prefix(key)
+            && rest.trim_start().starts_with('=')
+        {
+            return Some(n + 1);
+        }
+    }
+    None
+}
+
+/// Whether `url` is `http://` to a host other than loopback (`localhost`, 127.0.0.0/8, ::1).
+fn insecure_http(url: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    let host = url.host_str().unwrap_or("");
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    url.scheme() == "http" && !loopback
+}
+
+/// A number as the user would have written it (`3`, `0.5`, `1e300`).
+fn shown(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:?}")
+    }
+}
+
 fn llm_settings(
     s: &LlmSpec,
     base: &Path,
     env: &BuildEnv<'_>,
     limits: &Arc<Limits>,
+    at: &dyn Fn(&str) -> String,
 ) -> Result<LlmSettings, ConfigError> {
-    let bad = |field, value: f64, expected| ConfigError::Setting {
-        agent: s.name.clone(),
-        field,
-        value,
-        expected,
+    let check = |field, value: f64, range: std::ops::RangeInclusive<f64>, expected| {
+        if value.is_finite() && range.contains(&value) {
+            return Ok(());
+        }
+        Err(ConfigError::Setting {
+            agent: s.name.clone(),
+            field,
+            value: shown(value),
+            at: at(field),
+            expected,
+        })
     };
-    if !(s.temperature.is_finite() && (0.0..=2.0).contains(&s.temperature)) {
-        return Err(bad("temperature", s.temperature, "a number in [0, 2]"));
-    }
-    if !(s.timeout_s.is_finite() && s.timeout_s > 0.0) {
-        return Err(bad(
-            "timeout_s",
-            s.timeout_s,
-            "a positive number of seconds",
-        ));
-    }
-    if s.max_tokens == 0 {
-        return Err(bad("max_tokens", 0.0, "a positive token count"));
-    }
+    check(
+        "temperature",
+        s.temperature,
+        0.0..=2.0,
+        "a number in [0, 2]",
+    )?;
+    check(
+        "timeout_s",
+        s.timeout_s,
+        0.001..=86_400.0,
+        "seconds from 0.001 to 86400",
+    )?;
+    check(
+        "max_tokens",
+        f64::from(s.max_tokens),
+        1.0..=10_000_000.0,
+        "a token count from 1 to 10000000",
+    )?;
+    check(
+        "retries",
+        f64::from(s.retries),
+        0.0..=100.0,
+        "0 to 100 retries",
+    )?;
+    check(
+        "backoff_ms",
+        s.backoff_ms as f64,
+        0.0..=600_000.0,
+        "milliseconds from 0 to 600000",
+    )?;
     let api_key = match &s.api_key_env {
         Some(var) => match (env.env)(var) {
             Some(k) if !k.is_empty() => Secret::new(Some(k)),
@@ -531,6 +743,13 @@ fn llm_settings(
         },
         None => Secret::new(None),
     };
+    if api_key.is_set() && !s.allow_insecure_http && insecure_http(&s.base_url) {
+        return Err(ConfigError::InsecureHttp {
+            agent: s.name.clone(),
+            url: s.base_url.clone(),
+            at: at("base_url"),
+        });
+    }
     let prompts = match &s.prompts {
         Some(dir) => Prompts::from_dir(&base.join(dir)).map_err(|source| ConfigError::Prompt {
             agent: s.name.clone(),
@@ -582,13 +801,16 @@ mod tests {
         }
     }
 
-    const LLM: &str = "[[agent]]\nbackend = \"llm\"\nname = \"g\"\nbase_url = \"http://x/v1\"\nmodel = \"m\"\napi_key_env = \"MY_KEY\"\n";
+    const LLM: &str = "[[agent]]\nbackend = \"llm\"\nname = \"g\"\nbase_url = \"http://localhost:9/v1\"\nmodel = \"m\"\napi_key_env = \"MY_KEY\"\n";
 
     #[test]
     fn unknown_keys_name_the_key_and_file() {
         let err = parse(&format!("{LLM}tmperature = 1\n")).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.starts_with("agents.toml: "), "{msg}");
+        assert!(
+            msg.starts_with("agents.toml:7:1: key `tmperature`: "),
+            "{msg}"
+        );
         assert!(msg.contains("unknown field `tmperature`"), "{msg}");
         let err = parse(&format!("colour = 1\n{LLM}"))
             .unwrap_err()
@@ -679,6 +901,108 @@ mod tests {
         .err()
         .unwrap();
         assert!(matches!(err, ConfigError::Limits { .. }));
+    }
+
+    fn build_err(text: &str, e: &BuildEnv<'_>) -> ConfigError {
+        parse(text)
+            .unwrap()
+            .build(Path::new("a.toml"), e)
+            .err()
+            .unwrap()
+    }
+
+    #[test]
+    fn every_number_is_checked_with_its_key_and_line() {
+        let key = |_: &str| Some("sk-x".to_string());
+        let graphs = |_: &str| -> anyhow::Result<Graph> { anyhow::bail!("none") };
+        let e = env(&key, &graphs);
+        let build = |text: &str| {
+            let err = build_err(text, &e);
+            anyhow::Error::from(err)
+                .chain()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join(": ")
+        };
+        let cases = [
+            (
+                "timeout_s = 1e300",
+                "agent `g`: invalid timeout_s = 1e300 (line 7): expected seconds from 0.001 to 86400",
+            ),
+            ("timeout_s = 0", "invalid timeout_s = 0 (line 7)"),
+            ("timeout_s = nan", "invalid timeout_s = NaN (line 7)"),
+            (
+                "max_tokens = 0",
+                "invalid max_tokens = 0 (line 7): expected a token count",
+            ),
+            (
+                "retries = 4000000000",
+                "invalid retries = 4000000000 (line 7): expected 0 to 100",
+            ),
+            (
+                "backoff_ms = 99999999999",
+                "invalid backoff_ms = 99999999999 (line 7)",
+            ),
+            (
+                "runs = 100000",
+                "invalid runs = 100000 (line 7): expected 1 to 100 runs",
+            ),
+            (
+                "temperature = -1",
+                "invalid temperature = -1 (line 7): expected a number in [0, 2]",
+            ),
+        ];
+        for (line, want) in cases {
+            let err = build(&format!("{LLM}{line}\n"));
+            assert!(err.contains(want), "{line}: {err}");
+        }
+        let err = build(&format!(
+            "k = 3\n[limits]\nconcurrency = 2\nrpm = 1e-300\n{LLM}"
+        ));
+        assert_eq!(
+            err,
+            "a.toml:4: invalid [limits] rpm = 1e-300: expected requests per minute from 0.1 to 1000000"
+        );
+    }
+
+    #[test]
+    fn a_key_over_plain_http_to_another_host_needs_an_opt_in() {
+        let key = |_: &str| Some("sk-x".to_string());
+        let graphs = |_: &str| -> anyhow::Result<Graph> { anyhow::bail!("none") };
+        let e = env(&key, &graphs);
+        let remote = LLM.replace("http://localhost:9/v1", "http://gpu-box.lab:8000/v1");
+        let err = build_err(&remote, &e);
+        assert_eq!(
+            err.to_string(),
+            "agent `g` (line 4): base_url http://gpu-box.lab:8000/v1 is plain http:// to a host that is not loopback, and the API key would be sent in the clear: expected https://, a loopback host, or allow_insecure_http = true"
+        );
+        let opted = format!("{remote}allow_insecure_http = true\n");
+        assert!(
+            parse(&opted)
+                .unwrap()
+                .build(Path::new("a.toml"), &e)
+                .is_ok()
+        );
+        for url in [
+            "https://api.x/v1",
+            "http://localhost:8000/v1",
+            "http://127.0.0.1:9/v1",
+            "http://[::1]:80/v1",
+        ] {
+            let text = LLM.replace("http://localhost:9/v1", url);
+            assert!(
+                parse(&text).unwrap().build(Path::new("a.toml"), &e).is_ok(),
+                "{url}"
+            );
+        }
+        // Without a key nothing secret is sent.
+        let no_key = remote.replace("api_key_env = \"MY_KEY\"\n", "");
+        assert!(
+            parse(&no_key)
+                .unwrap()
+                .build(Path::new("a.toml"), &e)
+                .is_ok()
+        );
     }
 
     #[test]

@@ -41,6 +41,51 @@ pub struct Collected {
     pub failures: Vec<Failure>,
 }
 
+/// How one agent fared over a run.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AgentOutcome {
+    /// Agent name.
+    pub agent: String,
+    /// Queries it answered.
+    pub answered: usize,
+    /// Queries that failed after retries.
+    pub failed: usize,
+    /// The first failure (by target name) as `TARGET: message`, if any.
+    pub first_failure: Option<String>,
+}
+
+impl Collected {
+    /// Targets that no agent answered (in the order asked).
+    pub fn unanswered(&self) -> Vec<&str> {
+        self.targets
+            .iter()
+            .zip(&self.answers)
+            .filter(|(_, answers)| answers.iter().all(Option::is_none))
+            .map(|(t, _)| t.as_str())
+            .collect()
+    }
+
+    /// Answers and failures per agent, in the order the agents were given.
+    pub fn outcomes(&self) -> Vec<AgentOutcome> {
+        self.agents
+            .iter()
+            .enumerate()
+            .map(|(a, name)| {
+                let failed: Vec<&Failure> =
+                    self.failures.iter().filter(|f| &f.agent == name).collect();
+                AgentOutcome {
+                    agent: name.clone(),
+                    answered: self.answers.iter().filter(|row| row[a].is_some()).count(),
+                    failed: failed.len(),
+                    first_failure: failed
+                        .first()
+                        .map(|f| format!("{}: {}", f.target, f.message)),
+                }
+            })
+            .collect()
+    }
+}
+
 fn query(kind: QueryKind, target: &str) -> Query<'_> {
     match kind {
         QueryKind::Regulators => Query::Regulators(target),
@@ -204,6 +249,17 @@ mod tests {
             ("BAD", "x")
         );
         assert_eq!(c.answers[2][0].as_ref().unwrap().proposals[0].gene, "BAD");
+        assert_eq!(c.unanswered(), vec!["BAD"]);
+        let o = c.outcomes();
+        assert_eq!(o.len(), 2);
+        assert_eq!(
+            (o[1].agent.as_str(), o[1].answered, o[1].failed),
+            ("y", 2, 1)
+        );
+        assert_eq!(
+            o[0].first_failure.as_deref(),
+            Some("BAD: test: unusable reply: bad")
+        );
     }
 
     #[test]

@@ -52,17 +52,54 @@ impl Default for LimitParams {
 
 /// A bad limit setting.
 #[derive(Debug, PartialEq, thiserror::Error)]
-#[error("invalid [limits] rpm = {0}: expected a positive number of requests per minute")]
-pub struct LimitError(pub f64);
+#[error("invalid [limits] {key} = {value}: expected {expected}")]
+pub struct LimitError {
+    /// The key.
+    pub key: &'static str,
+    /// Its value, as written.
+    pub value: String,
+    /// What is accepted.
+    pub expected: &'static str,
+}
+
+/// Most requests in flight accepted.
+const MAX_CONCURRENCY: usize = 1024;
+/// Accepted requests per minute: one per ten minutes up to a million.
+const RPM: std::ops::RangeInclusive<f64> = 0.1..=1e6;
 
 impl LimitParams {
     /// Checks the settings and builds the shared limiter.
     pub fn check(self) -> Result<Limits, LimitError> {
+        if self.concurrency.get() > MAX_CONCURRENCY {
+            return Err(LimitError {
+                key: "concurrency",
+                value: self.concurrency.to_string(),
+                expected: "1 to 1024 requests in flight",
+            });
+        }
         let interval = match self.rpm {
-            Some(r) if !(r.is_finite() && r > 0.0) => return Err(LimitError(r)),
+            Some(r) if !(r.is_finite() && RPM.contains(&r)) => {
+                return Err(LimitError {
+                    key: "rpm",
+                    value: format!("{r:?}"),
+                    expected: "requests per minute from 0.1 to 1000000",
+                });
+            }
             Some(r) => Some(Duration::from_secs_f64(60.0 / r)),
             None => None,
         };
+        for (key, value) in [
+            ("max_requests", self.max_requests),
+            ("max_tokens", self.max_tokens),
+        ] {
+            if value == Some(0) {
+                return Err(LimitError {
+                    key,
+                    value: "0".into(),
+                    expected: "a positive budget (leave it out for no limit)",
+                });
+            }
+        }
         Ok(Limits {
             semaphore: Semaphore::new(self.concurrency.get()),
             interval,
@@ -131,7 +168,7 @@ impl Limits {
 
     /// Records tokens used by a reply.
     pub fn charge_tokens(&self, n: u64) {
-        self.tokens.fetch_add(n, Ordering::Relaxed);
+        super::saturating_add(&self.tokens, n);
     }
 }
 
@@ -189,14 +226,72 @@ mod tests {
     }
 
     #[test]
-    fn bad_rpm_is_refused() {
+    fn bad_limits_are_refused_with_the_key_and_the_range() {
+        let cases = [
+            (
+                Some(0.0),
+                None,
+                "invalid [limits] rpm = 0.0: expected requests per minute from 0.1 to 1000000",
+            ),
+            (
+                Some(1e-15),
+                None,
+                "invalid [limits] rpm = 1e-15: expected requests per minute",
+            ),
+            (
+                Some(1e-300),
+                None,
+                "invalid [limits] rpm = 1e-300: expected",
+            ),
+            (
+                Some(f64::INFINITY),
+                None,
+                "invalid [limits] rpm = inf: expected",
+            ),
+            (
+                None,
+                Some(0),
+                "invalid [limits] max_requests = 0: expected a positive budget",
+            ),
+        ];
+        for (rpm, max_requests, want) in cases {
+            let p = LimitParams {
+                rpm,
+                max_requests,
+                ..LimitParams::default()
+            };
+            let err = p.check().unwrap_err().to_string();
+            assert!(err.starts_with(want), "{err}");
+        }
         let p = LimitParams {
-            rpm: Some(0.0),
+            concurrency: NonZeroUsize::new(5000).unwrap(),
             ..LimitParams::default()
         };
-        assert_eq!(
-            p.check().unwrap_err().to_string(),
-            "invalid [limits] rpm = 0: expected a positive number of requests per minute"
+        assert!(
+            p.check()
+                .unwrap_err()
+                .to_string()
+                .contains("concurrency = 5000")
         );
+    }
+
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn the_token_count_saturates_instead_of_wrapping() {
+        let limits = LimitParams {
+            max_tokens: Some(u64::MAX),
+            ..LimitParams::default()
+        }
+        .check()
+        .unwrap();
+        limits.charge_tokens(u64::MAX - 1);
+        limits.charge_tokens(u64::MAX - 1);
+        assert!(matches!(
+            limits.acquire().await.unwrap_err(),
+            AgentError::Budget {
+                what: "tokens",
+                spent: u64::MAX,
+                ..
+            }
+        ));
     }
 }

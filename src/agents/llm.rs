@@ -72,6 +72,10 @@ impl Secret {
     fn get(&self) -> Option<&str> {
         self.0.as_deref()
     }
+    /// Whether there is a secret.
+    pub fn is_set(&self) -> bool {
+        self.0.is_some()
+    }
     /// Replaces the secret in `text` with `***`.
     pub fn mask(&self, text: &str) -> String {
         match self.get() {
@@ -343,9 +347,7 @@ impl LlmAgent {
                         .headers()
                         .get(reqwest::header::RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<f64>().ok())
-                        .filter(|v| v.is_finite() && *v >= 0.0)
-                        .map(|v| Duration::from_secs_f64(v.min(300.0)));
+                        .and_then(|v| super::retry_after::parse(v, std::time::SystemTime::now()));
                     match response.text().await {
                         Ok(text) if status.is_success() => {
                             drop(permit);
@@ -356,7 +358,8 @@ impl LlmAgent {
                                 endpoint: endpoint(),
                                 status: status.as_u16(),
                                 attempts: attempt,
-                                body: s.api_key.mask(&text.chars().take(200).collect::<String>()),
+                                // Mask first: a cut could split the key and hide it from the mask.
+                                body: s.api_key.mask(&text).chars().take(200).collect(),
                             };
                             if !(status.as_u16() == 429 || status.is_server_error()) {
                                 return Err(error);
@@ -417,7 +420,7 @@ impl LlmAgent {
         let v: Value = serde_json::from_str(text).map_err(|e| {
             bad(format!(
                 "the completion is not JSON ({e}): {:?}",
-                text.chars().take(120).collect::<String>()
+                s.api_key.mask(text).chars().take(120).collect::<String>()
             ))
         })?;
         let usage: Usage = v
@@ -427,7 +430,7 @@ impl LlmAgent {
         let total = if usage.total_tokens > 0 {
             usage.total_tokens
         } else {
-            usage.prompt_tokens + usage.completion_tokens
+            usage.prompt_tokens.saturating_add(usage.completion_tokens)
         };
         Tally::bump(&tally.tokens, total);
         s.limits.charge_tokens(total);
@@ -435,7 +438,9 @@ impl LlmAgent {
             .pointer("/choices/0/message/content")
             .and_then(Value::as_str)
             .ok_or_else(|| bad("the completion has no choices[0].message.content".into()))?;
-        Ok((content.to_string(), usage))
+        // An endpoint that echoes the key in its reply must not get it into the cache,
+        // --proposals or messages: everything downstream sees the masked text.
+        Ok((s.api_key.mask(content), usage))
     }
 }
 

@@ -46,9 +46,22 @@ pub struct ConsensusArgs {
     /// confidence, rationale`), e.g. to audit LLM rationales. Example: --proposals proposals.tsv
     #[arg(long, value_name = "TSV")]
     pub proposals: Option<PathBuf>,
+    /// Fraction of targets (0 to 1) that may get no answer from any agent (every query about
+    /// them failed after retries) before the run fails with exit 1 and writes nothing. The
+    /// default 0 fails on the first such target. Example: --allow-failures 0.1
+    #[arg(long, value_name = "FRACTION", default_value = "0", value_parser = parse_fraction)]
+    pub allow_failures: f64,
     /// How to read the screen.
     #[command(flatten)]
     pub screen: ScreenArgs,
+}
+
+/// A fraction in [0, 1] (for --allow-failures).
+pub(crate) fn parse_fraction(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("expected a fraction from 0 to 1, got {s:?}")),
+    }
 }
 
 pub(crate) fn parse_tau(s: &str) -> Result<Tau, String> {
@@ -91,6 +104,17 @@ mod tests {
         assert!(a.offline);
         assert_eq!(a.tau, Some(crate::consensus::Tau::Fraction(0.5)));
         assert_eq!(a.weighting, Some(crate::consensus::Weighting::Borda));
+        assert_eq!(a.allow_failures, 0.0);
+    }
+
+    #[test]
+    fn allow_failures_is_a_fraction() {
+        assert_eq!(super::parse_fraction("0.25"), Ok(0.25));
+        assert_eq!(super::parse_fraction("1"), Ok(1.0));
+        for bad in ["-0.1", "1.5", "NaN", "half"] {
+            let err = super::parse_fraction(bad).unwrap_err();
+            assert!(err.starts_with("expected a fraction from 0 to 1"), "{err}");
+        }
     }
 
     #[test]

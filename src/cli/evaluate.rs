@@ -53,6 +53,11 @@ pub struct EvaluateArgs {
     /// With --cache: fail on a cache miss instead of calling an endpoint.
     #[arg(long, requires = "cache")]
     pub offline: bool,
+    /// With --agents: the fraction of perturbations (0 to 1) that may get no answer from any
+    /// agent before the run fails (see `mechpert consensus --help`). Default 0.
+    #[arg(long, value_name = "FRACTION", default_value = "0", requires = "agents",
+          value_parser = super::consensus::parse_fraction)]
+    pub allow_failures: f64,
     /// Prior graph for `graph` and `ridge`: a bundled name (collectri, dorothea, omnipath, …) or
     /// KIND:PATH, e.g. string:../shared/data/priors/string_v12_edges.tsv.gz.
     #[arg(long, value_name = "SPEC")]

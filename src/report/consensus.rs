@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::agents::{Collected, Failure, TallySnapshot};
+use crate::agents::{AgentOutcome, Collected, Failure, TallySnapshot};
 
 /// Writes every validated proposal, before any threshold: `target, agent, gene, confidence,
 /// rationale` (tabs and newlines in rationales become spaces), targets and agents in the order
@@ -58,6 +58,8 @@ pub struct Summary {
     pub tally: TallySnapshot,
     /// Failed queries.
     pub failures: Vec<Failure>,
+    /// Answers and failures per agent.
+    pub outcomes: Vec<AgentOutcome>,
     /// Where the TSV went.
     pub out: String,
 }
@@ -90,6 +92,13 @@ impl Summary {
             "  dropped proposals: {} invented genes, {} outside the pool",
             t.invented, t.out_of_pool
         )?;
+        for o in &self.outcomes {
+            writeln!(
+                out,
+                "  agent {}: {} answered, {} failed",
+                o.agent, o.answered, o.failed
+            )?;
+        }
         for f in self.failures.iter().take(10) {
             writeln!(
                 out,

@@ -14,7 +14,7 @@ use crate::consensus::io::hubs::write_hubs;
 use crate::consensus::io::table::write_rows;
 use crate::consensus::{Consensus, Tau, Weighting, hubs};
 use crate::data::GeneSymbols;
-use crate::data::io::writer::write_atomically;
+use crate::data::io::writer::{Outputs, write_atomically};
 use crate::priors::Graph;
 use crate::progress::Progress;
 use crate::report::consensus::{Summary, write_proposals};
@@ -28,6 +28,7 @@ pub(super) struct Panel {
     ctx: Arc<Context>,
     tally: Arc<Tally>,
     runtime: tokio::runtime::Runtime,
+    allow_failures: f64,
 }
 
 impl Panel {
@@ -78,16 +79,21 @@ impl Panel {
             pool,
             k: built.file.k.get(),
         });
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .context("starting the async runtime")?;
+        let runtime = crate::threads::runtime().context("starting the async runtime")?;
         Ok(Panel {
             built,
             ctx,
             tally: Arc::new(Tally::default()),
             runtime,
+            allow_failures: 0.0,
         })
+    }
+
+    /// The fraction of targets that may go unanswered by every agent before [`Panel::ask`]
+    /// fails (0, the default: none may).
+    pub(super) fn allow_failures(mut self, fraction: f64) -> Panel {
+        self.allow_failures = fraction;
+        self
     }
 
     /// The file's consensus rule, with τ and the weighting overridden where given.
@@ -108,14 +114,16 @@ impl Panel {
         self.built.file.question
     }
 
-    /// Asks every agent `kind` about every target.
+    /// Asks every agent `kind` about every target. Fails when more targets than
+    /// [`Panel::allow_failures`] allows got no answer from any agent (see [`check_answered`]).
     pub(super) fn ask(
         &self,
         targets: &[String],
         kind: QueryKind,
         progress: &dyn Progress,
     ) -> anyhow::Result<Collected> {
-        self.runtime
+        let collected = self
+            .runtime
             .block_on(ask_all(
                 &self.built.agents,
                 targets,
@@ -124,8 +132,61 @@ impl Panel {
                 Arc::clone(&self.tally),
                 progress,
             ))
-            .context("asking agents")
+            .context("asking agents")?;
+        check_answered(&collected, self.allow_failures)?;
+        Ok(collected)
     }
+}
+
+/// The failure policy: a target that no agent answered (every query about it failed after
+/// retries) is a hole in the graph that looks like "the agents agree on nothing", so the run
+/// fails (exit 1, before writing anything) when the fraction of such targets exceeds
+/// `allow` (`--allow-failures`, default 0). Answered queries are already cached, so a rerun
+/// only re-asks the failed ones. The error reports every agent's answers and failures.
+fn check_answered(collected: &Collected, allow: f64) -> anyhow::Result<()> {
+    let unanswered = collected.unanswered();
+    if unanswered.is_empty() {
+        return Ok(());
+    }
+    let fraction = unanswered.len() as f64 / collected.targets.len().max(1) as f64;
+    let mut names = unanswered
+        .iter()
+        .take(5)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if unanswered.len() > 5 {
+        names.push_str(", …");
+    }
+    if fraction <= allow {
+        tracing::warn!(
+            unanswered = unanswered.len(),
+            targets = collected.targets.len(),
+            allow,
+            "targets without any answer, within --allow-failures: {names}"
+        );
+        return Ok(());
+    }
+    let agents = collected
+        .outcomes()
+        .iter()
+        .map(|o| {
+            let first = o
+                .first_failure
+                .as_deref()
+                .map_or(String::new(), |f| format!(" (first: {f})"));
+            format!(
+                "`{}` answered {}, failed {}{first}",
+                o.agent, o.answered, o.failed
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    anyhow::bail!(
+        "{} of {} targets got no answer from any agent ({names}): more than --allow-failures {allow} allows, so nothing was written; per agent: {agents}",
+        unanswered.len(),
+        collected.targets.len(),
+    )
 }
 
 /// Runs the command.
@@ -138,6 +199,19 @@ pub fn run(args: ConsensusArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Res
         Some(path) => read_targets(path, &symbols)?,
         None => pool.genes().to_vec(),
     };
+    // Every output is checked before the first request and staged; all appear at the end.
+    let mut outputs = Outputs::new();
+    let cannot = |p: &Path| format!("{}: cannot write", p.display());
+    let out_path = outputs
+        .stage(&args.out)
+        .with_context(|| cannot(&args.out))?;
+    let mut stage = |p: &Option<std::path::PathBuf>| -> anyhow::Result<_> {
+        p.as_ref()
+            .map(|p| outputs.stage(p).with_context(|| cannot(p)))
+            .transpose()
+    };
+    let proposals_path = stage(&args.proposals)?;
+    let hubs_path = stage(&args.hubs)?;
     let panel = Panel::open(
         &args.agents,
         pool,
@@ -145,18 +219,19 @@ pub fn run(args: ConsensusArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Res
         args.cache.as_deref(),
         args.offline,
         None,
-    )?;
+    )?
+    .allow_failures(args.allow_failures);
     let consensus = panel.consensus(args.tau, args.weighting);
     let question = panel.question();
     let collected = panel.ask(&targets, question, &super::progress_bar(quiet))?;
     let graph = consensus.build(&collected);
-    write_atomically(&args.out, |f| write_rows(&graph.rows, f))
-        .with_context(|| format!("{}: cannot write", args.out.display()))?;
-    if let Some(path) = &args.proposals {
+    write_atomically(&out_path, |f| write_rows(&graph.rows, f))
+        .with_context(|| cannot(&args.out))?;
+    if let Some(path) = &proposals_path {
         write_atomically(path, |f| write_proposals(&collected, f))
-            .with_context(|| format!("{}: cannot write", path.display()))?;
+            .with_context(|| cannot(args.proposals.as_deref().unwrap_or(path)))?;
     }
-    if let Some(path) = &args.hubs {
+    if let Some(path) = &hubs_path {
         let asked = panel
             .ask(
                 &["hubs".to_string()],
@@ -166,8 +241,9 @@ pub fn run(args: ConsensusArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Res
             .context("asking agents for hubs")?;
         let ranked = hubs::rank(&asked);
         write_atomically(path, |f| write_hubs(&ranked, f))
-            .with_context(|| format!("{}: cannot write", path.display()))?;
+            .with_context(|| cannot(args.hubs.as_deref().unwrap_or(path)))?;
     }
+    outputs.commit().context("moving the outputs into place")?;
     let mut with_edges: Vec<&str> = graph.rows.iter().map(|r| r.target.as_str()).collect();
     with_edges.dedup();
     let summary = Summary {
@@ -181,6 +257,7 @@ pub fn run(args: ConsensusArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Res
         targets_with_edges: with_edges.len(),
         tally: panel.tally.snapshot(),
         failures: collected.failures.clone(),
+        outcomes: collected.outcomes(),
         out: args.out.display().to_string(),
     };
     summary.write_human(out)?;

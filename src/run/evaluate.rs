@@ -21,6 +21,8 @@ pub(super) fn run(args: EvaluateArgs, quiet: bool, out: &mut dyn Write) -> anyho
         args.graph.is_some(),
     )?;
 
+    crate::data::io::writer::check_folder(&args.out)
+        .with_context(|| format!("{}: cannot write", args.out.display()))?;
     let symbols = super::resolve_symbols(&args.screen)?;
     let loaded = super::read_screen(&args.data, &args.screen, &symbols)?;
     let screen = &loaded.screen;
@@ -47,6 +49,7 @@ pub(super) fn run(args: EvaluateArgs, quiet: bool, out: &mut dyn Write) -> anyho
             weighting: None,
             hubs: false,
             truth: None,
+            allow_failures: args.allow_failures,
         }),
         (None, Some(neighbours)) => Some(ConsensusSource::Table {
             neighbours,

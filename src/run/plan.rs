@@ -439,11 +439,7 @@ fn run_screen(
         .collect();
     let bar = super::progress_bar(quiet);
     crate::progress::Progress::start(&bar, (jobs.len() * settings.batches.len()) as u64, "rounds");
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(settings.threads)
-        .stack_size(64 << 20)
-        .build()
-        .context("starting the worker threads")?;
+    let pool = crate::threads::pool(settings.threads).context("starting the worker threads")?;
     let failed: Mutex<Option<JobError>> = Mutex::new(None);
     let states: Vec<Option<JobState>> = stages.time("loop", || {
         pool.install(|| {

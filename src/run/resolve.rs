@@ -129,6 +129,8 @@ pub enum ConsensusSource<'a> {
         hubs: bool,
         /// A simulated screen's truth, for truth agents whose `truth = "@simulated"`.
         truth: Option<&'a Path>,
+        /// Fraction of targets that may go unanswered by every agent before the run fails.
+        allow_failures: f64,
     },
     /// Read a consensus TSV written by `mechpert consensus` (and optionally its `--hubs` TSV).
     Table {
@@ -201,11 +203,13 @@ impl Knowledge {
                 weighting,
                 hubs: want_hubs,
                 truth,
+                allow_failures,
             } => {
                 let symbols = Arc::new(symbols.clone());
                 let pool = Pool::new(layout.perturbations().iter().cloned());
                 let targets = pool.genes().to_vec();
-                let panel = Panel::open(file, pool, &symbols, *cache, *offline, *truth)?;
+                let panel = Panel::open(file, pool, &symbols, *cache, *offline, *truth)?
+                    .allow_failures(*allow_failures);
                 let rule = panel.consensus(*tau, *weighting);
                 let collected = panel.ask(&targets, panel.question(), progress)?;
                 let graph = rule.build(&collected).graph;
@@ -395,6 +399,8 @@ pub fn consensus_source<'a>(
             weighting,
             hubs,
             truth,
+            // A plan or design whose agents answered nothing for some target fails (exit 1).
+            allow_failures: 0.0,
         }),
         (None, Some(neighbours)) => Some(ConsensusSource::Table {
             neighbours,

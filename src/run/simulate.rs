@@ -12,7 +12,7 @@ use super::UsageError;
 use crate::cli::SimulateArgs;
 use crate::data::io::h5ad::writer::PERTURBATION_COLUMN;
 use crate::data::io::h5ad::{CsrRows, H5adCellWriter, write_pseudobulk};
-use crate::data::io::writer::write_atomically;
+use crate::data::io::writer::{Outputs, write_atomically};
 use crate::priors::{Graph, PriorsError};
 use crate::progress::Progress;
 use crate::sim::{self, Model, SimError, SimOverrides, SimParams};
@@ -105,6 +105,24 @@ pub(super) fn run(
     if args.cells && !params.noise {
         return Err(UsageError(SimError::CellsWithoutNoise.to_string()).into());
     }
+    // Every output is checked now, before the simulation, and staged: they are renamed into
+    // place together at the end, so a failure leaves none of them.
+    let mut outputs = Outputs::new();
+    let cannot = |p: &Path| format!("{}: cannot write", p.display());
+    let screen_path = outputs
+        .stage(&args.out)
+        .with_context(|| cannot(&args.out))?;
+    let mut written = vec![args.out.display().to_string()];
+    let mut extra = Vec::new();
+    if let Some(truth) = &args.truth {
+        for path in [
+            truth.clone(),
+            beside_truth(truth, ".knockdown.tsv"),
+            beside_truth(truth, ".params.toml"),
+        ] {
+            extra.push((outputs.stage(&path).with_context(|| cannot(&path))?, path));
+        }
+    }
     let progress: &dyn Progress = &bar;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
     let background = sim::background::official_symbols();
@@ -117,49 +135,44 @@ pub(super) fn run(
     );
     let model = Model::build(&params, &graph, &background, &mut rng, progress)
         .context("simulating the screen")?;
-    let mut written = Vec::new();
     if args.cells {
-        write_cells(&model, &args.out, progress)?;
+        write_cells(&model, &screen_path, progress)
+            .with_context(|| format!("writing {}", args.out.display()))?;
     } else {
         let screen = model
             .pseudobulk(progress)
             .context("drawing pseudo-bulk profiles")?;
         match kind {
-            OutKind::H5ad => write_pseudobulk(&screen, &args.out)
+            OutKind::H5ad => write_pseudobulk(&screen, &screen_path)
                 .with_context(|| format!("writing {}", args.out.display()))?,
-            OutKind::Csv => write_atomically(&args.out, |f| sim::write::wide_csv(&screen, f))
-                .with_context(|| format!("{}: cannot write", args.out.display()))?,
-            OutKind::CsvGz => write_atomically(&args.out, |f| {
+            OutKind::Csv => write_atomically(&screen_path, |f| sim::write::wide_csv(&screen, f))
+                .with_context(|| cannot(&args.out))?,
+            OutKind::CsvGz => write_atomically(&screen_path, |f| {
                 let mut gz = flate2::write::GzEncoder::new(f, flate2::Compression::new(6));
                 sim::write::wide_csv(&screen, &mut gz)?;
                 gz.finish().map(|_| ())
             })
-            .with_context(|| format!("{}: cannot write", args.out.display()))?,
+            .with_context(|| cannot(&args.out))?,
         }
     }
-    written.push(args.out.display().to_string());
-    if let Some(truth) = &args.truth {
+    if let [(truth, truth_path), (kd, kd_path), (knobs, knobs_path)] = &extra[..] {
         write_atomically(truth, |f| sim::write::truth_edges(&model, f))
-            .with_context(|| format!("{}: cannot write", truth.display()))?;
-        let kd = beside_truth(truth, ".knockdown.tsv");
-        write_atomically(&kd, |f| sim::write::knockdown(&model, f))
-            .with_context(|| format!("{}: cannot write", kd.display()))?;
-        let knobs = beside_truth(truth, ".params.toml");
-        write_atomically(&knobs, |f| {
+            .with_context(|| cannot(truth_path))?;
+        write_atomically(kd, |f| sim::write::knockdown(&model, f))
+            .with_context(|| cannot(kd_path))?;
+        write_atomically(knobs, |f| {
             sim::write::params_toml(&model, args.seed, &args.network, f)
         })
-        .with_context(|| format!("{}: cannot write", knobs.display()))?;
-        written.push(truth.display().to_string());
-        written.push(kd.display().to_string());
-        written.push(knobs.display().to_string());
+        .with_context(|| cannot(knobs_path))?;
+        written.extend([truth_path, kd_path, knobs_path].map(|p| p.display().to_string()));
     }
+    outputs.commit().context("moving the outputs into place")?;
     crate::report::simulate::write_summary(&model, &args.network, args.seed, &written, out)?;
     Ok(())
 }
 
 fn write_cells(model: &Model, path: &Path, progress: &dyn Progress) -> anyhow::Result<()> {
-    let mut writer = H5adCellWriter::create(path, model.network().genes(), &[PERTURBATION_COLUMN])
-        .with_context(|| format!("writing {}", path.display()))?;
+    let mut writer = H5adCellWriter::create(path, model.network().genes(), &[PERTURBATION_COLUMN])?;
     let written = model
         .cells(progress, |batch| {
             let labels: Vec<&str> = vec![batch.label.as_str(); batch.n_cells()];
@@ -173,10 +186,8 @@ fn write_cells(model: &Model, path: &Path, progress: &dyn Progress) -> anyhow::R
             )
         })
         .context("drawing single cells")?;
-    written.with_context(|| format!("writing {}", path.display()))?;
-    writer
-        .finish()
-        .with_context(|| format!("writing {}", path.display()))?;
+    written?;
+    writer.finish()?;
     Ok(())
 }
 

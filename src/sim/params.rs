@@ -215,6 +215,8 @@ impl SimParams {
 
     /// Checks every knob; the error names the knob, its value and what is accepted.
     pub fn check(self) -> Result<Checked, SimError> {
+        const MAX_GENES: usize = 100_000;
+        const MAX_VALUES: usize = 500_000_000;
         let bad = |knob: &'static str, value: String, expected: &'static str| {
             Err(SimError::Knob {
                 knob,
@@ -225,6 +227,20 @@ impl SimParams {
         let p = &self;
         if p.perturbations == 0 {
             return bad("perturbations", "0".into(), "at least 1");
+        }
+        if p.genes > MAX_GENES {
+            return bad(
+                "genes",
+                p.genes.to_string(),
+                "at most 100000 measured genes",
+            );
+        }
+        if p.perturbations.saturating_mul(p.genes) > MAX_VALUES {
+            return bad(
+                "perturbations",
+                p.perturbations.to_string(),
+                "perturbations × genes of at most 500000000 (2 GB of responses)",
+            );
         }
         if p.genes < p.perturbations {
             return bad(
@@ -293,12 +309,25 @@ impl SimParams {
                 "a finite mean of at least 2 members",
             );
         }
-        if p.power_iterations < 10 {
+        if !(10..=100_000).contains(&p.power_iterations) {
             return bad(
                 "power_iterations",
                 p.power_iterations.to_string(),
-                "at least 10",
+                "10 to 100000",
             );
+        }
+        for (knob, v, max, expected) in [
+            ("cells_mean", p.cells_mean, 1e8, "at most 100000000 cells"),
+            (
+                "control_cells_mean",
+                p.control_cells_mean,
+                1e8,
+                "at most 100000000 cells",
+            ),
+        ] {
+            if v > max {
+                return bad(knob, v.to_string(), expected);
+            }
         }
         Ok(Checked(self))
     }

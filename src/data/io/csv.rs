@@ -21,8 +21,12 @@ pub(super) struct Table<R> {
 
 impl<R: BufRead> Table<R> {
     pub(super) fn new(reader: R, path: PathBuf, delimiter: u8) -> Result<Self, ReadError> {
+        // Records end at `\n` only: with the default CRLF-aware terminator the csv crate
+        // reports each record after a `\r\n` one line early (BurntSushi/rust-csv#395). The `\r`
+        // left at the end of a line's last field is trimmed like all other whitespace.
         let mut reader = ::csv::ReaderBuilder::new()
             .delimiter(delimiter)
+            .terminator(::csv::Terminator::Any(b'\n'))
             .flexible(true)
             .has_headers(true)
             .from_reader(reader);
@@ -46,12 +50,18 @@ impl<R: BufRead> Table<R> {
 
     /// Advances to the next record, checking its width; returns its 1-based line.
     fn next(&mut self) -> Result<Option<u64>, ReadError> {
-        if !self
-            .reader
-            .read_record(&mut self.record)
-            .map_err(|e| csv_error(&self.path, e))?
-        {
-            return Ok(None);
+        loop {
+            if !self
+                .reader
+                .read_record(&mut self.record)
+                .map_err(|e| csv_error(&self.path, e))?
+            {
+                return Ok(None);
+            }
+            // A blank CRLF line (`\r` alone) is blank like an empty one.
+            if !(self.record.len() == 1 && self.record[0].trim().is_empty()) {
+                break;
+            }
         }
         let line = self.record.position().map_or(0, |p| p.line());
         if self.record.len() != self.header.len() {
@@ -122,7 +132,7 @@ fn csv_error(path: &std::path::Path, e: ::csv::Error) -> ReadError {
             path: path.to_path_buf(),
             line,
             column: format!("#{}", err.field() + 1),
-            source: FieldError::NotANumber("invalid UTF-8".into()),
+            source: FieldError::NotUtf8(err.valid_up_to()),
         },
         other => ReadError::Io {
             path: path.to_path_buf(),
@@ -226,6 +236,14 @@ pub(super) fn read_wide<R: BufRead>(
     let mut gene_cols = Vec::with_capacity(t.header.len());
     for (c, name) in t.header.clone().iter().enumerate() {
         if c != label {
+            if name.trim().is_empty() {
+                return Err(ReadError::Field {
+                    path: t.path.clone(),
+                    line: 1,
+                    column: format!("#{}", c + 1),
+                    source: FieldError::EmptyName,
+                });
+            }
             genes.insert_unique(builder, name, format!("column {}", c + 1), &t.path, 1)?;
             gene_cols.push(c);
         }

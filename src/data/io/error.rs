@@ -120,7 +120,7 @@ pub enum ReadError {
         message: String,
     },
     /// The parts read do not form a consistent screen.
-    #[error("{}: {source}", .path.display())]
+    #[error("{}", .path.display())]
     Screen {
         /// The file.
         path: PathBuf,
@@ -146,15 +146,18 @@ pub enum FieldError {
     /// An empty name.
     #[error("expected a non-empty name")]
     EmptyName,
+    /// Bytes that are not UTF-8.
+    #[error("expected UTF-8 text, got an invalid byte after {0} valid bytes")]
+    NotUtf8(usize),
 }
 
-/// Parses a finite `f32`, with the field text kept in the error.
+/// Parses a finite `f32`, with the field text (trimmed) kept in the error.
 pub fn parse_finite(text: &str) -> Result<f32, FieldError> {
     let trimmed = text.trim();
     match trimmed.parse::<f32>() {
         Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => Err(FieldError::NotFinite(text.to_string())),
-        Err(_) => Err(FieldError::NotANumber(text.to_string())),
+        Ok(_) => Err(FieldError::NotFinite(trimmed.to_string())),
+        Err(_) => Err(FieldError::NotANumber(trimmed.to_string())),
     }
 }
 

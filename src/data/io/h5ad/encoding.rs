@@ -4,6 +4,12 @@
 //! In: HDF5 objects (attributes and datasets); out: Rust strings, and the reverse. Strings are
 //! written as variable-length UTF-8 (what h5py writes for `str`); reading also accepts
 //! variable-length ASCII and fixed-length strings, which older anndata and other tools wrote.
+//!
+//! Every string is decoded from its bytes with a UTF-8 check (the hdf5 crate's `as_str` skips
+//! it, and an invalid `str` is undefined behaviour). The policy is anndata's: h5py decodes
+//! stored strings as UTF-8 whatever the HDF5 character set says, so UTF-8 bytes in an "ASCII"
+//! string are accepted as the text they encode, and bytes that are not UTF-8 (`GATA\xff1`, a
+//! Latin-1 `é`) are an error naming the row and the bytes — never guessed at.
 
 use hdf5::types::{FixedAscii, FixedUnicode, TypeDescriptor, VarLenAscii, VarLenUnicode};
 use hdf5::{Dataset, Group, Location};
@@ -74,16 +80,18 @@ pub(super) fn str_attr(loc: &Location, name: &str) -> Option<String> {
     if attr.is_scalar() {
         let r = attr.as_reader();
         return match attr.dtype().ok()?.to_descriptor().ok()? {
-            TypeDescriptor::VarLenUnicode => {
-                r.read_scalar::<VarLenUnicode>().ok().map(|s| s.to_string())
-            }
-            TypeDescriptor::VarLenAscii => {
-                r.read_scalar::<VarLenAscii>().ok().map(|s| s.to_string())
-            }
+            TypeDescriptor::VarLenUnicode => r
+                .read_scalar::<VarLenUnicode>()
+                .ok()
+                .and_then(|s| decode(s.as_bytes(), 0).ok()),
+            TypeDescriptor::VarLenAscii => r
+                .read_scalar::<VarLenAscii>()
+                .ok()
+                .and_then(|s| decode(s.as_bytes(), 0).ok()),
             TypeDescriptor::FixedAscii(n) | TypeDescriptor::FixedUnicode(n) if n <= MAX_FIXED => r
                 .read_scalar::<FixedUnicode<MAX_FIXED>>()
                 .ok()
-                .map(|s| s.as_str().to_string()),
+                .and_then(|s| decode(s.as_bytes(), 0).ok()),
             _ => None,
         };
     }
@@ -120,29 +128,37 @@ pub(super) fn read_strings(ds: &Dataset) -> hdf5::Result<Vec<String>> {
 
 fn strings_of(c: &hdf5::Container) -> hdf5::Result<Vec<String>> {
     let r = c.as_reader();
-    Ok(match c.dtype()?.to_descriptor()? {
-        TypeDescriptor::VarLenUnicode => r
-            .read_raw::<VarLenUnicode>()?
-            .iter()
-            .map(|s| s.as_str().to_string())
-            .collect(),
-        TypeDescriptor::VarLenAscii => r
-            .read_raw::<VarLenAscii>()?
-            .iter()
-            .map(|s| s.as_str().to_string())
-            .collect(),
-        TypeDescriptor::FixedAscii(n) if n <= MAX_FIXED => r
-            .read_raw::<FixedAscii<MAX_FIXED>>()?
-            .iter()
-            .map(|s| s.as_str().to_string())
-            .collect(),
-        TypeDescriptor::FixedUnicode(n) if n <= MAX_FIXED => r
-            .read_raw::<FixedUnicode<MAX_FIXED>>()?
-            .iter()
-            .map(|s| s.as_str().to_string())
-            .collect(),
-        other => {
-            return Err(hdf5::Error::from(format!("expected strings, got {other}")));
+    match c.dtype()?.to_descriptor()? {
+        TypeDescriptor::VarLenUnicode => {
+            decode_all(&r.read_raw::<VarLenUnicode>()?, |s| s.as_bytes())
         }
+        TypeDescriptor::VarLenAscii => decode_all(&r.read_raw::<VarLenAscii>()?, |s| s.as_bytes()),
+        TypeDescriptor::FixedAscii(n) if n <= MAX_FIXED => {
+            decode_all(&r.read_raw::<FixedAscii<MAX_FIXED>>()?, |s| s.as_bytes())
+        }
+        TypeDescriptor::FixedUnicode(n) if n <= MAX_FIXED => {
+            decode_all(&r.read_raw::<FixedUnicode<MAX_FIXED>>()?, |s| s.as_bytes())
+        }
+        other => Err(hdf5::Error::from(format!("expected strings, got {other}"))),
+    }
+}
+
+/// Decodes every stored string through [`decode`], naming the first bad row.
+fn decode_all<T>(values: &[T], bytes: impl Fn(&T) -> &[u8]) -> hdf5::Result<Vec<String>> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(row, v)| decode(bytes(v), row))
+        .collect()
+}
+
+/// One stored string as text: its bytes must be UTF-8 (see the module docs for why).
+fn decode(bytes: &[u8], row: usize) -> hdf5::Result<String> {
+    std::str::from_utf8(bytes).map(str::to_owned).map_err(|e| {
+        hdf5::Error::from(format!(
+            "row {row}: the bytes \"{}\" are not UTF-8 (invalid byte at offset {}): expected UTF-8 text",
+            bytes.escape_ascii(),
+            e.valid_up_to()
+        ))
     })
 }

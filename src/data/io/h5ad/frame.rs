@@ -117,8 +117,10 @@ impl Frame {
             return match encoding_type(&g).as_deref() {
                 Some("categorical") => {
                     let values = g.dataset("categories").and_then(|d| column_strings(&d));
+                    let values =
+                        values.map_err(|e| (format!("{object}/categories"), e.to_string()));
                     let codes = g.dataset("codes").and_then(|d| d.read_raw::<i64>());
-                    categorical(values.map_err(fail)?, codes.map_err(fail)?, &object)
+                    categorical(values?, codes.map_err(fail)?, &object)
                 }
                 _ if g.link_exists("values") => {
                     let values = g.dataset("values").and_then(|d| column_strings(&d));

@@ -74,6 +74,27 @@ pub(super) enum Block<'a> {
     },
 }
 
+/// HDF5's id of the lzf filter (h5py's own compressor, the default of some anndata writers).
+const LZF_FILTER: hdf5::filters::H5Z_filter_t = 32000;
+
+/// `ds` when this build can decode its filters; else an error naming the filter. Without
+/// this, HDF5 reports a missing plugin directory on the first read.
+fn readable(ds: Dataset, object: &str) -> Result<Dataset, MatrixError> {
+    for filter in ds.filters() {
+        if let hdf5::filters::Filter::User(id, _) = filter {
+            let what = if id == LZF_FILTER {
+                "uses the lzf filter, which this build cannot read: rewrite it with gzip, e.g. anndata's adata.write_h5ad(path, compression=\"gzip\")".to_string()
+            } else {
+                format!(
+                    "uses HDF5 filter {id}, which this build cannot read: rewrite it with gzip or without compression"
+                )
+            };
+            return Err(malformed(object, what));
+        }
+    }
+    Ok(ds)
+}
+
 /// The `X` matrix of an open h5ad file.
 #[derive(Debug)]
 pub(super) struct Matrix {
@@ -102,7 +123,7 @@ impl Matrix {
             return Ok(Matrix {
                 rows: shape[0],
                 cols: shape[1],
-                layout: Layout::Dense(ds),
+                layout: Layout::Dense(readable(ds, "/X")?),
             });
         }
         let g = file.group("X").map_err(hdf5_error("/X"))?;
@@ -121,12 +142,14 @@ impl Matrix {
         };
         let [rows, cols] = sparse_shape(&g)?;
         let member = |name: &str| {
-            g.dataset(name).map_err(|_| {
+            let object = format!("/X/{name}");
+            let ds = g.dataset(name).map_err(|_| {
                 malformed(
-                    &format!("/X/{name}"),
+                    &object,
                     "missing: a sparse X needs data, indices and indptr".into(),
                 )
-            })
+            })?;
+            readable(ds, &object)
         };
         Ok(Matrix {
             layout: Layout::Sparse {

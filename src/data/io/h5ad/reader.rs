@@ -454,11 +454,12 @@ fn gene_names(
 fn stored_value_kind(file: &File) -> Option<ValueKind> {
     let ds = file.dataset("uns/value_kind").ok()?;
     let text: hdf5::types::VarLenUnicode = ds.read_scalar().ok()?;
-    match text.as_str() {
-        "expression" => Some(ValueKind::Expression),
-        "z-score" => Some(ValueKind::ZScore),
-        "rank-score" => Some(ValueKind::RankScore),
-        "response" => Some(ValueKind::Response),
+    // Bytes, not `as_str`: that skips the UTF-8 check (see the encoding module).
+    match text.as_bytes() {
+        b"expression" => Some(ValueKind::Expression),
+        b"z-score" => Some(ValueKind::ZScore),
+        b"rank-score" => Some(ValueKind::RankScore),
+        b"response" => Some(ValueKind::Response),
         _ => None,
     }
 }

@@ -44,7 +44,7 @@ pub enum H5adWriteError {
         source: std::io::Error,
     },
     /// HDF5 refused an operation.
-    #[error("{}: HDF5 `{object}`: {source}", .path.display())]
+    #[error("{}: HDF5 `{object}`", .path.display())]
     Hdf5 {
         /// The target file.
         path: PathBuf,
