@@ -174,7 +174,7 @@ mptest!(design_refuses_bad_input_and_writes_nothing, |dir| {
         (
             &["--candidates", "bad.txt", "--budget", "1"],
             1,
-            "--candidates bad.txt: 2 name(s) are not gene symbols or aliases known to the symbol table: NOTAGENE1 (line 2), XYZQ9 (line 4)",
+            "--candidates bad.txt: 2 name(s) are neither gene symbols or aliases known to the symbol table nor names in the screen: NOTAGENE1 (line 2), XYZQ9 (line 4)",
         ),
         (
             &["--candidates", "rest.txt", "--budget", "101"],

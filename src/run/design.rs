@@ -60,16 +60,24 @@ pub fn run(args: DesignArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result
     let genes: Vec<String> = screen
         .as_ref()
         .map_or_else(Vec::new, |s| s.genes().to_vec());
+    // Names the screen itself uses count as known even when the symbol table does not list them
+    // (readers keep such names as written).
+    let in_screen: HashSet<&str> = measured.iter().chain(&genes).map(String::as_str).collect();
     let listed = match args.candidates.as_str() {
         "all" => None,
-        file => Some(read_genes(Path::new(file), "--candidates", &symbols)?),
+        file => Some(read_genes(
+            Path::new(file),
+            "--candidates",
+            &symbols,
+            &in_screen,
+        )?),
     };
     let excluded = match &args.exclude {
-        Some(p) => read_genes(p, "--exclude", &symbols)?,
+        Some(p) => read_genes(p, "--exclude", &symbols, &in_screen)?,
         None => Vec::new(),
     };
     let target_file = match &args.targets {
-        Some(p) => Some(read_genes(p, "--targets", &symbols)?),
+        Some(p) => Some(read_genes(p, "--targets", &symbols, &in_screen)?),
         None => None,
     };
 
@@ -291,9 +299,14 @@ fn check_strategies(args: &DesignArgs) -> Result<Vec<String>, UsageError> {
     Ok(out)
 }
 
-/// Genes of a one-per-line file (`#` starts a comment), mapped to official symbols; names the
-/// symbol table does not know are an error listing them.
-fn read_genes(path: &Path, flag: &str, symbols: &GeneSymbols) -> anyhow::Result<Vec<String>> {
+/// Genes of a one-per-line file (`#` starts a comment), mapped to official symbols; names
+/// neither the symbol table nor the screen (`in_screen`) knows are an error listing them.
+fn read_genes(
+    path: &Path,
+    flag: &str,
+    symbols: &GeneSymbols,
+    in_screen: &HashSet<&str>,
+) -> anyhow::Result<Vec<String>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{flag} {}: cannot read", path.display()))?;
     let mut out = Vec::new();
@@ -305,7 +318,7 @@ fn read_genes(path: &Path, flag: &str, symbols: &GeneSymbols) -> anyhow::Result<
             continue;
         }
         let (symbol, how) = symbols.resolve(name);
-        if how == Resolution::Unmapped {
+        if how == Resolution::Unmapped && !in_screen.contains(name) {
             unknown.push(format!("{name} (line {})", i + 1));
         } else if seen.insert(symbol.to_string()) {
             out.push(symbol.to_string());
@@ -313,7 +326,7 @@ fn read_genes(path: &Path, flag: &str, symbols: &GeneSymbols) -> anyhow::Result<
     }
     if !unknown.is_empty() {
         anyhow::bail!(
-            "{flag} {}: {} name(s) are not gene symbols or aliases known to the symbol table: {}{}",
+            "{flag} {}: {} name(s) are neither gene symbols or aliases known to the symbol table nor names in the screen: {}{}",
             path.display(),
             unknown.len(),
             unknown
