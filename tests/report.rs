@@ -626,3 +626,38 @@ mptest!(chromium_renders_the_report_offline_without_errors, |dir| {
         "the consensus line is visible"
     );
 });
+
+mptest!(a_multi_screen_plan_folder_reports_each_screen, |dir| {
+    // `mechpert plan` with several [[screen]]s writes one folder per screen under --out.
+    let fixture = crate::util::repo().join("tests/fixtures/plan_run");
+    for screen in ["b-screen", "a-screen"] {
+        for f in [
+            "config.toml",
+            "picks.csv",
+            "rounds.csv",
+            "run.json",
+            "summary.md",
+        ] {
+            let text = std::fs::read(fixture.join(f)).unwrap();
+            dir.create(&format!("run/{screen}/{f}"), text);
+        }
+    }
+    let stdout = dir
+        .command()
+        .args(["report", "run", "--out", "page.html"])
+        .stdout();
+    assert!(stdout.contains("(2 sections,"), "{stdout}");
+    let page = std::fs::read_to_string(dir.path().join("page.html")).unwrap();
+    let (a, b) = (
+        page.find("a-screen").unwrap(),
+        page.find("b-screen").unwrap(),
+    );
+    assert!(a < b, "screens in name order");
+    // A folder with neither tables nor results folders below it is still an error.
+    std::fs::create_dir_all(dir.path().join("empty")).unwrap();
+    let err = dir
+        .command()
+        .args(["report", "empty", "--out", "x.html"])
+        .assert_failure();
+    assert!(err.contains("empty: not a results directory"), "{err}");
+});
