@@ -99,6 +99,41 @@ pub enum Command {
     Report(ReportArgs),
 }
 
+/// Where the consensus graph, the hub answers and the prior graph come from: shared by `plan`
+/// and `design`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct KnowledgeArgs {
+    /// Agents to ask for each perturbation's regulators (and the hubs question); answers are
+    /// cached with --cache. Example: --agents experiments/agents/knowledge_k562.toml
+    #[arg(long, value_name = "TOML", conflicts_with = "neighbours")]
+    pub agents: Option<PathBuf>,
+    /// Instead of --agents: a consensus table written by `mechpert consensus`.
+    #[arg(long, value_name = "TSV")]
+    pub neighbours: Option<PathBuf>,
+    /// With --neighbours: the hubs table written by `mechpert consensus --hubs` (needed by the
+    /// `hubs` strategy).
+    #[arg(long, value_name = "TSV", requires = "neighbours")]
+    pub hubs: Option<PathBuf>,
+    /// Reply cache folder for --agents.
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// With --cache: fail on a cache miss instead of calling an endpoint.
+    #[arg(long)]
+    pub offline: bool,
+    /// Vote threshold overriding agents.toml: a count, a fraction, or `majority`.
+    #[arg(long, value_name = "TAU", value_parser = consensus::parse_tau)]
+    pub tau: Option<crate::consensus::Tau>,
+    /// Edge weighting overriding agents.toml.
+    #[arg(long, value_enum, value_name = "SCHEME")]
+    pub weighting: Option<crate::consensus::Weighting>,
+    /// Prior graph for the centrality and diversity strategies (and the graph and ridge
+    /// predictors): a bundled name (collectri, dorothea, omnipath, go-bp, …), KIND:PATH, or
+    /// `consensus` (the consensus graph itself).
+    /// Example: --graph string:../shared/data/priors/string_v12_edges.tsv.gz
+    #[arg(long, value_name = "SPEC")]
+    pub graph: Option<String>,
+}
+
 /// How to read a screen file.
 #[derive(Debug, Clone, Args)]
 pub struct ScreenArgs {

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::ScreenArgs;
-use crate::consensus::{Tau, Weighting};
 
 /// `mechpert design`: rank the genes to perturb next.
 #[derive(Debug, Args)]
@@ -38,31 +37,9 @@ pub struct DesignArgs {
         default_value = "consensus"
     )]
     pub strategy: Vec<String>,
-    /// Agents to ask for each gene's regulators (and the hubs question).
-    #[arg(long, value_name = "TOML", conflicts_with = "neighbours")]
-    pub agents: Option<PathBuf>,
-    /// Instead of --agents: a consensus table written by `mechpert consensus`.
-    #[arg(long, value_name = "TSV")]
-    pub neighbours: Option<PathBuf>,
-    /// With --neighbours: the hubs table written by `mechpert consensus --hubs`.
-    #[arg(long, value_name = "TSV", requires = "neighbours")]
-    pub hubs: Option<PathBuf>,
-    /// Reply cache folder for --agents.
-    #[arg(long, value_name = "DIR")]
-    pub cache: Option<PathBuf>,
-    /// With --cache: fail on a cache miss instead of calling an endpoint.
-    #[arg(long)]
-    pub offline: bool,
-    /// Vote threshold overriding agents.toml: a count, a fraction, or `majority`.
-    #[arg(long, value_name = "TAU", value_parser = super::consensus::parse_tau)]
-    pub tau: Option<Tau>,
-    /// Edge weighting overriding agents.toml.
-    #[arg(long, value_enum, value_name = "SCHEME")]
-    pub weighting: Option<Weighting>,
-    /// Prior graph for the centrality and diversity strategies: a bundled name, KIND:PATH, or
-    /// `consensus`. Example: --graph string:../shared/data/priors/string_v12_edges.tsv.gz
-    #[arg(long, value_name = "SPEC")]
-    pub graph: Option<String>,
+    /// Where the consensus, hubs and prior graph come from.
+    #[command(flatten)]
+    pub knowledge: super::KnowledgeArgs,
     /// Genes whose responses the design should cover (one per line); default the screen's
     /// measured genes and the candidates. Coverage is counted on the consensus graph.
     #[arg(long, value_name = "FILE")]

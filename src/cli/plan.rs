@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::ScreenArgs;
-use crate::consensus::{Tau, Weighting};
 
 /// `mechpert plan`: the budgeted design loop.
 #[derive(Debug, Args)]
@@ -19,34 +18,9 @@ pub struct PlanArgs {
     /// The held-out screen (.h5ad, .csv, .tsv, optionally .gz): replaces the file's screens.
     #[arg(long, value_name = "SCREEN")]
     pub data: Option<PathBuf>,
-    /// Agents to ask for each perturbation's regulators (and the hubs question); answers are
-    /// cached with --cache. Example: --agents experiments/agents/knowledge_k562.toml
-    #[arg(long, value_name = "TOML", conflicts_with = "neighbours")]
-    pub agents: Option<PathBuf>,
-    /// Instead of --agents: a consensus table written by `mechpert consensus`.
-    #[arg(long, value_name = "TSV")]
-    pub neighbours: Option<PathBuf>,
-    /// With --neighbours: the hubs table written by `mechpert consensus --hubs` (needed by the
-    /// `hubs` strategy).
-    #[arg(long, value_name = "TSV", requires = "neighbours")]
-    pub hubs: Option<PathBuf>,
-    /// Reply cache folder for --agents.
-    #[arg(long, value_name = "DIR")]
-    pub cache: Option<PathBuf>,
-    /// With --cache: fail on a cache miss instead of calling an endpoint.
-    #[arg(long)]
-    pub offline: bool,
-    /// Vote threshold overriding agents.toml: a count, a fraction, or `majority`.
-    #[arg(long, value_name = "TAU", value_parser = super::consensus::parse_tau)]
-    pub tau: Option<Tau>,
-    /// Edge weighting overriding agents.toml.
-    #[arg(long, value_enum, value_name = "SCHEME")]
-    pub weighting: Option<Weighting>,
-    /// Prior graph for the centrality and diversity strategies (and graph/ridge predictors): a
-    /// bundled name (collectri, dorothea, omnipath, go-bp, …), KIND:PATH, or `consensus` (the
-    /// consensus graph itself). Example: --graph string:../shared/data/priors/string_v12_edges.tsv.gz
-    #[arg(long, value_name = "SPEC")]
-    pub graph: Option<String>,
+    /// Where the consensus, hubs and prior graph come from.
+    #[command(flatten)]
+    pub knowledge: super::KnowledgeArgs,
     /// The predictor fitted every round (the training mean is always scored beside it):
     /// mean, consensus, similarity, graph, ridge, additive, optionally :shrunk.
     /// Default consensus:shrunk.

@@ -34,14 +34,14 @@ pub fn run(args: DesignArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result
     let strategies = check_strategies(&args)?;
     let choice = Choice::parse(&args.predictor, "--predictor")?;
     let k = KnowledgeFile {
-        agents: args.agents.clone(),
-        neighbours: args.neighbours.clone(),
-        hubs: args.hubs.clone(),
-        cache: args.cache.clone(),
-        offline: Some(args.offline),
-        tau: args.tau.as_ref().map(ToString::to_string),
-        weighting: args.weighting.map(|w| w.as_str().to_string()),
-        graph: args.graph.clone(),
+        agents: args.knowledge.agents.clone(),
+        neighbours: args.knowledge.neighbours.clone(),
+        hubs: args.knowledge.hubs.clone(),
+        cache: args.knowledge.cache.clone(),
+        offline: Some(args.knowledge.offline),
+        tau: args.knowledge.tau.as_ref().map(ToString::to_string),
+        weighting: args.knowledge.weighting.map(|w| w.as_str().to_string()),
+        graph: args.knowledge.graph.clone(),
     };
     check_strategy_needs(&strategies, &k)?;
     if let Some(parent) = args.out.parent().filter(|p| !p.as_os_str().is_empty()) {

@@ -200,8 +200,9 @@ fn read_file(path: &Path, base: &Path) -> anyhow::Result<PlanFile> {
 }
 
 /// Flags override the file (`--data` replaces its screens).
-fn apply_flags(file: &mut PlanFile, args: &PlanArgs) {
-    if let Some(data) = &args.data {
+fn apply_flags(file: &mut PlanFile, all: &PlanArgs) {
+    let args = &all.knowledge;
+    if let Some(data) = &all.data {
         file.screens = vec![crate::plan::config::ScreenFile {
             file: Some(data.clone()),
             ..Default::default()
@@ -223,7 +224,7 @@ fn apply_flags(file: &mut PlanFile, args: &PlanArgs) {
     };
     set(&mut k.hubs, &args.hubs);
     set(&mut k.cache, &args.cache);
-    set(&mut file.out, &args.out);
+    set(&mut file.out, &all.out);
     if args.offline {
         k.offline = Some(true);
     }
@@ -236,7 +237,7 @@ fn apply_flags(file: &mut PlanFile, args: &PlanArgs) {
     if let Some(g) = &args.graph {
         k.graph = Some(g.clone());
     }
-    if args.data.is_some()
+    if all.data.is_some()
         || args.agents.is_some()
         || args.neighbours.is_some()
         || args.graph.is_some()
@@ -260,26 +261,26 @@ fn apply_flags(file: &mut PlanFile, args: &PlanArgs) {
             };
         }
     }
-    if let Some(p) = &args.predictor {
+    if let Some(p) = &all.predictor {
         file.predictor = Some(p.clone());
     }
-    if let Some(s) = &args.strategies {
+    if let Some(s) = &all.strategies {
         file.strategies = Some(s.iter().map(|x| x.trim().to_string()).collect());
     }
     for s in &mut file.screens {
         // A schedule flag is for the whole run: it replaces the screens' own.
-        if args.initial.is_some() {
+        if all.initial.is_some() {
             s.initial = None;
         }
-        if args.rounds.is_some() || args.batch.is_some() {
+        if all.rounds.is_some() || all.batch.is_some() {
             s.rounds = None;
             s.batch = None;
         }
     }
-    if let Some(i) = &args.initial {
+    if let Some(i) = &all.initial {
         file.initial = Some(i.clone());
     }
-    if let Some(r) = args.rounds {
+    if let Some(r) = all.rounds {
         file.rounds = Some(r.get());
         if let Some(Batch::PerRound(b)) = &file.batch {
             if b.len() != r.get() {
@@ -287,20 +288,20 @@ fn apply_flags(file: &mut PlanFile, args: &PlanArgs) {
             }
         }
     }
-    if let Some(b) = &args.batch {
+    if let Some(b) = &all.batch {
         file.batch = Some(if b.len() == 1 {
             Batch::Each(b[0].get())
         } else {
             Batch::PerRound(b.iter().map(|x| x.get()).collect())
         });
     }
-    if let Some(s) = args.seeds {
+    if let Some(s) = all.seeds {
         file.seeds = Some(s.get() as u64);
     }
-    if let Some(m) = &args.metrics {
+    if let Some(m) = &all.metrics {
         file.metrics = Some(m.iter().map(|x| x.trim().to_string()).collect());
     }
-    if let Some(t) = args.threads {
+    if let Some(t) = all.threads {
         file.threads = Some(t.get());
     }
 }
