@@ -14,9 +14,36 @@ use crate::eval::curves::{self, CurveCell, RoundRow};
 use crate::plan::config::CENTRALITY;
 use crate::plan::jobs::PickRow;
 
+/// The columns of `rounds.csv`, in order; its reader checks the same list.
+pub const ROUNDS_COLUMNS: &[&str] = &[
+    "strategy",
+    "seed",
+    "round",
+    "n_observed",
+    "predictor",
+    "metric",
+    "value",
+];
+
+/// The columns of `picks.csv`, in order; its reader checks the same list.
+pub const PICKS_COLUMNS: &[&str] = &[
+    "strategy",
+    "seed",
+    "round",
+    "rank",
+    "gene",
+    "score",
+    "votes",
+    "confidence",
+    "coverage_gain",
+    "centrality",
+    "uncertainty",
+    "rationale",
+];
+
 /// Writes `strategy,seed,round,n_observed,predictor,metric,value` (full precision).
 pub fn write_rounds_csv(rows: &[RoundRow], out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "strategy,seed,round,n_observed,predictor,metric,value")?;
+    writeln!(out, "{}", ROUNDS_COLUMNS.join(","))?;
     for r in rows {
         writeln!(
             out,
@@ -31,20 +58,7 @@ pub fn write_rounds_csv(rows: &[RoundRow], out: &mut dyn Write) -> io::Result<()
 /// uncertainty,rationale`; empty where a column does not apply, the rationale quoted.
 pub fn write_picks_csv(rows: &[PickRow], out: &mut dyn Write) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record([
-        "strategy",
-        "seed",
-        "round",
-        "rank",
-        "gene",
-        "score",
-        "votes",
-        "confidence",
-        "coverage_gain",
-        "centrality",
-        "uncertainty",
-        "rationale",
-    ])?;
+    w.write_record(PICKS_COLUMNS)?;
     let num = |v: Option<f64>| v.map_or(String::new(), |x| x.to_string());
     for r in rows {
         let p = &r.pick;

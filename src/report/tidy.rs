@@ -272,15 +272,7 @@ pub fn open(path: &Path, what: &str) -> Result<std::fs::File, TidyError> {
 }
 
 impl RoundRow {
-    const COLUMNS: &'static [&'static str] = &[
-        "strategy",
-        "seed",
-        "round",
-        "n_observed",
-        "predictor",
-        "metric",
-        "value",
-    ];
+    const COLUMNS: &'static [&'static str] = super::plan::ROUNDS_COLUMNS;
 
     /// Reads `rounds.csv` from `reader`; `path` is used in errors only.
     pub fn read(path: &Path, reader: impl Read) -> Result<Vec<RoundRow>, TidyError> {
@@ -299,20 +291,7 @@ impl RoundRow {
 }
 
 impl PickRow {
-    const COLUMNS: &'static [&'static str] = &[
-        "strategy",
-        "seed",
-        "round",
-        "rank",
-        "gene",
-        "score",
-        "votes",
-        "confidence",
-        "coverage_gain",
-        "centrality",
-        "uncertainty",
-        "rationale",
-    ];
+    const COLUMNS: &'static [&'static str] = super::plan::PICKS_COLUMNS;
 
     /// Reads `picks.csv` from `reader`; `path` is used in errors only.
     pub fn read(path: &Path, reader: impl Read) -> Result<Vec<PickRow>, TidyError> {
