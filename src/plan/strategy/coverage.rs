@@ -93,17 +93,13 @@ impl CoverageGraph {
         for _ in 0..k.min(view.candidates.len()) {
             let gain_of = |i: usize| -> (f64, Vec<usize>) {
                 let c = view.candidates[i];
-                let newly: Vec<usize> = self.targets[c]
+                let open: Vec<(usize, f64)> = self.targets[c]
                     .iter()
                     .filter(|&&(t, _)| !measured[t] && !covered[t])
-                    .map(|&(t, _)| t)
+                    .copied()
                     .collect();
-                let gain = self.targets[c]
-                    .iter()
-                    .filter(|&&(t, _)| !measured[t] && !covered[t])
-                    .map(|x| x.1)
-                    .sum::<f64>();
-                (gain * factor(i), newly)
+                let gain = open.iter().map(|x| x.1).sum::<f64>();
+                (gain * factor(i), open.into_iter().map(|x| x.0).collect())
             };
             let mut best: Option<(usize, f64, f64, Vec<usize>)> = None;
             for &i in &order {
