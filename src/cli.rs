@@ -14,6 +14,7 @@ pub mod consensus;
 pub mod design;
 pub mod evaluate;
 pub mod inspect;
+pub mod merge;
 pub mod plan;
 pub mod priors;
 pub mod report;
@@ -23,6 +24,7 @@ pub use consensus::ConsensusArgs;
 pub use design::DesignArgs;
 pub use evaluate::EvaluateArgs;
 pub use inspect::InspectArgs;
+pub use merge::MergeArgs;
 pub use plan::PlanArgs;
 pub use priors::PriorsArgs;
 pub use report::ReportArgs;
@@ -86,6 +88,11 @@ pub enum Command {
     /// --strategies consensus,degree,pagerank,random --seeds 5 --rounds 5 --batch 10 --out
     /// results/my_plan
     Plan(Box<PlanArgs>),
+    /// Combine the shards of one sharded plan run (`plan --shard I/N`) into exactly the files
+    /// of the unsharded run; refuses shards of different settings and missing or doubled jobs.
+    ///
+    /// Example: mechpert merge shards/1 shards/2 shards/3 --out results/my_plan
+    Merge(MergeArgs),
     /// Propose the next genes to perturb for a real screen: each strategy of `plan` ranks the
     /// candidates from the screen so far (or none), with its reasons and the coverage gained.
     ///

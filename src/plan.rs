@@ -14,4 +14,5 @@ pub mod few_shot;
 pub mod jobs;
 pub mod oracle;
 pub mod round;
+pub mod shard;
 pub mod strategy;

@@ -15,6 +15,7 @@ pub mod consensus;
 mod design;
 mod evaluate;
 mod inspect;
+mod merge;
 pub mod plan;
 mod priors;
 mod report;
@@ -37,6 +38,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Consensus(args) => consensus::run(args, cli.quiet, out),
         Command::Evaluate(args) => evaluate::run(args, cli.quiet, out),
         Command::Plan(args) => plan::run(*args, quiet, out),
+        Command::Merge(args) => merge::run(args, out),
         Command::Design(args) => design::run(*args, quiet, out),
         Command::Report(args) => report::run(args, out),
     }

@@ -62,6 +62,14 @@ pub struct PlanArgs {
     /// Replace a different run found in --out.
     #[arg(long)]
     pub force: bool,
+    /// Run only shard I of N of the (screen, strategy, seed) jobs, balanced by expected cost;
+    /// writes per-job results and a manifest into --out for `mechpert merge`. Example: --shard 2/3
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<crate::plan::shard::Shard>,
+    /// Folder of cached centrality scores (keyed by graph checksum and measure), shared by the
+    /// shards of a sweep so each graph is ranked once; results do not depend on it.
+    #[arg(long, value_name = "DIR")]
+    pub centrality_cache: Option<PathBuf>,
     /// How to read --data.
     #[command(flatten)]
     pub screen: ScreenArgs,
@@ -110,5 +118,15 @@ mod tests {
         let err =
             Cli::try_parse_from(["mechpert", "plan", "--resume", "d", "--out", "o"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
+        let cli = Cli::try_parse_from(["mechpert", "plan", "--shard", "2/3"]).unwrap();
+        let Command::Plan(a) = cli.command else {
+            panic!("not plan")
+        };
+        assert_eq!(a.shard.unwrap().to_string(), "2/3");
+        for bad in ["0/3", "4/3", "two"] {
+            let err = Cli::try_parse_from(["mechpert", "plan", "--shard", bad]).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad}");
+            assert!(err.to_string().contains("expected I/N"), "{err}");
+        }
     }
 }

@@ -28,6 +28,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use super::Graph;
 
 pub mod betweenness;
+pub mod cache;
 pub mod closeness;
 pub mod degree;
 pub mod eigenvector;

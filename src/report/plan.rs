@@ -81,7 +81,7 @@ pub fn write_picks_csv(rows: &[PickRow], out: &mut dyn Write) -> io::Result<()> 
 }
 
 /// What the summary header says about the run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PlanHeader {
     /// Run and screen name.
     pub title: String,

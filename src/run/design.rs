@@ -138,7 +138,7 @@ pub fn run(args: DesignArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result
     }
 
     // One sealed view, as `plan` builds its first round.
-    let choosers = build_choosers(&strategies, 4, 1.0, &knowledge, &layout)?;
+    let choosers = build_choosers(&strategies, 4, 1.0, &knowledge, &layout, None)?;
     let observed = match &screen {
         Some(s) => Observed::within(&layout, s),
         None => Observed::nothing(&layout),

@@ -2,6 +2,7 @@
 //! simulate it), build the knowledge, predictors and strategies once, run every job (strategy ×
 //! seed) in parallel with a checkpoint after every round, and write the tables.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::UsageError;
+use super::merge::Manifest;
 use super::resolve::{Choice, Knowledge};
 use crate::cli::PlanArgs;
 use crate::cli::SimulateArgs;
@@ -25,6 +27,8 @@ use crate::plan::config::{
 };
 use crate::plan::jobs::{Initial, JobError, JobState, PickRow, Plan, RoundRow};
 use crate::plan::oracle::Oracle;
+use crate::plan::shard::{JobKey, Shard, assign, job_cost};
+use crate::priors::centrality::cache::ScoreCache;
 use crate::report::plan::{
     PlanHeader, write_headline, write_picks_csv, write_rounds_csv, write_summary,
 };
@@ -35,6 +39,8 @@ use crate::report::plan::{
 pub struct Interrupted(pub PathBuf);
 
 const CHECKPOINT: &str = ".checkpoint";
+/// A shard's finished jobs, one `<strategy>-seed<N>.json` each (a [`JobState`]).
+pub(super) const JOBS: &str = "jobs";
 
 /// Runs the command.
 pub fn run(args: PlanArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -52,10 +58,86 @@ pub fn run(args: PlanArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<(
             .map_err(|m| UsageError(format!("screen `{}`: {m}", s.screen_name)))?;
         Choice::parse(&s.predictor, "predictor")?;
     }
-    for settings in &all {
-        run_screen(settings, &args, &symbols, quiet, &stop, out)?;
+    let owned = args.shard.map(|shard| (shard, shard_jobs(&all, shard)));
+    for (i, settings) in all.iter().enumerate() {
+        let shard = owned.as_ref().map(|(shard, jobs)| (*shard, &jobs[i]));
+        run_screen(settings, &args, &symbols, quiet, &stop, out, shard)?;
     }
     Ok(())
+}
+
+/// Per screen, the jobs shard `shard` runs: every (screen, strategy, seed) job of the run costed
+/// by [`job_cost`] and dealt out by [`assign`], so the slices balance across all screens.
+fn shard_jobs(all: &[Settings], shard: Shard) -> Vec<HashSet<JobKey>> {
+    let jobs: Vec<(usize, JobKey, f64)> = all
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            s.strategies.iter().flat_map(move |strategy| {
+                s.seeds.iter().map(move |&seed| {
+                    let cost = job_cost(strategy, s.batches.len());
+                    let key = JobKey {
+                        strategy: strategy.clone(),
+                        seed,
+                    };
+                    (i, key, cost)
+                })
+            })
+        })
+        .collect();
+    let costs: Vec<f64> = jobs.iter().map(|j| j.2).collect();
+    let mut mine = vec![HashSet::new(); all.len()];
+    for ((i, key, _), owner) in jobs.into_iter().zip(assign(&costs, shard.count())) {
+        if shard.runs(owner) {
+            mine[i].insert(key);
+        }
+    }
+    mine
+}
+
+/// A hash of the settings that decide a run's results: the same for every shard of one run
+/// wherever its folder is (paths absolute, output folder and thread count left out).
+pub(super) fn config_hash(settings: &Settings) -> String {
+    let canonical = Settings {
+        threads: 1,
+        out: PathBuf::from("/"),
+        ..settings.clone()
+    };
+    format!(
+        "{:x}",
+        Sha256::digest(canonical.to_toml(Path::new("/")).as_bytes())
+    )
+}
+
+/// The settings in a run's `config.toml`, resolved as `plan --config CONFIG --out OUT` would.
+pub(super) fn settings_of(config: &Path, out: &Path) -> anyhow::Result<Settings> {
+    let args = <PlanArgs as clap::FromArgMatches>::from_arg_matches(
+        &<PlanArgs as clap::Args>::augment_args(clap::Command::new("plan"))
+            .try_get_matches_from([
+                "plan".to_string(),
+                "--config".into(),
+                config.display().to_string(),
+                "--out".into(),
+                out.display().to_string(),
+            ])
+            .map_err(|e| UsageError(format!("{}: {}", config.display(), e.kind())))?,
+    )?;
+    let mut all = resolve(&args)?;
+    match all.len() {
+        1 => Ok(all.remove(0)),
+        n => Err(anyhow::anyhow!(
+            "{}: expected the settings of one screen, found {n}",
+            config.display()
+        )),
+    }
+}
+
+/// The metrics a run's settings name, in the standard order.
+pub(super) fn metrics_of(settings: &Settings) -> Vec<Box<dyn Metric>> {
+    standard_metrics()
+        .into_iter()
+        .filter(|m| settings.metrics.iter().any(|n| n == m.name()))
+        .collect()
 }
 
 /// The settings of every screen: from `--resume DIR`'s checkpoint, or the TOML then the flags.
@@ -346,12 +428,18 @@ fn run_screen(
     quiet: bool,
     stop: &Arc<AtomicBool>,
     out: &mut dyn Write,
+    shard: Option<(Shard, &HashSet<JobKey>)>,
 ) -> anyhow::Result<()> {
     let started = chrono_now();
     let mut stages = Stages::default();
     let dir = &settings.out;
     let config_text = settings.to_toml(dir);
     prepare_out(dir, &config_text, args.resume.is_some(), args.force)?;
+    if let Some((shard, mine)) = shard.filter(|(_, mine)| mine.is_empty()) {
+        // Nothing of this screen falls to this shard: say so, so that merge sees every shard.
+        let manifest = Manifest::new(shard, settings, Vec::new(), None);
+        return manifest.write(dir, &config_text, out, mine.len());
+    }
 
     // Load (or simulate) the screen.
     let sim_dir = dir.join(format!(".sim-{}", std::process::id()));
@@ -404,10 +492,8 @@ fn run_screen(
         knowledge.consensus_as_graph()?;
     }
     let predictors = knowledge.predictors(&choices, layout, 1)?;
-    let metrics: Vec<Box<dyn Metric>> = standard_metrics()
-        .into_iter()
-        .filter(|m| settings.metrics.iter().any(|n| n == m.name()))
-        .collect();
+    let metrics = metrics_of(settings);
+    let score_cache = args.centrality_cache.as_deref().map(ScoreCache::new);
     let choosers = stages.time("centrality", || {
         super::resolve::build_choosers(
             &settings.strategies,
@@ -415,6 +501,7 @@ fn run_screen(
             settings.hybrid_weight,
             &knowledge,
             layout,
+            score_cache.as_ref(),
         )
     })?;
 
@@ -437,6 +524,14 @@ fn run_screen(
     };
     let jobs: Vec<(usize, u64)> = (0..choosers.len())
         .flat_map(|c| settings.seeds.iter().map(move |&s| (c, s)))
+        .filter(|&(c, seed)| {
+            shard.is_none_or(|(_, mine)| {
+                mine.contains(&JobKey {
+                    strategy: choosers[c].name().to_string(),
+                    seed,
+                })
+            })
+        })
         .collect();
     let bar = super::progress_bar(quiet);
     crate::progress::Progress::start(&bar, (jobs.len() * settings.batches.len()) as u64, "rounds");
@@ -482,14 +577,6 @@ fn run_screen(
         return Err(anyhow::Error::new(e).context(format!("screen `{}`", settings.screen_name)));
     }
     let states: Vec<JobState> = states.into_iter().flatten().collect();
-    let rounds: Vec<RoundRow> = states
-        .iter()
-        .flat_map(|s| s.rounds.iter().cloned())
-        .collect();
-    let picks: Vec<PickRow> = states
-        .iter()
-        .flat_map(|s| s.picks.iter().cloned())
-        .collect();
 
     let header = PlanHeader {
         title: format!("{} / {}", settings.name, settings.screen_name),
@@ -514,17 +601,6 @@ fn run_screen(
         initial: format!("{} ({} perturbations)", settings.initial, initial.len()),
         batches: settings.batches.clone(),
     };
-    let write = |name: &str, f: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>| {
-        let path = dir.join(name);
-        write_atomically(&path, |file| f(file))
-            .with_context(|| format!("writing {}", path.display()))
-    };
-    write("rounds.csv", &mut |f| write_rounds_csv(&rounds, f))?;
-    write("picks.csv", &mut |f| write_picks_csv(&picks, f))?;
-    write("summary.md", &mut |f| {
-        write_summary(&header, &metrics, &rounds, f)
-    })?;
-    write("config.toml", &mut |f| f.write_all(config_text.as_bytes()))?;
     let run_json = serde_json::json!({
         "mechpert_version": env!("CARGO_PKG_VERSION"),
         "git_describe": git_describe(),
@@ -547,14 +623,78 @@ fn run_screen(
         "agent_cache": knowledge.agent_tally,
         "threads": settings.threads,
     });
+    if let Some((shard, mine)) = shard {
+        for state in &states {
+            let path = dir
+                .join(JOBS)
+                .join(format!("{}-seed{}.json", state.strategy, state.seed));
+            let bytes = serde_json::to_vec(state)?;
+            std::fs::create_dir_all(dir.join(JOBS))
+                .and_then(|()| write_atomically(&path, |f| f.write_all(&bytes)))
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        let keys = states
+            .iter()
+            .map(|s| JobKey {
+                strategy: s.strategy.clone(),
+                seed: s.seed,
+            })
+            .collect();
+        let manifest = Manifest::new(shard, settings, keys, Some((header, run_json)));
+        manifest.write(dir, &config_text, out, mine.len())?;
+    } else {
+        write_run(
+            dir,
+            &header,
+            &metrics,
+            &states,
+            &config_text,
+            &run_json,
+            out,
+        )?;
+    }
+    let _ = std::fs::remove_dir_all(&checkpoint);
+    Ok(())
+}
+
+/// Writes a run's files from its finished jobs (in output order): `rounds.csv`, `picks.csv`,
+/// `summary.md`, `config.toml`, `run.json` and the figures, then prints the headline table.
+/// `plan` calls it after its jobs, `merge` after reading the shards' jobs.
+pub(super) fn write_run(
+    dir: &Path,
+    header: &PlanHeader,
+    metrics: &[Box<dyn Metric>],
+    states: &[JobState],
+    config_text: &str,
+    run_json: &serde_json::Value,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let rounds: Vec<RoundRow> = states
+        .iter()
+        .flat_map(|s| s.rounds.iter().cloned())
+        .collect();
+    let picks: Vec<PickRow> = states
+        .iter()
+        .flat_map(|s| s.picks.iter().cloned())
+        .collect();
+    let write = |name: &str, f: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>| {
+        let path = dir.join(name);
+        write_atomically(&path, |file| f(file))
+            .with_context(|| format!("writing {}", path.display()))
+    };
+    write("rounds.csv", &mut |f| write_rounds_csv(&rounds, f))?;
+    write("picks.csv", &mut |f| write_picks_csv(&picks, f))?;
+    write("summary.md", &mut |f| {
+        write_summary(header, metrics, &rounds, f)
+    })?;
+    write("config.toml", &mut |f| f.write_all(config_text.as_bytes()))?;
     write("run.json", &mut |f| {
-        serde_json::to_writer_pretty(&mut *f, &run_json)?;
+        serde_json::to_writer_pretty(&mut *f, run_json)?;
         writeln!(f)
     })?;
     let figures = crate::report::figures::write_plan_figures(dir)
         .with_context(|| format!("drawing figures into {}", dir.display()))?;
-    let _ = std::fs::remove_dir_all(&checkpoint);
-    write_headline(&header, &*metrics[0], &rounds, out)?;
+    write_headline(header, &*metrics[0], &rounds, out)?;
     writeln!(
         out,
         "  wrote {}/{{rounds.csv,picks.csv,summary.md,config.toml,run.json}} and {} figures (learning_*, final_*; .svg and .png)",
@@ -566,7 +706,12 @@ fn run_screen(
 
 /// Refuses to mix runs: a folder holding a different run needs --force; a fresh run clears an
 /// old checkpoint; the folder must be writable before any work.
-fn prepare_out(dir: &Path, config: &str, resume: bool, force: bool) -> anyhow::Result<()> {
+pub(super) fn prepare_out(
+    dir: &Path,
+    config: &str,
+    resume: bool,
+    force: bool,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("--out {}: cannot create the folder", dir.display()))?;
     let probe = dir.join(format!(".write-test-{}", std::process::id()));
@@ -711,7 +856,7 @@ fn git_describe() -> Option<String> {
 }
 
 /// Seconds since the Unix epoch, as an RFC 3339 UTC timestamp.
-fn chrono_now() -> String {
+pub(super) fn chrono_now() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

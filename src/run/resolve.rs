@@ -31,6 +31,7 @@ use crate::plan::strategy::random::Random;
 use crate::plan::strategy::uncertainty::Uncertainty;
 use crate::predict::{Additive, Embedding, Neighbours, Predictor, Ridge, Shrunk, TrainingMean};
 use crate::priors::Graph;
+use crate::priors::centrality::cache::ScoreCache;
 use crate::priors::centrality::{Direction, Iteration, Measure};
 use crate::progress::Progress;
 
@@ -411,13 +412,15 @@ pub fn consensus_source<'a>(
 }
 
 /// Builds every strategy once (names checked, knowledge checked by [`check_strategy_needs`]);
-/// centrality scores are computed once per measure. `plan` and `design` both build theirs here.
+/// centrality scores are computed once per measure, or read from `score_cache` when an earlier
+/// run (another shard) stored them there. `plan` and `design` both build theirs here.
 pub fn build_choosers(
     strategies: &[String],
     uncertainty_draws: usize,
     hybrid_weight: f64,
     knowledge: &Knowledge,
     layout: &Layout,
+    score_cache: Option<&ScoreCache>,
 ) -> anyhow::Result<Vec<Chooser>> {
     let coverage = knowledge
         .consensus
@@ -477,10 +480,15 @@ pub fn build_choosers(
                     let scores = match scores_cache.get(measure) {
                         Some(s) => Arc::clone(s),
                         None => {
-                            let s = Arc::new(
-                                m.scores(&ranked_on)
-                                    .with_context(|| format!("{measure} on {spec}"))?,
-                            );
+                            let scores = match score_cache {
+                                Some(c) => c
+                                    .scores(&ranked_on, &m)
+                                    .map(|(s, _)| s)
+                                    .map_err(anyhow::Error::new),
+                                None => m.scores(&ranked_on).map_err(anyhow::Error::new),
+                            };
+                            let s =
+                                Arc::new(scores.with_context(|| format!("{measure} on {spec}"))?);
                             scores_cache.insert(measure.to_string(), Arc::clone(&s));
                             s
                         }
