@@ -10,7 +10,7 @@ CARGO ?= cargo
 BIN := target/release/mechpert
 SYSTEM_PACKAGES := libopenblas-dev libhdf5-dev pkg-config
 
-.PHONY: run test system-deps browser-deps build bench
+.PHONY: run test system-deps browser-deps snakemake-deps build bench
 
 system-deps:
 	@if pkg-config --exists openblas hdf5 2>/dev/null; then exit 0; fi; \
@@ -40,6 +40,18 @@ browser-deps:
 		echo "apt-get not found; install Chromium (e.g. brew install --cask chromium) or the browser test will say SKIP"; \
 	fi
 
+# Snakemake runs workflow/Snakefile in the workflow test (`make test` only): installed into a
+# throwaway venv under target/ from PyPI; when PyPI is unreachable the test says SKIP.
+SNAKEMAKE_VENV := target/snakemake-venv
+snakemake-deps:
+	@if [ -x $(SNAKEMAKE_VENV)/bin/snakemake ] || command -v snakemake >/dev/null 2>&1; then exit 0; fi; \
+	echo "the workflow test runs Snakemake; installing it into $(SNAKEMAKE_VENV) from PyPI"; \
+	rm -rf $(SNAKEMAKE_VENV) $(SNAKEMAKE_VENV).unreachable; mkdir -p target; \
+	python3 -m venv $(SNAKEMAKE_VENV) && \
+	$(SNAKEMAKE_VENV)/bin/pip install -q snakemake==9.27.1 snakemake-executor-plugin-slurm==2.8.0 \
+	|| { rm -rf $(SNAKEMAKE_VENV); touch $(SNAKEMAKE_VENV).unreachable; \
+	     echo "could not install Snakemake from PyPI; the workflow test will say SKIP"; }
+
 build: system-deps
 	$(CARGO) build --release --locked
 
@@ -49,7 +61,7 @@ run: build
 # OpenBLAS's LAPACK routines use large stack buffers; Rust's 2 MiB test threads have crashed in
 # them intermittently here, so test threads get the stack a main thread would have.
 test: export RUST_MIN_STACK := 67108864
-test: system-deps browser-deps
+test: system-deps browser-deps snakemake-deps
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --locked --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --release --locked --no-deps

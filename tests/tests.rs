@@ -16,4 +16,6 @@ mod plan;
 mod priors;
 mod renge;
 mod report;
+mod shard;
 mod simulate;
+mod workflow;
