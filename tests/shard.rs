@@ -105,7 +105,7 @@ mptest!(
         jobs.dedup();
         assert_eq!(jobs.len(), 14);
         assert_eq!(shards[1]["shard"], "2/3");
-        // Balanced by cost: the two uncertainty jobs (4× a centrality job) go to different shards.
+        // Balanced by cost: the two uncertainty jobs (3× a centrality job) go to different shards.
         let with_uncertainty = shards
             .iter()
             .filter(|s| s["jobs"].to_string().contains("uncertainty"))

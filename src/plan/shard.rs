@@ -67,17 +67,18 @@ impl Shard {
     }
 }
 
-/// Relative seconds per round of one job of `strategy`, from timing each strategy alone on the
-/// simulated k562-like screen (2,000 perturbations, consensus:shrunk, README "Large sweeps"):
-/// strategies that refit the model (`uncertainty`, `hybrid`: several bootstrap refits a round)
-/// or read every held-out response (`oracle`) cost several times a centrality ranking, whose
-/// scores are computed once per run and cached.
+/// Relative seconds per round of one job of `strategy`, measured by
+/// `experiments/perf/shard_costs.sh k562-like 4 10` (one job alone, one thread, the loop stage of
+/// `run.json`; README "Large sweeps"): `random` 2.6 s, `diversity` 2.4 s, the centrality and
+/// consensus strategies 3.0–3.9 s (their rankings are computed once per run, outside the jobs),
+/// `oracle` 8.9 s (it scores every candidate on held-out data), `uncertainty` 10.2 s and
+/// `hybrid` 10.6 s (bootstrap refits every round). Unit: a `random` round.
 pub fn strategy_cost(strategy: &str) -> f64 {
     match strategy {
+        "random" | "diversity" => 1.0,
         "uncertainty" | "hybrid" => 4.0,
-        "oracle" => 3.0,
-        "diversity" => 1.5,
-        _ => 1.0,
+        "oracle" => 3.5,
+        _ => 1.35,
     }
 }
 
