@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use crate::util::{Dir, repo};
+use crate::util::repo;
 
 /// The snakemake executable, or `None` after a SKIP note naming the reason.
 fn snakemake(test: &str) -> Option<PathBuf> {

@@ -350,7 +350,7 @@ mod tests {
         ));
         let err = check_cover(&expected, &[a.clone(), a.clone()]).unwrap_err();
         assert_eq!(err.to_string(), "shard 1/2 is given twice: a and a");
-        let err = check_cover(&expected, &[a.clone()]).unwrap_err();
+        let err = check_cover(&expected, std::slice::from_ref(&a)).unwrap_err();
         assert_eq!(
             err,
             CoverError::MissingShards {
