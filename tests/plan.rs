@@ -31,7 +31,7 @@ pub(crate) fn screen(dir: &Dir) {
 const ALL: &str =
     "consensus,hubs,degree,pagerank,betweenness,random,uncertainty,diversity,hybrid,oracle";
 
-fn plan_args<'a>(out: &'a str, strategies: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+pub(crate) fn plan_args<'a>(out: &'a str, strategies: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut a = vec![
         "plan",
         "--data",

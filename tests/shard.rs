@@ -1,34 +1,14 @@
 //! `mechpert plan --shard I/N` and `mechpert merge`: a run split into shards and merged again
 //! is the unsharded run byte for byte; merge refuses shards that do not make up one run.
 
-use crate::plan::screen;
+use crate::plan::{plan_args, screen};
 use crate::util::Dir;
 
 const STRATEGIES: &str = "consensus,hubs,degree,pagerank,betweenness,random,uncertainty";
 
+/// `plan` on the small screen of `tests/plan.rs` (2 seeds, 3 rounds of 4) into `out`.
 fn plan<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut a = vec![
-        "plan",
-        "--data",
-        "screen.csv",
-        "--agents",
-        "agents.toml",
-        "--graph",
-        "collectri",
-        "--strategies",
-        STRATEGIES,
-        "--seeds",
-        "2",
-        "--rounds",
-        "3",
-        "--batch",
-        "4",
-        "--out",
-        out,
-        "-q",
-    ];
-    a.extend_from_slice(extra);
-    a
+    plan_args(out, STRATEGIES, extra)
 }
 
 fn bytes(dir: &Dir, path: &str) -> Vec<u8> {

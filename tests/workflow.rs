@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use crate::plan::screen;
 use crate::util::repo;
 
 /// The snakemake executable, or `None` after a SKIP note naming the reason.
@@ -34,28 +35,12 @@ mptest!(the_snakemake_workflow_merges_to_the_unsharded_run, |dir| {
     let Some(snakemake) = snakemake("the_snakemake_workflow_merges_to_the_unsharded_run") else {
         return;
     };
-    dir.command()
-        .args([
-            "simulate",
-            "--preset",
-            "small",
-            "--seed",
-            "1",
-            "--out",
-            "screen-1.csv",
-            "--truth",
-            "truth-1.tsv",
-        ])
-        .stdout();
-    dir.create(
-        "agents-1.toml",
-        "cell_context = \"simulated\"\nk = 20\n[[agent]]\nbackend = \"truth\"\nname = \"noisy\"\ntruth = \"truth-1.tsv\"\ninstances = 3\nrecall = 0.6\nfpr = 0.005\nseed = 7\n",
-    );
+    screen(&dir);
     let bin = env!("CARGO_BIN_EXE_mechpert");
     dir.create(
         "sweep.yaml",
         format!(
-            "mechpert: {bin}\nout: sweep\nscreens:\n  s1:\n    data: screen-1.csv\n    agents: agents-1.toml\n\
+            "mechpert: {bin}\nout: sweep\nscreens:\n  s1:\n    data: screen.csv\n    agents: agents.toml\n\
              graph: collectri\nstrategies: [consensus, hubs, degree, betweenness, random, uncertainty]\n\
              seeds: 2\nrounds: 2\nbatch: 3\ninitial: none\nextra: \"\"\nshards: 3\nthreads: 1\n"
         ),
@@ -89,7 +74,7 @@ mptest!(the_snakemake_workflow_merges_to_the_unsharded_run, |dir| {
         .args([
             "plan",
             "--data",
-            "screen-1.csv",
+            "screen.csv",
             "--neighbours",
             "sweep/consensus/s1/consensus.tsv",
             "--hubs",
