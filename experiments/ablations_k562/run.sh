@@ -31,7 +31,7 @@ for seed in 1 2 3; do
     python3 experiments/ablations_k562/controls.py shuffle "$out/tau-1.tsv" "$out/shuffled-$seed.tsv" "$seed"
 done
 python3 experiments/ablations_k562/controls.py symmetrise "$out/tau-1.tsv" "$out/symmetrised.tsv"
-variants="tau-1 tau-majority tau-all weighting-mean-confidence weighting-borda shuffled-1 shuffled-2 shuffled-3 symmetrised"
+variants="tau-1 shuffled-1 symmetrised tau-majority weighting-mean-confidence tau-all weighting-borda shuffled-2 shuffled-3"
 for v in $variants; do
     "$bin" evaluate --data "$data" --observed 50 --draws 10 --seed 1 \
         --predictors consensus,consensus:shrunk --neighbours "$out/$v.tsv" \
