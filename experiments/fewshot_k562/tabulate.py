@@ -157,8 +157,11 @@ def main():
 
 ![PearsonΔ learning curve](curve.svg)
 """
+    if len(sizes) > 1:  # a curve needs two sizes
+        svg(sizes, values, out / "curve.svg")
+    else:
+        text = text.replace("![PearsonΔ learning curve](curve.svg)\n", "")
     (out / "summary.md").write_text(text)
-    svg(sizes, values, out / "curve.svg")
 
 
 if __name__ == "__main__":
