@@ -201,7 +201,7 @@ fn simplex_least_squares(gram: &Array2<f64>, rhs: &Array1<f64>) -> Vec<f64> {
         let Ok(solution) = solve_small(kkt, v) else {
             continue; // collinear members: a smaller subset covers the same fit
         };
-        if solution.iter().take(s).any(|&w| !(w >= -1e-12)) {
+        if solution.iter().take(s).any(|&w| w < -1e-12) {
             continue;
         }
         let mut beta = vec![0.0; k];
@@ -308,6 +308,22 @@ mod tests {
         .unwrap()
     }
 
+    /// A stack of the training mean and an undirected unit-weight neighbour graph of `edges`.
+    fn mean_and_graph(edges: &[(&str, &str)]) -> Stack {
+        let mut b = Graph::builder(false);
+        for (x, y) in edges {
+            b.add_edge(x, y, 1.0, 0);
+        }
+        let members: Vec<(&'static str, Box<dyn Predictor>)> = vec![
+            ("w_mean", Box::new(TrainingMean)),
+            (
+                "w_graph",
+                Box::new(Neighbours::params(Arc::new(b.build())).check().unwrap()),
+            ),
+        ];
+        Stack::params(members).check().unwrap()
+    }
+
     #[test]
     fn weights_follow_leave_one_out_by_hand() {
         // Observed A, B, C (0, 2, 4). Leave-one-out means: A → 3, B → 2, C → 1.
@@ -318,20 +334,7 @@ mod tests {
         // = 2t² + 8t − 12, minimised on [0, 1] at t = 0: all weight on the graph (cost −12;
         // the mean alone costs −2).
         let s = screen();
-        let mut b = Graph::builder(false);
-        b.add_edge("A", "B", 1.0, 0);
-        b.add_edge("B", "C", 1.0, 0);
-        b.add_edge("C", "D", 1.0, 0);
-        let members: Vec<(&'static str, Box<dyn Predictor>)> = vec![
-            ("w_mean", Box::new(TrainingMean)),
-            (
-                "w_graph",
-                Box::new(Neighbours::params(Arc::new(b.build())).check().unwrap()),
-            ),
-        ];
-        let fitted = Stack::params(members)
-            .check()
-            .unwrap()
+        let fitted = mean_and_graph(&[("A", "B"), ("B", "C"), ("C", "D")])
             .fit_stack(&Observed::reveal(&s, vec![0, 1, 2]))
             .unwrap();
         assert_eq!(fitted.weights, [0.0, 1.0]);
@@ -357,19 +360,7 @@ mod tests {
         //     = (40 + 136/3 − 16) / (632/9 − 40) = (208/3) / (272/9) = 624/272 > 1, so t = 1:
         // the mean alone.
         let s = screen();
-        let mut b = Graph::builder(false);
-        b.add_edge("A", "D", 1.0, 0);
-        b.add_edge("B", "C", 1.0, 0);
-        let members: Vec<(&'static str, Box<dyn Predictor>)> = vec![
-            ("w_mean", Box::new(TrainingMean)),
-            (
-                "w_graph",
-                Box::new(Neighbours::params(Arc::new(b.build())).check().unwrap()),
-            ),
-        ];
-        let fitted = Stack::params(members)
-            .check()
-            .unwrap()
+        let fitted = mean_and_graph(&[("A", "D"), ("B", "C")])
             .fit_stack(&Observed::reveal(&s, vec![0, 1, 2, 3]))
             .unwrap();
         assert_eq!(fitted.weights, [1.0, 0.0]);
