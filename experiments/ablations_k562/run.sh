@@ -33,6 +33,10 @@ done
 python3 experiments/ablations_k562/controls.py symmetrise "$out/tau-1.tsv" "$out/symmetrised.tsv"
 variants="tau-1 shuffled-1 symmetrised tau-majority weighting-mean-confidence tau-all weighting-borda shuffled-2 shuffled-3"
 for v in $variants; do
+    if [ "$(wc -l < "$out/$v.tsv")" -le 1 ]; then # τ all: the 8 resources never all agree
+        echo "$v: the consensus has no edges, nothing to evaluate"
+        continue
+    fi
     "$bin" evaluate --data "$data" --observed 50 --draws 10 --seed 1 \
         --predictors consensus,consensus:shrunk --neighbours "$out/$v.tsv" \
         --out "$out/$v" -q > /dev/null

@@ -33,6 +33,9 @@ def main():
     for v in sys.argv[2:]:
         edges = sum(1 for _ in (out / f"{v}.tsv").open()) - 1
         values = {}
+        if not (out / v / "metrics.csv").exists():  # an empty consensus is not evaluated
+            lines.append(f"| {v} | {WHAT.get(v, '')} | {edges} | – | – | – | – |")
+            continue
         with (out / v / "metrics.csv").open() as f:
             for r in csv.DictReader(f):
                 values.setdefault((r["predictor"], r["metric"]), []).append(float(r["value"]))
