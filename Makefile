@@ -74,3 +74,12 @@ bench: build
 	bash experiments/perf/ridge_fit.sh
 	$(CARGO) run --release --locked --example agents_throughput
 	bash experiments/calibration/run.sh
+
+# Every experiment of the README's Results section, writing into results/<name>/ (needs
+# ../shared/data beside the checkout; wall time in the README).
+.PHONY: experiments
+experiments: build
+	bash experiments/fewshot_k562/run.sh
+	bash experiments/ablations_k562/run.sh
+	bash experiments/anchors_k562/run.sh
+	bash experiments/anchors_sim/run.sh

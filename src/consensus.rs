@@ -99,7 +99,7 @@ impl Consensus {
                 let confidences: Vec<f32> = answer.proposals.iter().map(|p| p.confidence).collect();
                 let scores = match self.weighting {
                     Weighting::Borda => weighting::borda_scores(&confidences),
-                    Weighting::SumOverAgents | Weighting::MeanTimesVotes => confidences,
+                    Weighting::SumOverAgents | Weighting::MeanConfidence => confidences,
                 };
                 for (p, score) in answer.proposals.iter().zip(scores) {
                     let e = tally.entry(p.gene.as_str()).or_insert_with(|| {
@@ -121,7 +121,7 @@ impl Consensus {
                     let a = answered as f32;
                     let weight = match self.weighting {
                         Weighting::SumOverAgents | Weighting::Borda => sum / a,
-                        Weighting::MeanTimesVotes => (sum / s as f32) * (s as f32 / a),
+                        Weighting::MeanConfidence => sum / s as f32,
                     };
                     Some(Row {
                         target: target.clone(),
@@ -234,14 +234,15 @@ mod tests {
     }
 
     #[test]
-    fn mean_times_votes_equals_sum_over_agents() {
-        let sum = Consensus::default().build(&collected());
-        let mtv = Consensus {
-            weighting: Weighting::MeanTimesVotes,
+    fn mean_confidence_by_hand_differs_from_sum_over_agents() {
+        let c = Consensus {
+            weighting: Weighting::MeanConfidence,
             ..Consensus::default()
         }
         .build(&collected());
-        close(weights(&mtv), &weights(&sum));
+        // Voters' mean: Y (0.6 + 1.0)/2, X (0.9 + 0.5)/2, Z (0.3 + 0.5)/2 — not the /3 of
+        // sum-over-agents.
+        close(weights(&c), &[("Y", 0.8, 2), ("X", 0.7, 2), ("Z", 0.4, 2)]);
     }
 
     #[test]

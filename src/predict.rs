@@ -16,6 +16,7 @@
 //! | [`Ridge`] | `ridge.rs` | Y ≈ G K Pᵀ (Ahlmann-Eltze et al. 2024) |
 //! | [`Additive`] | `additive.rs` | combinations `A+B` as the sum of single responses |
 //! | [`Shrunk`] | `shrinkage.rs` | α·pred + (1−α)·mean with α fitted by leave-one-out |
+//! | [`Stack`] | `stack.rs` | Σ β_k pred_k over several predictors, β on the simplex fitted by leave-one-out |
 //!
 //! [`uncertainty`] scores how much a prediction can be trusted (for acquisition).
 
@@ -34,6 +35,7 @@ pub mod neighbours;
 pub mod observed;
 pub mod ridge;
 pub mod shrinkage;
+pub mod stack;
 pub mod uncertainty;
 
 pub use additive::Additive;
@@ -43,6 +45,7 @@ pub use neighbours::{Direction, NeighbourParams, Neighbours};
 pub use observed::{Observed, Split};
 pub use ridge::{Ridge, RidgeParams};
 pub use shrinkage::{ShrinkParams, Shrunk};
+pub use stack::{Stack, StackParams};
 
 /// Why a predictor could not be built or fitted.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

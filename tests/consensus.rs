@@ -86,7 +86,7 @@ mptest!(toml_consensus_section_and_fraction_tau, |dir| {
     screen(&dir);
     knowledge(
         &dir,
-        "[consensus]\ntau = 1.0\nweighting = \"mean-times-votes\"\n",
+        "[consensus]\ntau = 1.0\nweighting = \"mean-confidence\"\n",
     );
     run(&dir, &[]);
     // τ = 1.0 is the fraction "all three agents": only KLF1 ← GATA1 stays.

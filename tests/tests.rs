@@ -9,6 +9,7 @@ mod consensus;
 mod design;
 mod eval_reference;
 mod evaluate;
+mod experiments;
 mod fake_llm;
 mod h5ad;
 mod inspect;

@@ -14,7 +14,7 @@
 //!
 //! [consensus]
 //! tau = "majority"             # a vote count (2), a fraction (0.5) or "majority" = ⌈A/2⌉
-//! weighting = "sum-over-agents" # or "mean-times-votes", "borda"
+//! weighting = "sum-over-agents" # or "mean-confidence", "borda"
 //!
 //! [[agent]]
 //! backend = "llm"

@@ -29,7 +29,9 @@ pub struct EvaluateArgs {
     /// mean of observed consensus regulators; needs --neighbours), similarity (unweighted mean of
     /// the same neighbours; needs --neighbours), graph (weighted mean of observed neighbours in
     /// --graph), ridge (Ahlmann-Eltze linear model with a spectral embedding of --graph, or of
-    /// the --neighbours graph), additive (A+B = A + B). Append `:shrunk` to blend any of them
+    /// the --neighbours graph), additive (A+B = A + B), stack (the mean, consensus, graph and
+    /// ridge, whichever the given knowledge supports, combined with non-negative weights summing
+    /// to 1 fitted by leave-one-out on the observed set). Append `:shrunk` to blend any of them
     /// with the mean by leave-one-out, e.g. graph:shrunk.
     #[arg(
         long,

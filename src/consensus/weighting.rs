@@ -3,9 +3,10 @@
 //! For a target answered by A agents, a candidate with votes from agents V (s = |V|) and
 //! confidences c_a:
 //! - `sum-over-agents` (default): w = Σ_{a∈V} c_a / A (an agent that did not vote adds 0);
-//! - `mean-times-votes`: w = mean_{a∈V}(c_a) × s / A. Algebraically this equals
-//!   `sum-over-agents` (mean × s = Σ); it is kept because the issue names it and an ablation
-//!   table should show that the two coincide;
+//! - `mean-confidence`: w = Σ_{a∈V} c_a / s, the mean confidence of the voters; the number of
+//!   votes matters only through τ, so one confident agent weighs as much as three that agree.
+//!   (It replaces `mean-times-votes`, w = mean(c_a) × s / A, which is algebraically
+//!   `sum-over-agents` and so no ablation at all.)
 //! - `borda`: rank-based, ignoring confidence values: in agent a's answer of n_a genes sorted by
 //!   confidence (ties share their average rank), the gene at rank r scores (n_a − r + 1) / n_a,
 //!   and w = Σ_{a∈V} score_a / A.
@@ -19,8 +20,8 @@ pub enum Weighting {
     /// w = Σ c_a / A.
     #[default]
     SumOverAgents,
-    /// w = mean(c_a) × s / A.
-    MeanTimesVotes,
+    /// w = Σ c_a / s.
+    MeanConfidence,
     /// w = Σ Borda scores / A.
     Borda,
 }
@@ -30,7 +31,7 @@ impl Weighting {
     pub fn as_str(self) -> &'static str {
         match self {
             Weighting::SumOverAgents => "sum-over-agents",
-            Weighting::MeanTimesVotes => "mean-times-votes",
+            Weighting::MeanConfidence => "mean-confidence",
             Weighting::Borda => "borda",
         }
     }
@@ -40,7 +41,7 @@ impl FromStr for Weighting {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         <Weighting as clap::ValueEnum>::from_str(s, true).map_err(|_| {
-            format!("invalid weighting {s:?}: expected sum-over-agents, mean-times-votes or borda")
+            format!("invalid weighting {s:?}: expected sum-over-agents, mean-confidence or borda")
         })
     }
 }
@@ -85,12 +86,12 @@ mod tests {
     fn names_parse_and_errors_list_the_choices() {
         assert_eq!("borda".parse::<Weighting>().unwrap(), Weighting::Borda);
         assert_eq!(
-            "Mean-Times-Votes".parse::<Weighting>().unwrap(),
-            Weighting::MeanTimesVotes
+            "Mean-Confidence".parse::<Weighting>().unwrap(),
+            Weighting::MeanConfidence
         );
         assert_eq!(
             "max".parse::<Weighting>().unwrap_err(),
-            "invalid weighting \"max\": expected sum-over-agents, mean-times-votes or borda"
+            "invalid weighting \"max\": expected sum-over-agents, mean-confidence or borda"
         );
     }
 }

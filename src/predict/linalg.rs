@@ -3,7 +3,7 @@
 //! (LAPACK) for the small dense factorisations and ndarray's matrix product for the large ones.
 
 use ndarray::{Array1, Array2, ArrayView2, Axis, s};
-use ndarray_linalg::{Eigh, Inverse, QR, UPLO};
+use ndarray_linalg::{Eigh, Inverse, QR, Solve, UPLO};
 use rand::RngCore;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -72,6 +72,17 @@ pub(crate) fn ridge_inverse(p: ArrayView2<'_, f32>, lambda: f64) -> Result<Array
     gram.inv().map_err(|e| e.to_string())
 }
 
+/// x solving the small dense system `a` x = `b` (LU with partial pivoting); an error when `a`
+/// is singular.
+pub(crate) fn solve_small(a: Array2<f64>, b: Array1<f64>) -> Result<Array1<f64>, String> {
+    let x = a.solve_into(b).map_err(|e| e.to_string())?;
+    if x.iter().all(|v| v.is_finite()) {
+        Ok(x)
+    } else {
+        Err("singular system".into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +118,13 @@ mod tests {
         // PᵀP = [[2]], + λ = 0.5 → 1/2.5.
         let inv = ridge_inverse(array![[1.0f32], [1.0]].view(), 0.5).unwrap();
         assert!((inv[[0, 0]] - 0.4).abs() < 1e-12);
+    }
+
+    #[test]
+    fn solve_small_by_hand() {
+        // 2x + y = 5, x + 3y = 10 → x = 1, y = 3.
+        let x = solve_small(array![[2.0, 1.0], [1.0, 3.0]], array![5.0, 10.0]).unwrap();
+        assert!((x[0] - 1.0).abs() < 1e-12 && (x[1] - 3.0).abs() < 1e-12);
+        assert!(solve_small(array![[1.0, 2.0], [2.0, 4.0]], array![1.0, 2.0]).is_err());
     }
 }

@@ -29,7 +29,9 @@ use crate::plan::strategy::hubs::Hubs;
 use crate::plan::strategy::oracle::UpperBound;
 use crate::plan::strategy::random::Random;
 use crate::plan::strategy::uncertainty::Uncertainty;
-use crate::predict::{Additive, Embedding, Neighbours, Predictor, Ridge, Shrunk, TrainingMean};
+use crate::predict::{
+    Additive, Embedding, Neighbours, Predictor, Ridge, Shrunk, Stack, TrainingMean,
+};
 use crate::priors::Graph;
 use crate::priors::centrality::cache::ScoreCache;
 use crate::priors::centrality::{Direction, Iteration, Measure};
@@ -43,6 +45,7 @@ pub const PREDICTORS: &[&str] = &[
     "graph",
     "ridge",
     "additive",
+    "stack",
 ];
 
 /// Dimensions of the spectral embedding ridge uses (the paper's K = 10).
@@ -294,9 +297,9 @@ impl Knowledge {
         if needs(&["graph"]) && !has_graph {
             return Err(UsageError("predictor graph needs --graph SPEC".into()));
         }
-        if needs(&["ridge"]) && !has_graph && !has_consensus {
+        if needs(&["ridge", "stack"]) && !has_graph && !has_consensus {
             return Err(UsageError(
-                "predictor ridge needs --graph SPEC or --neighbours TSV for its perturbation embedding"
+                "predictors ridge and stack need --graph SPEC or --neighbours TSV for its perturbation embedding"
                     .into(),
             ));
         }
@@ -310,34 +313,25 @@ impl Knowledge {
         layout: &Layout,
         seed: u64,
     ) -> anyhow::Result<Vec<Box<dyn Predictor>>> {
-        let graph = self.graph.as_ref().map(|g| &g.1);
         let mut out: Vec<Box<dyn Predictor>> = Vec::new();
         for choice in choices {
-            let inner: Box<dyn Predictor> = match choice.base.as_str() {
-                "mean" => Box::new(TrainingMean),
-                "consensus" => Box::new(
-                    Neighbours::params(Arc::clone(self.consensus.as_ref().expect("checked")))
-                        .name("consensus")
-                        .check()?,
-                ),
-                "similarity" => Box::new(
-                    Neighbours::params(Arc::clone(self.consensus.as_ref().expect("checked")))
-                        .name("similarity")
-                        .unweighted()
-                        .check()?,
-                ),
-                "graph" => {
-                    Box::new(Neighbours::params(Arc::clone(graph.expect("checked"))).check()?)
+            let inner = if choice.base == "stack" {
+                // The training mean, and every predictor the run's knowledge supports.
+                let mut members: Vec<(&'static str, Box<dyn Predictor>)> =
+                    vec![("w_mean", Box::new(TrainingMean))];
+                if self.consensus.is_some() {
+                    members.push((
+                        "w_consensus",
+                        self.base_predictor("consensus", layout, seed)?,
+                    ));
                 }
-                "ridge" => {
-                    let g = graph.or(self.consensus.as_ref()).expect("checked");
-                    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-                    let e = Embedding::spectral(g, layout, EMBEDDING_DIM, &mut rng)
-                        .map_err(|m| anyhow::anyhow!("spectral embedding for ridge: {m}"))?;
-                    Box::new(Ridge::params(Arc::new(e)).check()?)
+                if self.graph.is_some() {
+                    members.push(("w_graph", self.base_predictor("graph", layout, seed)?));
                 }
-                "additive" => Box::new(Additive),
-                other => unreachable!("Choice::parse admits only known names, got {other}"),
+                members.push(("w_ridge", self.base_predictor("ridge", layout, seed)?));
+                Box::new(Stack::params(members).check()?)
+            } else {
+                self.base_predictor(&choice.base, layout, seed)?
             };
             out.push(if choice.shrunk {
                 Box::new(Shrunk::params(inner).check()?)
@@ -346,6 +340,41 @@ impl Knowledge {
             });
         }
         Ok(out)
+    }
+
+    /// One predictor by base name (not `stack`), over this knowledge (checked by
+    /// [`Knowledge::check_needs`]).
+    fn base_predictor(
+        &self,
+        base: &str,
+        layout: &Layout,
+        seed: u64,
+    ) -> anyhow::Result<Box<dyn Predictor>> {
+        let graph = self.graph.as_ref().map(|g| &g.1);
+        Ok(match base {
+            "mean" => Box::new(TrainingMean),
+            "consensus" => Box::new(
+                Neighbours::params(Arc::clone(self.consensus.as_ref().expect("checked")))
+                    .name("consensus")
+                    .check()?,
+            ),
+            "similarity" => Box::new(
+                Neighbours::params(Arc::clone(self.consensus.as_ref().expect("checked")))
+                    .name("similarity")
+                    .unweighted()
+                    .check()?,
+            ),
+            "graph" => Box::new(Neighbours::params(Arc::clone(graph.expect("checked"))).check()?),
+            "ridge" => {
+                let g = graph.or(self.consensus.as_ref()).expect("checked");
+                let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+                let e = Embedding::spectral(g, layout, EMBEDDING_DIM, &mut rng)
+                    .map_err(|m| anyhow::anyhow!("spectral embedding for ridge: {m}"))?;
+                Box::new(Ridge::params(Arc::new(e)).check()?)
+            }
+            "additive" => Box::new(Additive),
+            other => unreachable!("Choice::parse admits only known names, got {other}"),
+        })
     }
 }
 

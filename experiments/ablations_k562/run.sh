@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Consensus ablations and controls on the real K562 signatures, few-shot at N = 50 observed,
+# 10 draws, seed 1 (the draws of experiments/fewshot_k562 at N = 50), predictors consensus and
+# consensus:shrunk over the dense knowledge panel (experiments/fewshot_k562/dense.toml, 8 agents):
+#   tau-1, tau-majority, tau-all       vote threshold τ = 1, ⌈8/2⌉ = 4, all 8 answering agents
+#   weighting-{sum-over-agents,mean-confidence,borda}   at τ 1
+#   shuffled-{1,2,3}                   τ 1 table with every neighbour name permuted (controls.py)
+#   symmetrised                        τ 1 table with every edge also reversed (controls.py)
+#   directed is tau-1 itself (regulators → target only)
+#
+#   experiments/ablations_k562/run.sh    # writes results/ablations_k562/ (summary.md, <variant>/)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+shared=../shared/data
+data="$shared/perturbseq/replogle2022_k562_signatures/k562_essential_up_ranked_top1000.csv.gz"
+out=results/ablations_k562
+mkdir -p "$out"
+"${CARGO:-cargo}" build --release --locked --quiet
+bin=target/release/mechpert
+start=$(date +%s)
+consensus() { # VARIANT TAU WEIGHTING
+    "$bin" consensus --data "$data" --agents experiments/fewshot_k562/dense.toml --tau "$2" \
+        --weighting "$3" --out "$out/$1.tsv" -q > /dev/null
+}
+consensus tau-1 1 sum-over-agents
+consensus tau-majority majority sum-over-agents
+consensus tau-all 1.0 sum-over-agents
+consensus weighting-mean-confidence 1 mean-confidence
+consensus weighting-borda 1 borda
+for seed in 1 2 3; do
+    python3 experiments/ablations_k562/controls.py shuffle "$out/tau-1.tsv" "$out/shuffled-$seed.tsv" "$seed"
+done
+python3 experiments/ablations_k562/controls.py symmetrise "$out/tau-1.tsv" "$out/symmetrised.tsv"
+variants="tau-1 shuffled-1 symmetrised tau-majority weighting-mean-confidence tau-all weighting-borda shuffled-2 shuffled-3"
+for v in $variants; do
+    if [ "$(wc -l < "$out/$v.tsv")" -le 1 ]; then # τ all: the 8 resources never all agree
+        echo "$v: the consensus has no edges, nothing to evaluate"
+        continue
+    fi
+    "$bin" evaluate --data "$data" --observed 50 --draws 10 --seed 1 \
+        --predictors consensus,consensus:shrunk --neighbours "$out/$v.tsv" \
+        --out "$out/$v" -q > /dev/null
+done
+python3 experiments/ablations_k562/tabulate.py "$out" $variants
+echo "ablations took $(( $(date +%s) - start )) s wall clock; summary in $out/summary.md"

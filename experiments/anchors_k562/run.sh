@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Anchor selection on the real K562 essential-gene signatures (Replogle 2022, rank scores).
+# Needs ../shared/data beside the checkout.
+#
+#   experiments/anchors_k562/run.sh     # writes results/anchors_k562/{budget50_string,budget50_collectri,curve_collectri}
+#
+# budget50_*: nothing observed, one round of 50 picks, 10 seeds (the paper's setting); the
+# centrality strategies rank STRING v12 (budget50_string, which also holds every other strategy)
+# or CollecTRI (budget50_collectri). curve_collectri: rounds of 10, 15, 25, 50, 100 picks, 5 seeds.
+# Predictor: consensus kNN over the dense knowledge panel (experiments/fewshot_k562/dense.toml),
+# shrunk to the mean by leave-one-out. Each run's summary.md has CIs and paired Wilcoxon tests.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+"${CARGO:-cargo}" build --release --locked --quiet
+bin=target/release/mechpert
+runs=${RUNS:-"budget50_string budget50_collectri curve_collectri"}
+for run in $runs; do
+    start=$(date +%s)
+    "$bin" plan --config "experiments/anchors_k562/$run.toml" --force -q > /dev/null
+    echo "$run took $(( $(date +%s) - start )) s wall clock"
+done

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Few-shot prediction on the real K562 essential-gene signatures (Replogle 2022, rank scores):
+# a learning curve over N = 10, 25, 50, 100, 200 observed perturbations, 10 random draws each,
+# seed 1 (the same draws for every predictor at a given N). Needs ../shared/data beside the
+# checkout.
+#
+#   experiments/fewshot_k562/run.sh      # writes results/fewshot_k562/ (summary.md, curve.svg, n*/)
+#
+# Knowledge (all offline, no LLM): four agent panels built with `mechpert consensus --tau 1`:
+#   tf      CollecTRI, DoRothEA, TRRUST (experiments/agents/knowledge_k562.toml)
+#   dense   those three + Pathway Commons, OmniPath (all), STRING, GO, Reactome (dense.toml)
+#   string  STRING v12 alone (string_only.toml): LangPert-style similarity kNN
+#   go      GO co-annotation alone (go_only.toml)
+# and the STRING v12 graph for `graph` (weighted kNN), `ridge` (spectral embedding) and `stack`.
+# `stack` = mean, dense consensus kNN, STRING kNN and ridge, weights on the simplex fitted by
+# leave-one-out on the observed rows of each draw only (src/predict/stack.rs).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+shared=../shared/data
+data="$shared/perturbseq/replogle2022_k562_signatures/k562_essential_up_ranked_top1000.csv.gz"
+string="string:$shared/priors/string_v12_edges.tsv.gz"
+out=results/fewshot_k562
+sizes=${SIZES:-"50 10 25 100 200"}
+mkdir -p "$out"
+"${CARGO:-cargo}" build --release --locked --quiet
+bin=target/release/mechpert
+start=$(date +%s)
+for panel in tf dense string go; do
+    case $panel in
+        tf) agents=experiments/agents/knowledge_k562.toml ;;
+        string) agents=experiments/fewshot_k562/string_only.toml ;;
+        go) agents=experiments/fewshot_k562/go_only.toml ;;
+        dense) agents=experiments/fewshot_k562/dense.toml ;;
+    esac
+    "$bin" consensus --data "$data" --agents "$agents" --tau 1 --out "$out/consensus_$panel.tsv" -q
+done
+evaluate() { # N PANEL PREDICTORS [extra args]
+    local n=$1 panel=$2 predictors=$3
+    shift 3
+    "$bin" evaluate --data "$data" --observed "$n" --draws 10 --seed 1 \
+        --predictors "$predictors" --neighbours "$out/consensus_$panel.tsv" "$@" \
+        --out "$out/n$n/$panel" -q > /dev/null
+}
+for n in $sizes; do
+    evaluate "$n" dense mean,consensus,consensus:shrunk,similarity,similarity:shrunk,graph,graph:shrunk,ridge,ridge:shrunk,stack --graph "$string"
+    evaluate "$n" tf consensus,consensus:shrunk
+    evaluate "$n" string similarity,similarity:shrunk
+    evaluate "$n" go similarity,similarity:shrunk
+    echo "N = $n done after $(( $(date +%s) - start )) s"
+done
+python3 experiments/fewshot_k562/tabulate.py "$out"
+echo "few-shot K562 took $(( $(date +%s) - start )) s wall clock; summary in $out/summary.md"
