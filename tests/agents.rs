@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::fake_llm::{FakeLlm, Reply, candidates_of, default_reply, target_of};
 use crate::util::{Dir, pool_screen as screen};
 
-pub(crate) const KEY: &str = "sk-test-5ecret-never-written-9f3a";
+const KEY: &str = "sk-test-5ecret-never-written-9f3a";
 
 /// agents.toml with one LLM agent at `url`, plus extra agent keys and top-level text.
 pub(crate) fn agents(dir: &Dir, url: &str, agent_extra: &str, top: &str) {

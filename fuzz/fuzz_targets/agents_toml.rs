@@ -14,7 +14,12 @@ use mechpert::data::GeneSymbols;
 static SYMBOLS: LazyLock<Arc<GeneSymbols>> =
     LazyLock::new(|| Arc::new(GeneSymbols::embedded().clone()));
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    // The symbol table loads once, before the first input (not inside its time limit).
+    init: {
+        LazyLock::force(&SYMBOLS);
+    },
+    |data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

@@ -9,7 +9,12 @@ use libfuzzer_sys::fuzz_target;
 use mechpert::data::GeneSymbols;
 use mechpert::data::io::{Builder, Format};
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    // The symbol table loads once, before the first input (not inside its time limit).
+    init: {
+        GeneSymbols::embedded();
+    },
+    |data: &[u8]| {
     let Some((&selector, bytes)) = data.split_first() else {
         return;
     };
