@@ -67,8 +67,8 @@ bench: build
 # libFuzzer on stable Rust: the coverage flags cargo-fuzz passes for `--sanitizer none`, plus
 # debug assertions and overflow checks (fuzz/Cargo.toml). `--target` keeps them off build scripts
 # and proc macros. Each target runs on a working copy of its committed corpus (fuzz/corpus/T, kept
-# under fuzz/target/corpus/T), then merges back only inputs that add coverage, so the committed
-# corpus stays minimal; a crash is saved under fuzz/artifacts/T/ and stops the run.
+# under fuzz/target/corpus/T), then replaces it by the smallest set of inputs covering every edge
+# either reached (set-cover merge, edges only), so the committed corpus stays small; a crash is saved under fuzz/artifacts/T/ and stops the run.
 # `make fuzz FUZZ_TARGETS=h5ad FUZZ_SECONDS=60` runs one briefly.
 FUZZ_SECONDS ?= 600
 FUZZ_TARGETS ?= h5ad screen_text llm_reply agents_toml plan_toml
@@ -87,5 +87,8 @@ fuzz: fuzz-build
 		cp -r fuzz/corpus/$$t/. $$work/; echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
 		$(FUZZ_BIN)/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 			-max_len=65536 -print_final_stats=1 -artifact_prefix=fuzz/artifacts/$$t/ $$work; \
-		$(FUZZ_BIN)/$$t -merge=1 -timeout=10 -rss_limit_mb=2048 fuzz/corpus/$$t $$work 2>&1 | tail -1; \
+		rm -rf $$work.min; mkdir -p $$work.min; \
+		$(FUZZ_BIN)/$$t -set_cover_merge=1 -use_counters=0 -timeout=10 -rss_limit_mb=2048 \
+			$$work.min fuzz/corpus/$$t $$work 2>&1 | grep MERGE-OUTER; \
+		rm -rf fuzz/corpus/$$t; mv $$work.min fuzz/corpus/$$t; \
 	done

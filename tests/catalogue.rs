@@ -1501,3 +1501,21 @@ fn logs_off_a_terminal_hold_no_escape_codes() {
         );
     }
 }
+
+/// Found by `fuzz/fuzz_targets/screen_text.rs`: a perturbation labelled `+ctrl` (the GEARS
+/// suffix alone) was read as a perturbation with an empty name.
+#[test]
+fn a_gears_suffix_alone_is_not_an_empty_name() {
+    let dir = Dir::new();
+    dir.create(
+        "s.csv",
+        "perturbation,rank,gene\n+ctrl,1,HBB\nctrl+,1,HBB\nMYC,1,HBG1\n",
+    );
+    let (out, _) = dir.command().args(["inspect", "--json", "s.csv"]).both(0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["first_perturbations"],
+        serde_json::json!(["+ctrl", "ctrl+", "MYC"]),
+        "{out}"
+    );
+}

@@ -35,6 +35,9 @@ pub enum Fault {
     TruncatedJson,
 }
 
+/// What the `attempt`-th request (from 1) for a target gets.
+type Script = dyn Fn(&str, usize) -> Fault + Send + Sync;
+
 /// A running faulty endpoint; `script(target, attempt)` says what the `attempt`-th request
 /// (from 1) for `target` gets.
 pub struct FaultServer {
@@ -43,7 +46,7 @@ pub struct FaultServer {
 }
 
 struct Shared {
-    script: Box<dyn Fn(&str, usize) -> Fault + Send + Sync>,
+    script: Box<Script>,
     attempts: Mutex<HashMap<String, usize>>,
     /// (target, fault, arrival) of every request.
     log: Mutex<Vec<(String, Fault, Instant)>>,
@@ -219,7 +222,7 @@ mptest!(
         // timeout (1 byte / 2 ms ≈ 0.7 s of 2 s) and never needs a retry.
         let server = FaultServer::start(|target, attempt| match (target, attempt) {
             ("GATA1", 1) => Fault::ResetMidBody,
-            ("TAL1", 1 | 2 | 3) => Fault::Status(429, Some("0".into())),
+            ("TAL1", 1..=3) => Fault::Status(429, Some("0".into())),
             ("KLF1", 1) => Fault::Drip(Duration::from_millis(50)), // past the timeout
             ("SPI1", 1 | 2) => Fault::Status(503, None),
             ("LMO2", 1) => Fault::Status(500, None),
