@@ -3,6 +3,7 @@
 #              on a simulated K562-like screen and the embedded Renge iPSC screen)
 #   make test  formatting, lints, warning-free docs and the whole test suite (what CI runs)
 #   make bench the speed and memory experiments under experiments/perf (minutes; figures in README)
+#   make fuzz  libFuzzer on each parser in fuzz/ for FUZZ_SECONDS each (default 600: 50 minutes)
 # Both first make sure the system libraries OpenBLAS and HDF5 are present.
 
 SHELL := /bin/bash
@@ -10,7 +11,7 @@ CARGO ?= cargo
 BIN := target/release/mechpert
 SYSTEM_PACKAGES := libopenblas-dev libhdf5-dev pkg-config
 
-.PHONY: run test system-deps browser-deps snakemake-deps build bench
+.PHONY: run test system-deps browser-deps snakemake-deps build bench fuzz fuzz-build
 
 system-deps:
 	@if pkg-config --exists openblas hdf5 2>/dev/null; then exit 0; fi; \
@@ -83,3 +84,32 @@ experiments: build
 	bash experiments/ablations_k562/run.sh
 	bash experiments/anchors_k562/run.sh
 	bash experiments/anchors_sim/run.sh
+
+# libFuzzer on stable Rust: the coverage flags cargo-fuzz passes for `--sanitizer none`, plus
+# debug assertions and overflow checks (fuzz/Cargo.toml). `--target` keeps them off build scripts
+# and proc macros. Each target runs on a working copy of its committed corpus (fuzz/corpus/T, kept
+# under fuzz/target/corpus/T), then replaces it by the smallest set of inputs covering every edge
+# either reached (set-cover merge, edges only), so the committed corpus stays small; a crash is saved under fuzz/artifacts/T/ and stops the run.
+# `make fuzz FUZZ_TARGETS=h5ad FUZZ_SECONDS=60` runs one briefly.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= h5ad screen_text llm_reply agents_toml plan_toml
+FUZZ_TRIPLE := $(shell rustc -vV | sed -n 's/^host: //p')
+FUZZ_BIN := fuzz/target/$(FUZZ_TRIPLE)/release
+FUZZ_RUSTFLAGS := -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
+	-Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
+	-Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing
+
+fuzz-build: system-deps
+	cd fuzz && RUSTFLAGS="$(FUZZ_RUSTFLAGS)" $(CARGO) build --release --locked --target $(FUZZ_TRIPLE)
+
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		work=fuzz/target/corpus/$$t; mkdir -p $$work fuzz/corpus/$$t fuzz/artifacts/$$t; \
+		cp -r fuzz/corpus/$$t/. $$work/; echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
+		$(FUZZ_BIN)/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-max_len=65536 -print_final_stats=1 -artifact_prefix=fuzz/artifacts/$$t/ $$work; \
+		rm -rf $$work.min; mkdir -p $$work.min; \
+		$(FUZZ_BIN)/$$t -set_cover_merge=1 -use_counters=0 -timeout=10 -rss_limit_mb=2048 \
+			$$work.min fuzz/corpus/$$t $$work 2>&1 | grep MERGE-OUTER; \
+		rm -rf fuzz/corpus/$$t; mv $$work.min fuzz/corpus/$$t; \
+	done

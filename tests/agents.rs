@@ -11,7 +11,7 @@ use crate::util::{Dir, pool_screen as screen};
 const KEY: &str = "sk-test-5ecret-never-written-9f3a";
 
 /// agents.toml with one LLM agent at `url`, plus extra agent keys and top-level text.
-fn agents(dir: &Dir, url: &str, agent_extra: &str, top: &str) {
+pub(crate) fn agents(dir: &Dir, url: &str, agent_extra: &str, top: &str) {
     dir.create(
         "agents.toml",
         format!(
@@ -20,7 +20,7 @@ fn agents(dir: &Dir, url: &str, agent_extra: &str, top: &str) {
     );
 }
 
-fn consensus<'d>(dir: &'d Dir, extra: &[&str]) -> crate::util::TestCommand<'d> {
+pub(crate) fn consensus<'d>(dir: &'d Dir, extra: &[&str]) -> crate::util::TestCommand<'d> {
     let mut cmd = dir.command();
     cmd.args([
         "consensus",
@@ -36,14 +36,14 @@ fn consensus<'d>(dir: &'d Dir, extra: &[&str]) -> crate::util::TestCommand<'d> {
     cmd
 }
 
-fn cache_files(dir: &Dir) -> usize {
+pub(crate) fn cache_files(dir: &Dir) -> usize {
     dir.listing()
         .iter()
         .filter(|p| p.starts_with("cache/") && p.ends_with(".json"))
         .count()
 }
 
-fn read(dir: &Dir, name: &str) -> String {
+pub(crate) fn read(dir: &Dir, name: &str) -> String {
     std::fs::read_to_string(dir.path().join(name)).unwrap()
 }
 

@@ -715,8 +715,52 @@ macro_rules! sim_case {
     };
 }
 
+/// The evaluate tests' eight-perturbation screen, `screen.csv`.
+fn evaluate_screen(d: &Dir) -> Option<FakeLlm> {
+    crate::evaluate::setup(d);
+    None
+}
+
 fn command_cases() -> Vec<Case> {
     vec![
+        Case {
+            name: "evaluate with a hundred million draws (refused before any allocation)",
+            setup: evaluate_screen,
+            args: &[
+                "evaluate",
+                "--data",
+                "screen.csv",
+                "--draws",
+                "100000000",
+                "--out",
+                "res",
+            ],
+            code: 2,
+            want: &["--draws", "expected at most 100000 draws"],
+            absent: &["res"],
+        },
+        Case {
+            name: "plan with a hundred billion seeds (refused before the list is built)",
+            setup: evaluate_screen,
+            args: &[
+                "plan",
+                "--data",
+                "screen.csv",
+                "--values",
+                "response",
+                "--strategies",
+                "degree",
+                "--graph",
+                "collectri",
+                "--seeds",
+                "100000000000",
+                "--out",
+                "res",
+            ],
+            code: 2,
+            want: &["seeds = 100000000000: expected at most 10000"],
+            absent: &["res"],
+        },
         Case {
             name: "evaluate observing more than the pool",
             setup: |d| {
@@ -1433,3 +1477,45 @@ mptest!(parallel_ridge_runs_without_rust_min_stack, |dir| {
     assert!(bare.lines().any(|l| l.contains("ridge")), "{bare}");
     assert_eq!(bare, run("big", Some("67108864")));
 });
+
+/// Log lines written to a pipe or a file hold no ANSI escape codes, whatever `NO_COLOR` says
+/// (a terminal gets colours unless `NO_COLOR` is set; see `run::init_logging`).
+#[test]
+fn logs_off_a_terminal_hold_no_escape_codes() {
+    let dir = Dir::new();
+    crate::evaluate::setup(&dir);
+    for no_color in [None, Some(""), Some("1")] {
+        let mut cmd = dir.command();
+        cmd.args(["-vvv", "inspect", "screen.csv", "--values", "response"]);
+        if let Some(v) = no_color {
+            cmd.env("NO_COLOR", v);
+        }
+        let (_, stderr) = cmd.both(0);
+        assert!(
+            stderr.contains("INFO") || stderr.contains("DEBUG"),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains('\x1b'),
+            "escape codes with NO_COLOR={no_color:?}: {stderr:?}"
+        );
+    }
+}
+
+/// Found by `fuzz/fuzz_targets/screen_text.rs`: a perturbation labelled `+ctrl` (the GEARS
+/// suffix alone) was read as a perturbation with an empty name.
+#[test]
+fn a_gears_suffix_alone_is_not_an_empty_name() {
+    let dir = Dir::new();
+    dir.create(
+        "s.csv",
+        "perturbation,rank,gene\n+ctrl,1,HBB\nctrl+,1,HBB\nMYC,1,HBG1\n",
+    );
+    let (out, _) = dir.command().args(["inspect", "--json", "s.csv"]).both(0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["first_perturbations"],
+        serde_json::json!(["+ctrl", "ctrl+", "MYC"]),
+        "{out}"
+    );
+}

@@ -127,14 +127,7 @@ async fn chat(State(s): State<Arc<Shared>>, headers: HeaderMap, body: String) ->
                 reply = *inner;
             }
             Reply::Content(content) => {
-                let v = json!({
-                    "id": format!("chatcmpl-{n}"),
-                    "object": "chat.completion",
-                    "model": body["model"],
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant", "content": content}}],
-                    "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
-                });
+                let v = completion(n, &body, &content);
                 return ([("content-type", "application/json")], v.to_string()).into_response();
             }
             Reply::Status(code, retry_after, text) => {
@@ -147,6 +140,18 @@ async fn chat(State(s): State<Arc<Shared>>, headers: HeaderMap, body: String) ->
             }
         }
     }
+}
+
+/// A chat completion carrying `content`, usage 10 + 5 tokens (`n` numbers its id).
+pub fn completion(n: usize, request: &Value, content: &str) -> Value {
+    json!({
+        "id": format!("chatcmpl-{n}"),
+        "object": "chat.completion",
+        "model": request["model"],
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": content}}],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+    })
 }
 
 /// The user message of a request.

@@ -19,8 +19,9 @@ pub struct EvaluateArgs {
     /// Observed (training) perturbations per draw; all others are predicted. Example: 50.
     #[arg(long, default_value = "50", value_name = "N")]
     pub observed: NonZeroUsize,
-    /// Random observed sets; every predictor sees the same ones. Example: 10.
-    #[arg(long, default_value = "10", value_name = "N")]
+    /// Random observed sets; every predictor sees the same ones (at most 100,000: every draw's
+    /// scores stay in memory for the summary). Example: 10.
+    #[arg(long, default_value = "10", value_name = "N", value_parser = parse_draws)]
     pub draws: NonZeroUsize,
     /// Seed of the draws, the ridge embedding and the bootstrap intervals.
     #[arg(long, default_value = "1")]
@@ -69,6 +70,24 @@ pub struct EvaluateArgs {
     pub out: PathBuf,
 }
 
+/// The most draws `evaluate` runs. Each keeps its scores (predictors × metrics) for the
+/// bootstrap intervals and paired tests, and fits every predictor, so this bounds memory to a
+/// few hundred MB and is beyond any run that finishes (10 draws on K562 take about 15 s).
+pub const MAX_DRAWS: usize = 100_000;
+
+/// Parses `--draws`: a count in 1..=[`MAX_DRAWS`], refused before anything is read or allocated.
+fn parse_draws(text: &str) -> Result<NonZeroUsize, String> {
+    let n: NonZeroUsize = text
+        .parse()
+        .map_err(|_| format!("expected a whole number of draws in 1..={MAX_DRAWS}"))?;
+    if n.get() > MAX_DRAWS {
+        return Err(format!(
+            "expected at most {MAX_DRAWS} draws (every draw's scores are kept for the summary)"
+        ));
+    }
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use crate::cli::{Cli, Command};
@@ -102,5 +121,11 @@ mod tests {
         ])
         .unwrap_err();
         assert_eq!(err.exit_code(), 2);
+        for (draws, ok) in [("100000", true), ("100001", false), ("100000000", false)] {
+            let parsed = Cli::try_parse_from([
+                "mechpert", "evaluate", "--data", "s.csv", "--draws", draws, "--out", "o",
+            ]);
+            assert_eq!(parsed.is_ok(), ok, "--draws {draws}");
+        }
     }
 }

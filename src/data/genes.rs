@@ -137,9 +137,11 @@ impl GeneSymbols {
     /// Resolves one name to its official symbol. GEARS-style `A+ctrl` names drop the `+ctrl`.
     pub fn resolve<'a>(&'a self, name: &'a str) -> (&'a str, Resolution) {
         let trimmed = name.trim();
+        // Not down to nothing: `+ctrl` alone stays a (meaningless, unmapped) name, never "".
         let trimmed = trimmed
             .strip_suffix("+ctrl")
             .or_else(|| trimmed.strip_prefix("ctrl+"))
+            .filter(|rest| !rest.trim().is_empty())
             .unwrap_or(trimmed);
         // Ensembl ids carry a version suffix (ENSG00000141510.17) in many files.
         let key = match trimmed.split_once('.') {
@@ -211,6 +213,10 @@ mod tests {
         assert_eq!(unmapped, 0);
         t.normalise("weird1+TP53", &mut unmapped);
         assert_eq!(unmapped, 1);
+        // Found by fuzz/fuzz_targets/screen_text.rs: the suffix alone normalised to "".
+        assert_eq!(t.normalise("+ctrl", &mut unmapped), "+ctrl");
+        assert_eq!(t.normalise("ctrl+ ", &mut unmapped), "ctrl+");
+        assert_eq!(unmapped, 3);
     }
 
     #[test]

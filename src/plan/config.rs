@@ -35,6 +35,10 @@ pub const CENTRALITY: &[&str] = &[
     "closeness",
 ];
 
+/// The most seeds a plan runs: a bound checked before the list of seeds is built, so
+/// `seeds = 1e18` is a message, not an allocation until the process is killed.
+pub const MAX_SEEDS: u64 = 10_000;
+
 /// Metrics scored unless the settings say otherwise.
 pub const DEFAULT_METRICS: &[&str] = &[
     "pearson_delta",

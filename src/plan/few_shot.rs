@@ -71,13 +71,13 @@ pub fn run(
         });
     }
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(config.seed);
-    let splits: Vec<Split> = (0..config.draws.get())
-        .map(|_| Split::random(total, n_obs, &mut rng))
-        .collect();
     let oracle = Oracle::new(screen);
-    progress.start(splits.len() as u64, "draws");
+    progress.start(config.draws.get() as u64, "draws");
     let mut records = Vec::new();
-    for (draw, split) in splits.into_iter().enumerate() {
+    // Draws are made one at a time from the one RNG (the same sets as drawing them all first),
+    // so memory does not grow with a split per draw.
+    for draw in 0..config.draws.get() {
+        let split = Split::random(total, n_obs, &mut rng);
         let train = oracle.reveal(split.observed);
         let scored = score_round(
             &oracle,

@@ -23,7 +23,8 @@ use crate::data::io::writer::write_atomically;
 use crate::data::{GeneSymbols, Screen};
 use crate::eval::{Metric, standard_metrics};
 use crate::plan::config::{
-    Batch, DEFAULT_METRICS, KnowledgeFile, PlanFile, ScreenSource, Settings, SimulateFile,
+    Batch, DEFAULT_METRICS, KnowledgeFile, MAX_SEEDS, PlanFile, ScreenSource, Settings,
+    SimulateFile,
 };
 use crate::plan::jobs::{Initial, JobError, JobState, PickRow, Plan, RoundRow};
 use crate::plan::oracle::Oracle;
@@ -218,6 +219,14 @@ fn resolve(args: &PlanArgs) -> anyhow::Result<Vec<Settings>> {
                 ))
                 .into());
             }
+            let seeds = file.seeds.unwrap_or(5);
+            if seeds > MAX_SEEDS {
+                return Err(UsageError(format!(
+                    "{}: seeds = {seeds}: expected at most {MAX_SEEDS} (every seed runs each strategy's whole loop)",
+                    origin.display()
+                ))
+                .into());
+            }
             Ok(Settings {
                 name: name.clone(),
                 out: if several { out.join(&screen_name) } else { out.clone() },
@@ -236,7 +245,7 @@ fn resolve(args: &PlanArgs) -> anyhow::Result<Vec<Settings>> {
                     .or_else(|| file.initial.clone())
                     .unwrap_or_else(|| "none".into()),
                 batches,
-                seeds: (1..=file.seeds.unwrap_or(5)).collect(),
+                seeds: (1..=seeds).collect(),
                 metrics: file
                     .metrics
                     .clone()

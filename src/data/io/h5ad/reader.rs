@@ -58,10 +58,15 @@ pub(in crate::data::io) fn read(builder: &Builder<'_>, path: &Path) -> Result<Sc
         message,
     };
     let file = File::open(path).map_err(|e| {
-        err(
-            "/",
-            format!("cannot open as HDF5 ({e}): expected an AnnData .h5ad file"),
-        )
+        let e = e.to_string();
+        // HDF5 locks files it opens; a writer holding the file, or a file system without
+        // locks (some NFS mounts), makes every read fail until told not to lock.
+        let hint = if e.contains("lock") {
+            ": another process may have it open for writing, or the file system may not support locks (HDF5_USE_FILE_LOCKING=FALSE reads without a lock)"
+        } else {
+            ": expected an AnnData .h5ad file"
+        };
+        err("/", format!("cannot open as HDF5 ({e}){hint}"))
     })?;
     let x = Matrix::open(&file).map_err(|e| matrix_error(path, e, None, &[]))?;
     let (n_rows, n_cols) = x.shape();
