@@ -3,6 +3,8 @@
 #              on a simulated K562-like screen and the embedded Renge iPSC screen)
 #   make test  formatting, lints, warning-free docs and the whole test suite (what CI runs)
 #   make bench the speed and memory experiments under experiments/perf (minutes; figures in README)
+#   make test-llm  opt-in: a real local model (SmolLM2-135M via llama-cpp-python, built from
+#              source: ~15-30 min on 2 cores the first time) against the shipped llamacpp.toml
 # Both first make sure the system libraries OpenBLAS and HDF5 are present.
 
 SHELL := /bin/bash
@@ -10,7 +12,7 @@ CARGO ?= cargo
 BIN := target/release/mechpert
 SYSTEM_PACKAGES := libopenblas-dev libhdf5-dev pkg-config
 
-.PHONY: run test system-deps browser-deps build bench
+.PHONY: run test system-deps browser-deps build bench test-llm
 
 system-deps:
 	@if pkg-config --exists openblas hdf5 2>/dev/null; then exit 0; fi; \
@@ -62,3 +64,7 @@ bench: build
 	bash experiments/perf/ridge_fit.sh
 	$(CARGO) run --release --locked --example agents_throughput
 	bash experiments/calibration/run.sh
+
+# Opt-in (needs PyPI and a C++ toolchain; see README "Local LLMs"). LLM_VENV picks the venv.
+test-llm: system-deps
+	bash experiments/llm/check.sh

@@ -12,6 +12,7 @@ mod evaluate;
 mod fake_llm;
 mod h5ad;
 mod inspect;
+mod llm_servers;
 mod plan;
 mod priors;
 mod renge;
