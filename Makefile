@@ -4,6 +4,8 @@
 #   make test  formatting, lints, warning-free docs and the whole test suite (what CI runs)
 #   make bench the speed and memory experiments under experiments/perf (minutes; figures in README)
 #   make fuzz  libFuzzer on each parser in fuzz/ for FUZZ_SECONDS each (default 600: 50 minutes)
+#   make test-llm  opt-in: a real local model (SmolLM2-135M via llama-cpp-python, built from
+#              source: ~15-30 min on 2 cores the first time) against the shipped llamacpp.toml
 # Both first make sure the system libraries OpenBLAS and HDF5 are present.
 
 SHELL := /bin/bash
@@ -11,7 +13,7 @@ CARGO ?= cargo
 BIN := target/release/mechpert
 SYSTEM_PACKAGES := libopenblas-dev libhdf5-dev pkg-config
 
-.PHONY: run test system-deps browser-deps snakemake-deps build bench fuzz fuzz-build
+.PHONY: run test system-deps browser-deps snakemake-deps build bench fuzz fuzz-build test-llm
 
 system-deps:
 	@if pkg-config --exists openblas hdf5 2>/dev/null; then exit 0; fi; \
@@ -113,3 +115,7 @@ fuzz: fuzz-build
 			$$work.min fuzz/corpus/$$t $$work 2>&1 | grep MERGE-OUTER; \
 		rm -rf fuzz/corpus/$$t; mv $$work.min fuzz/corpus/$$t; \
 	done
+
+# Opt-in (needs PyPI and a C++ toolchain; see README "Local LLMs"). LLM_VENV picks the venv.
+test-llm: system-deps
+	bash experiments/llm/check.sh

@@ -159,18 +159,24 @@ pub struct Proposal {
 pub struct Dropped {
     /// Names the symbol table does not know and the pool does not hold (invented genes).
     pub invented: usize,
+    /// Template words copied from the prompt's example instead of a gene (`SYMBOL`, `GENE`, …).
+    pub placeholder: usize,
+    /// The target itself, proposed as its own regulator or neighbour.
+    pub target: usize,
+    /// A gene named again in the same answer (the higher confidence is kept).
+    pub duplicate: usize,
     /// Known genes outside the candidate pool.
     pub out_of_pool: usize,
-    /// The target itself, or a gene named twice.
-    pub redundant: usize,
 }
 
 impl Dropped {
     /// Adds another count.
     pub fn add(&mut self, other: Dropped) {
         self.invented += other.invented;
+        self.placeholder += other.placeholder;
+        self.target += other.target;
+        self.duplicate += other.duplicate;
         self.out_of_pool += other.out_of_pool;
-        self.redundant += other.redundant;
     }
 }
 
@@ -288,6 +294,10 @@ pub trait Agent: Send + Sync {
     fn name(&self) -> &str;
     /// Where answers come from, for failure logs (a base URL, or `knowledge:NAME`).
     fn endpoint(&self) -> String;
+    /// What the agent sent over the network so far (`None`: it sends nothing).
+    fn usage(&self) -> Option<AgentUsage> {
+        None
+    }
     /// Answers one query in a context; `tally` counts requests, cache hits and tokens.
     fn ask<'a>(&'a self, query: Query<'a>, ctx: &'a Context, tally: &'a Tally) -> AgentFuture<'a>;
 
@@ -315,6 +325,28 @@ pub trait Agent: Send + Sync {
     }
 }
 
+/// What one agent sent over the network: for the per-agent line at `-v`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AgentUsage {
+    /// HTTP requests sent (retries and format fallbacks included).
+    pub requests: u64,
+    /// Their summed latency.
+    pub latency: std::time::Duration,
+    /// Tokens the endpoint reported.
+    pub tokens: u64,
+}
+
+impl AgentUsage {
+    /// Mean latency per request (zero without requests).
+    pub fn mean_latency(&self) -> std::time::Duration {
+        match u32::try_from(self.requests) {
+            Ok(0) => std::time::Duration::ZERO,
+            Ok(n) => self.latency / n,
+            Err(_) => self.latency.div_f64(self.requests as f64),
+        }
+    }
+}
+
 /// Counters shared by all agents of a run (read by progress bars and summaries).
 #[derive(Debug, Default)]
 pub struct Tally {
@@ -330,6 +362,12 @@ pub struct Tally {
     pub retries: AtomicU64,
     /// Proposed genes dropped as invented.
     pub invented: AtomicU64,
+    /// Proposed genes dropped as placeholders copied from the prompt.
+    pub placeholder: AtomicU64,
+    /// Proposed genes dropped as the target itself.
+    pub target: AtomicU64,
+    /// Proposed genes dropped as repeats within an answer.
+    pub duplicate: AtomicU64,
     /// Proposed genes dropped as outside the pool.
     pub out_of_pool: AtomicU64,
     /// Set when the run is stopping after a fatal error: LLM agents send no further request.
@@ -351,6 +389,12 @@ pub struct TallySnapshot {
     pub retries: u64,
     /// Invented genes dropped.
     pub invented: u64,
+    /// Placeholders dropped.
+    pub placeholder: u64,
+    /// Proposals of the target itself dropped.
+    pub target: u64,
+    /// Repeated genes dropped.
+    pub duplicate: u64,
     /// Out-of-pool genes dropped.
     pub out_of_pool: u64,
 }
@@ -366,7 +410,23 @@ impl Tally {
             tokens: g(&self.tokens),
             retries: g(&self.retries),
             invented: g(&self.invented),
+            placeholder: g(&self.placeholder),
+            target: g(&self.target),
+            duplicate: g(&self.duplicate),
             out_of_pool: g(&self.out_of_pool),
+        }
+    }
+
+    /// Counts the drops of one answer.
+    pub(crate) fn add_dropped(&self, d: Dropped) {
+        for (counter, n) in [
+            (&self.invented, d.invented),
+            (&self.placeholder, d.placeholder),
+            (&self.target, d.target),
+            (&self.duplicate, d.duplicate),
+            (&self.out_of_pool, d.out_of_pool),
+        ] {
+            Self::bump(counter, n as u64);
         }
     }
 

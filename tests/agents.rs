@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::fake_llm::{FakeLlm, Reply, candidates_of, default_reply, target_of};
 use crate::util::{Dir, pool_screen as screen};
 
-const KEY: &str = "sk-test-5ecret-never-written-9f3a";
+pub(crate) const KEY: &str = "sk-test-5ecret-never-written-9f3a";
 
 /// agents.toml with one LLM agent at `url`, plus extra agent keys and top-level text.
 pub(crate) fn agents(dir: &Dir, url: &str, agent_extra: &str, top: &str) {
@@ -236,7 +236,7 @@ mptest!(server_errors_retry_then_fail_per_gene, |dir| {
     let (out, err) = consensus(&dir, &["--cache", "cache", "--allow-failures", "0.2"]).both(0);
     assert!(out.contains("1 failures"), "{out}");
     assert!(
-        out.contains("failed: MYB (agent fake, http://127.0.0.1:"),
+        out.contains("failed: MYB (agent fake): http://127.0.0.1:"),
         "{out}"
     );
     assert!(out.contains("HTTP 503 after 4 attempt(s): boom"), "{out}");
@@ -329,7 +329,7 @@ mptest!(
             "{out}"
         );
         assert!(
-            out.contains("1 invented genes, 1 outside the pool"),
+            out.contains("1 invented genes, 0 placeholders, 0 the target itself, 0 duplicates, 1 outside the pool"),
             "{out}"
         );
         assert!(
@@ -350,7 +350,7 @@ mptest!(
             !tsv.contains("MADEUPGENE7") && !tsv.contains("TP53"),
             "{tsv}"
         );
-        assert_eq!(cache_files(&dir), 5, "the truncated reply is not cached");
+        assert_eq!(cache_files(&dir), 6, "the truncated reply is cached too");
     }
 );
 

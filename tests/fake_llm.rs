@@ -188,3 +188,18 @@ pub fn default_reply(body: &Value) -> String {
         .collect();
     json!({ "genes": genes }).to_string()
 }
+
+/// The error body llama-cpp-python 0.3.36's server sends (with HTTP 500) for a `response_format`
+/// of type `json_schema` (recorded from the real server; venv path shortened): its pydantic model
+/// takes only `text` and `json_object`.
+pub const LLAMA_CPP_PYTHON_REJECTION: &str = r#"{"error":{"message":"1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), 'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema', 'ctx': {'expected': \"'text' or 'json_object'\"}}\n\n  File \"/venv/lib/python3.11/site-packages/llama_cpp/server/app.py\", line 376, in create_chat_completion\n    POST /v1/chat/completions","type":"internal_server_error","param":null,"code":null}}"#;
+
+/// Answers as llama-cpp-python's server does: a `json_schema` response format is refused with
+/// [`LLAMA_CPP_PYTHON_REJECTION`]; `json_object` (with or without `schema`), `text` or none get
+/// [`default_reply`].
+pub fn llama_cpp_python(body: &Value) -> Reply {
+    match body["response_format"]["type"].as_str() {
+        None | Some("text") | Some("json_object") => Reply::Content(default_reply(body)),
+        Some(_) => Reply::Status(500, None, LLAMA_CPP_PYTHON_REJECTION.into()),
+    }
+}

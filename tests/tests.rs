@@ -15,6 +15,7 @@ mod fault;
 mod h5ad;
 mod inspect;
 mod interrupt;
+mod llm_servers;
 mod plan;
 mod priors;
 mod renge;

@@ -4,7 +4,11 @@
 //! messages with the full prompt text, temperature, max_tokens, seed, response schema) plus the
 //! run index; out comes its key, `sha256` of the identity's canonical JSON (keys sorted, no
 //! spaces), in hex. The reply is stored at `DIR/<first two hex digits>/<key>.json` as
-//! `{"key", "request", "reply", "usage"}`. Neither the base URL nor the API key is part of the
+//! `{"key", "request", "reply", "usage", "usable", "problem"}`. Every reply is stored, usable or
+//! not: one that held no answer has `usable: false` and says why in `problem`, so a rerun or an
+//! `--offline` replay meets the same reply and fails the same query, and
+//! [`Cache::retrying_unusable`] (`--retry-unusable`) asks those again (files written before
+//! these fields existed read as usable). Neither the base URL nor the API key is part of the
 //! identity or the file, so a cache folder can be copied or shared between users and endpoints
 //! to replay a study exactly. Files appear by rename (temp file first), so a run killed mid-way
 //! leaves only complete entries, and a rerun resumes where it stopped. Lookups are memoised in
@@ -46,6 +50,16 @@ pub struct Entry {
     pub reply: String,
     /// Token usage of the original call.
     pub usage: Usage,
+    /// Whether an answer could be read from the reply.
+    #[serde(default = "yes")]
+    pub usable: bool,
+    /// Why not, when it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// What a lookup returns: the reply and its usage (the stored request is not parsed back, which
@@ -57,6 +71,9 @@ pub struct Cached {
     /// Token usage of the original call.
     #[serde(default)]
     pub usage: Usage,
+    /// Whether an answer could be read from the reply (absent in older files: usable).
+    #[serde(default = "yes")]
+    pub usable: bool,
 }
 
 /// The on-disk form read back: the key is checked, the request skipped.
@@ -88,6 +105,7 @@ pub fn key(identity: &Value) -> String {
 pub struct Cache {
     dir: PathBuf,
     memory: RwLock<HashMap<String, Arc<Cached>>>,
+    retry_unusable: bool,
 }
 
 impl Cache {
@@ -100,7 +118,20 @@ impl Cache {
         Ok(Cache {
             dir: dir.to_path_buf(),
             memory: RwLock::new(HashMap::new()),
+            retry_unusable: false,
         })
+    }
+
+    /// With `retry` on, entries marked unusable count as misses, so their requests are sent
+    /// again (and the new replies replace them); `--offline` replays them as they are.
+    pub fn retrying_unusable(mut self, retry: bool) -> Cache {
+        self.retry_unusable = retry;
+        self
+    }
+
+    /// Whether unusable entries are asked again.
+    pub fn retries_unusable(&self) -> bool {
+        self.retry_unusable
     }
 
     /// The folder.
@@ -161,6 +192,7 @@ impl Cache {
         let cached = Cached {
             reply: entry.reply,
             usage: entry.usage,
+            usable: entry.usable,
         };
         self.memory
             .write()
@@ -202,13 +234,15 @@ mod tests {
                 completion_tokens: 4,
                 total_tokens: 7,
             },
+            usable: false,
+            problem: Some("no list".into()),
         };
         cache.put(entry.clone()).unwrap();
         let again = Cache::open(&dir.path().join("c")).unwrap();
         let got = again.get(&k).unwrap().unwrap();
         assert_eq!(
-            (got.reply.as_str(), got.usage),
-            ("{\"genes\":[]}", entry.usage)
+            (got.reply.as_str(), got.usage, got.usable),
+            ("{\"genes\":[]}", entry.usage, false)
         );
         let on_disk: Entry =
             serde_json::from_slice(&std::fs::read(again.path_of(&k)).unwrap()).unwrap();
@@ -232,9 +266,22 @@ mod tests {
             request: json!(2),
             reply: String::new(),
             usage: Usage::default(),
+            usable: true,
+            problem: None,
         };
         std::fs::write(cache.path_of(&k), serde_json::to_vec(&other).unwrap()).unwrap();
         let err = cache.get(&k).unwrap_err();
         assert!(format!("{:?}", err).contains("expected"), "{err:?}");
+    }
+
+    #[test]
+    fn files_without_the_usable_mark_read_as_usable() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path()).unwrap();
+        let k = key(&json!(3));
+        std::fs::create_dir_all(cache.path_of(&k).parent().unwrap()).unwrap();
+        let old = json!({"key": k, "request": 3, "reply": "r", "usage": {}});
+        std::fs::write(cache.path_of(&k), old.to_string()).unwrap();
+        assert!(cache.get(&k).unwrap().unwrap().usable);
     }
 }

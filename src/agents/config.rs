@@ -141,7 +141,8 @@ pub struct LlmSpec {
     /// Whether to send `seed` (default true).
     #[serde(default = "yes")]
     pub send_seed: bool,
-    /// `json-schema` (default), `json-object` or `none`.
+    /// `auto` (default: json-schema, falling back when the endpoint refuses it), `json-schema`,
+    /// `json-object` or `none`.
     #[serde(default)]
     pub structured_output: StructuredOutput,
     /// `chunk` (default) or `open`.
@@ -156,7 +157,7 @@ pub struct LlmSpec {
     /// Per-request timeout in seconds (default 120).
     #[serde(default = "default_timeout")]
     pub timeout_s: f64,
-    /// Retries after a 429, 5xx, timeout or connection error (default 4).
+    /// Retries after a 408, 429, retryable 5xx, timeout or connection error (default 4).
     #[serde(default = "default_retries")]
     pub retries: u32,
     /// First backoff delay in milliseconds, doubled per retry (default 1000).

@@ -8,6 +8,11 @@
 //! array value holds the proposals, or a bare array. Each item is an object with a gene name
 //! (`gene`, `symbol` or `name`), an optional confidence (`confidence`, `score`, `probability`)
 //! and an optional rationale (`rationale`, `reason`, `evidence`), or a bare string.
+//!
+//! A reply that echoes its prompt carries the prompt's example answer (`{"genes": []}` in the
+//! shipped templates): JSON found inside prose is skipped when it and the text just before it
+//! ([`COPY_CONTEXT`] bytes) appear verbatim in the prompt, so an echo is not read as a confident
+//! "no regulators". A reply that *is* that JSON, whole or fenced, is an answer.
 
 use serde_json::Value;
 
@@ -19,6 +24,12 @@ pub enum ExtractError {
     /// No parseable JSON anywhere in the text.
     #[error("no complete JSON object or array in the reply (truncated?): {snippet:?}")]
     NoJson {
+        /// The start of the reply.
+        snippet: String,
+    },
+    /// The only JSON in the reply is the prompt's own example, copied (an echo of the prompt).
+    #[error("the reply only repeats JSON from the prompt (an echo, not an answer): {snippet:?}")]
+    Echo {
         /// The start of the reply.
         snippet: String,
     },
@@ -34,11 +45,17 @@ fn snippet(s: &str) -> String {
     s.chars().take(120).collect()
 }
 
+/// How many bytes of reply text before an embedded JSON value must match the prompt, with the
+/// value, for the value to count as a copy of the prompt's example.
+pub const COPY_CONTEXT: usize = 16;
+
 /// The JSON values in a reply, in the order tried: the whole text, the first fenced block, then
-/// every balanced object or array from left to right.
-pub fn json_candidates(text: &str) -> Vec<Value> {
+/// every balanced object or array from left to right that is not a copy from `prompt` (see the
+/// module documentation); and how many copies were skipped.
+fn json_candidates(text: &str, prompt: &str) -> (Vec<Value>, usize) {
     let trimmed = text.trim();
     let mut found = Vec::new();
+    let mut copies = 0;
     if let Ok(v) = serde_json::from_str::<Value>(trimmed) {
         found.push(v);
     }
@@ -54,11 +71,25 @@ pub fn json_candidates(text: &str) -> Vec<Value> {
         if let Some(end) = balanced_end(&bytes[start..])
             && let Ok(v) = serde_json::from_str::<Value>(&trimmed[start..start + end])
         {
-            found.push(v);
+            if copied_from(trimmed, start, start + end, prompt) {
+                copies += 1;
+            } else {
+                found.push(v);
+            }
         }
         from = start + 1;
     }
-    found
+    (found, copies)
+}
+
+/// Whether `text[start..end]`, with up to [`COPY_CONTEXT`] bytes before it (at least half of
+/// that: a value at the very start of a reply is the reply's own), appears in `prompt`.
+fn copied_from(text: &str, start: usize, end: usize, prompt: &str) -> bool {
+    let mut from = start.saturating_sub(COPY_CONTEXT);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    start - from >= COPY_CONTEXT / 2 && prompt.contains(&text[from..end])
 }
 
 /// Whether the first `{` or `[` of the text never closes (a reply cut off mid-JSON).
@@ -110,20 +141,26 @@ fn balanced_end(bytes: &[u8]) -> Option<usize> {
     None
 }
 
-/// Extracts proposals from a reply.
+/// Extracts proposals from a reply to `prompt` (the text of the messages sent).
 ///
 /// ```
 /// use mechpert::agents::extract::proposals;
+/// let prompt = "Answer as JSON. Return {\"genes\": []} if none.";
 /// let reply = "Sure! Here you go:\n```json\n{\"genes\": [{\"gene\": \"GATA1\", \"confidence\": 0.9}]}\n```\nHope it helps.";
-/// let p = proposals(reply).unwrap();
+/// let p = proposals(reply, prompt).unwrap();
 /// assert_eq!((p[0].gene.as_str(), p[0].confidence), ("GATA1", Some(0.9)));
+/// // An echo of the prompt is not an empty answer.
+/// assert!(proposals(&format!("Prompt: {prompt}"), prompt).is_err());
 /// ```
-pub fn proposals(text: &str) -> Result<Vec<RawProposal>, ExtractError> {
-    let candidates = json_candidates(text);
+pub fn proposals(text: &str, prompt: &str) -> Result<Vec<RawProposal>, ExtractError> {
+    let (candidates, copies) = json_candidates(text, prompt);
     if let Some(list) = candidates.iter().find_map(list_of) {
         return Ok(list.iter().filter_map(item).collect());
     }
     match candidates.first() {
+        None if copies > 0 => Err(ExtractError::Echo {
+            snippet: snippet(text.trim()),
+        }),
         Some(v) if !first_value_unclosed(text.trim()) => Err(ExtractError::NoList {
             snippet: snippet(&v.to_string()),
         }),
@@ -179,7 +216,7 @@ mod tests {
     use super::*;
 
     fn genes(text: &str) -> Vec<String> {
-        proposals(text)
+        proposals(text, "")
             .unwrap()
             .into_iter()
             .map(|p| p.gene)
@@ -195,7 +232,11 @@ mod tests {
             ["A"]
         );
         // A brace inside a string does not end the object early.
-        let p = proposals(r#"x {"genes":[{"gene":"A","rationale":"binds } motif"}]} y"#).unwrap();
+        let p = proposals(
+            r#"x {"genes":[{"gene":"A","rationale":"binds } motif"}]} y"#,
+            "",
+        )
+        .unwrap();
         assert_eq!(p[0].rationale, "binds } motif");
         // Leading prose holding an unbalanced bracket is skipped.
         assert_eq!(genes(r#"see [1 and then {"genes":["B"]}"#), ["B"]);
@@ -203,13 +244,16 @@ mod tests {
 
     #[test]
     fn truncated_json_and_listless_json_are_errors() {
-        let err =
-            proposals(r#"{"genes":[{"gene":"A","confidence":0.9},{"gene":"B","conf"#).unwrap_err();
+        let err = proposals(
+            r#"{"genes":[{"gene":"A","confidence":0.9},{"gene":"B","conf"#,
+            "",
+        )
+        .unwrap_err();
         assert!(matches!(err, ExtractError::NoJson { .. }), "{err}");
         assert!(err.to_string().contains("truncated"));
-        let err = proposals(r#"{"note": "none"}"#).unwrap_err();
+        let err = proposals(r#"{"note": "none"}"#, "").unwrap_err();
         assert!(matches!(err, ExtractError::NoList { .. }), "{err}");
-        let err = proposals("42").unwrap_err();
+        let err = proposals("42", "").unwrap_err();
         assert!(matches!(err, ExtractError::NoList { .. }), "{err}");
     }
 
@@ -229,15 +273,38 @@ mod tests {
             let json = serde_json::json!({ "genes": items }).to_string();
             let body = if fenced { format!("```json\n{json}\n```") } else { json };
             let text = format!("{before}{body}{after}");
-            let got: Vec<String> = proposals(&text).unwrap().into_iter().map(|p| p.gene).collect();
+            let got: Vec<String> = proposals(&text, "").unwrap().into_iter().map(|p| p.gene).collect();
             proptest::prop_assert_eq!(got, genes);
         }
     }
 
     #[test]
+    fn an_echoed_prompt_example_is_not_an_answer() {
+        // Gemma 3 270M base with free text: the prompt back, the example inside it.
+        let prompt = "Return up to 5 regulators, as JSON of the form\n{\"genes\": [{\"gene\": \"SYMBOL\", \"confidence\": 0.0-1.0}]}\nUse official HGNC symbols. Return {\"genes\": []} if none of the candidates regulates MYC.";
+        let echo = format!("{prompt}\n{prompt}");
+        let err = proposals(&echo, prompt).unwrap_err();
+        assert!(matches!(err, ExtractError::Echo { .. }), "{err}");
+        // The same JSON as the whole reply, fenced, or after prose of the model's own: an answer.
+        for reply in [
+            "{\"genes\": []}",
+            "```json\n{\"genes\": []}\n```",
+            "None of these regulate MYC: {\"genes\": []}",
+        ] {
+            assert_eq!(proposals(reply, prompt).unwrap(), [], "{reply}");
+        }
+        // An echo followed by a real answer: the answer.
+        let p = proposals(&format!("{prompt} {{\"genes\": [\"MAX\"]}}"), prompt).unwrap();
+        assert_eq!(p[0].gene, "MAX");
+    }
+
+    #[test]
     fn items_without_a_gene_are_skipped() {
-        let p = proposals(r#"{"genes":[{"confidence":1}, 3, {"name":"C","probability":0.2}]}"#)
-            .unwrap();
+        let p = proposals(
+            r#"{"genes":[{"confidence":1}, 3, {"name":"C","probability":0.2}]}"#,
+            "",
+        )
+        .unwrap();
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].confidence, Some(0.2));
     }

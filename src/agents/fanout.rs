@@ -135,8 +135,7 @@ pub async fn ask_all(
         let (t, a, result) = joined.expect("agent tasks do not panic");
         match result {
             Ok(answer) => {
-                Tally::bump(&tally.invented, answer.dropped.invented as u64);
-                Tally::bump(&tally.out_of_pool, answer.dropped.out_of_pool as u64);
+                tally.add_dropped(answer.dropped);
                 collected.answers[t][a] = Some(answer);
             }
             Err(AgentError::Stopped) => {}
@@ -147,7 +146,8 @@ pub async fn ask_all(
             }
             Err(e) => {
                 let endpoint = agents[a].endpoint();
-                tracing::warn!(gene = %targets[t], agent = agents[a].name(), %endpoint, error = %e, "query failed");
+                // The error names the endpoint (an LLM's base URL) itself.
+                tracing::warn!(gene = %targets[t], agent = agents[a].name(), error = %e, "query failed");
                 Tally::bump(&tally.failures, 1);
                 collected.failures.push(Failure {
                     target: targets[t].clone(),
@@ -161,6 +161,25 @@ pub async fn ask_all(
         progress.status(tally.snapshot().to_string());
     }
     progress.finish();
+    for (agent, outcome) in agents.iter().zip(collected.outcomes()) {
+        match agent.usage() {
+            Some(u) => tracing::info!(
+                agent = %outcome.agent,
+                answered = outcome.answered,
+                failed = outcome.failed,
+                requests = u.requests,
+                mean_latency_ms = u.mean_latency().as_millis() as u64,
+                tokens = u.tokens,
+                "agent"
+            ),
+            None => tracing::info!(
+                agent = %outcome.agent,
+                answered = outcome.answered,
+                failed = outcome.failed,
+                "agent"
+            ),
+        }
+    }
     match fatal {
         Some(e) => Err(e),
         None => {

@@ -78,7 +78,7 @@ impl KnowledgeAgent {
         for (node, confidence) in best {
             let gene = g.name(node);
             if Some(gene) == target {
-                dropped.redundant += 1;
+                dropped.target += 1;
             } else if !ctx.pool.contains(gene) {
                 dropped.out_of_pool += 1;
             } else {

@@ -2,8 +2,25 @@
 //!
 //! In flows a [`Query`] in a [`Context`]; the agent renders the prompt templates, looks the
 //! request up in the [`Cache`], and otherwise sends it (within the shared [`Limits`], retrying
-//! 429, 5xx, timeouts and connection errors with exponential backoff and jitter, honouring
-//! `Retry-After`); out comes the validated [`Answer`].
+//! what can succeed when sent again, with exponential backoff and jitter, honouring
+//! `Retry-After`); out comes the validated [`Answer`]. Every reply is cached, usable or not.
+//!
+//! Retries: 408, 429, timeouts, connection errors and 5xx are retried, except a 501 and a 5xx
+//! whose body is a request validation failure (it names `response_format`, or is a pydantic
+//! "Input should be …" / "validation error"): the same request fails the same way. Other 4xx are
+//! final after one attempt.
+//!
+//! Structured output: `auto` (the default) sends [`Format::LADDER`] in order, starting with
+//! `json_schema`. When the endpoint rejects a format (a 4xx other than 401, 403, 404, 408 and
+//! 429, or a 5xx whose body names `response_format`, `json_schema` or `json_object`, as
+//! llama-cpp-python's "Input should be 'text' or 'json_object'" does), the request is sent again
+//! at once with the next format, and the endpoint keeps that format for the rest of the run
+//! (logged once, at `-v`). The cache identity of an `auto` request holds `"response_format":
+//! "auto"`, not the format negotiated, so a cache replays whichever server filled it. An explicit
+//! `json-schema`, `json-object` or `none` is sent exactly, with no fallback.
+//!
+//! Logging: at `-vv` one line per request (target, agent, run, HTTP status or cache hit,
+//! latency, tokens), at `-vvv` the raw reply (masked, cut at [`LOGGED_REPLY_CHARS`]).
 //!
 //! One configured LLM agent with `runs = 3` becomes three `LlmAgent`s (`name#1`, `name#2`,
 //! `name#3`) that vote independently in the consensus. The run index is part of the request
@@ -23,7 +40,8 @@
 //! never part of the cache identity, cache files, logs or reports.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -33,7 +51,7 @@ use super::cache::{self, Cache, Entry, Usage};
 use super::limits::Limits;
 use super::prompt::{self, Prompts, Vars};
 use super::validate::{RawProposal, validate};
-use super::{Agent, AgentError, AgentFuture, Answer, Context, Query, Tally, extract};
+use super::{Agent, AgentError, AgentFuture, AgentUsage, Answer, Context, Query, Tally, extract};
 use crate::data::GeneSymbols;
 
 /// How a large candidate pool goes into prompts.
@@ -51,13 +69,118 @@ pub enum PoolStrategy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StructuredOutput {
-    /// `response_format: {type: json_schema, json_schema: {name, schema, strict}}` (default).
+    /// Negotiate (default): [`Format::LADDER`] from `json_schema` down, stepping down when the
+    /// endpoint rejects a format.
     #[default]
+    Auto,
+    /// Always `response_format: {type: json_schema, json_schema: {name, schema, strict}}`.
     JsonSchema,
-    /// `response_format: {type: json_object}`.
+    /// Always `response_format: {type: json_object}`.
     JsonObject,
     /// No `response_format`; the JSON is extracted from free text.
     None,
+}
+
+/// A `response_format` as sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `{type: json_schema, json_schema: {name, schema, strict}}` (OpenAI, vLLM, recent Ollama
+    /// and llama.cpp's `llama-server`).
+    JsonSchema,
+    /// `{type: json_object, schema}`: llama-cpp-python's server constrains the reply to the
+    /// schema; servers that take `json_object` alone ignore it or reject it.
+    JsonObjectSchema,
+    /// `{type: json_object}`: any JSON.
+    JsonObject,
+    /// No `response_format`: only the prompt asks for JSON.
+    Prompt,
+}
+
+impl Format {
+    /// The formats `auto` tries, in order.
+    pub const LADDER: [Format; 4] = [
+        Format::JsonSchema,
+        Format::JsonObjectSchema,
+        Format::JsonObject,
+        Format::Prompt,
+    ];
+
+    /// A short name for logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::JsonSchema => "json_schema",
+            Format::JsonObjectSchema => "json_object with schema",
+            Format::JsonObject => "json_object",
+            Format::Prompt => "none (JSON asked in the prompt)",
+        }
+    }
+
+    /// The `response_format` field, if any.
+    fn response_format(self) -> Option<Value> {
+        match self {
+            Format::JsonSchema => Some(json!({
+                "type": "json_schema",
+                "json_schema": {"name": "genes", "schema": prompt::answer_schema(), "strict": true}
+            })),
+            Format::JsonObjectSchema => {
+                Some(json!({"type": "json_object", "schema": prompt::answer_schema()}))
+            }
+            Format::JsonObject => Some(json!({"type": "json_object"})),
+            Format::Prompt => None,
+        }
+    }
+}
+
+impl StructuredOutput {
+    /// The one format an explicit setting sends (`None` for `auto`).
+    fn fixed(self) -> Option<Format> {
+        match self {
+            StructuredOutput::Auto => None,
+            StructuredOutput::JsonSchema => Some(Format::JsonSchema),
+            StructuredOutput::JsonObject => Some(Format::JsonObject),
+            StructuredOutput::None => Some(Format::Prompt),
+        }
+    }
+}
+
+/// How many characters of a raw reply `-vvv` logs.
+pub const LOGGED_REPLY_CHARS: usize = 600;
+
+/// Whether an HTTP error can succeed when sent again: 408, 429, and 5xx other than 501 and
+/// request validation failures.
+fn retryable(status: u16, body: &str) -> bool {
+    match status {
+        408 | 429 => true,
+        501 => false,
+        500..=599 => !validation_failure(body),
+        _ => false,
+    }
+}
+
+/// Whether an error body says the request itself is invalid (so it fails again as sent).
+fn validation_failure(body: &str) -> bool {
+    let b = body.to_ascii_lowercase();
+    names_format(&b)
+        || ["input should be", "validation error", "literal_error"]
+            .iter()
+            .any(|w| b.contains(w))
+}
+
+/// Whether a lower-cased body names the answer format.
+fn names_format(lower: &str) -> bool {
+    ["response_format", "json_schema", "json_object"]
+        .iter()
+        .any(|w| lower.contains(w))
+}
+
+/// Whether an error is the endpoint refusing the request's `response_format`.
+fn rejects_format(status: u16, body: &str) -> bool {
+    match status {
+        401 | 403 | 404 | 408 | 429 => false,
+        400..=499 => true,
+        500..=599 => names_format(&body.to_ascii_lowercase()),
+        _ => false,
+    }
 }
 
 /// A secret string whose `Debug` never shows it.
@@ -142,6 +265,7 @@ pub struct LlmAgent {
     name: String,
     run: u32,
     shared: Arc<Shared>,
+    stats: Arc<Stats>,
 }
 
 #[derive(Debug)]
@@ -149,6 +273,16 @@ struct Shared {
     settings: LlmSettings,
     url: String,
     http: reqwest::Client,
+    /// With `auto`: the index in [`Format::LADDER`] this endpoint is at.
+    rung: AtomicUsize,
+}
+
+/// What one run sent: HTTP requests, their summed latency and tokens.
+#[derive(Debug, Default)]
+struct Stats {
+    requests: AtomicU64,
+    latency_us: AtomicU64,
+    tokens: AtomicU64,
 }
 
 impl LlmAgent {
@@ -159,6 +293,7 @@ impl LlmAgent {
         let shared = Arc::new(Shared {
             url: format!("{base}/chat/completions"),
             http: reqwest::Client::new(),
+            rung: AtomicUsize::new(0),
             settings: LlmSettings {
                 base_url: base,
                 ..settings
@@ -173,11 +308,14 @@ impl LlmAgent {
                 },
                 run,
                 shared: Arc::clone(&shared),
+                stats: Arc::default(),
             })
             .collect()
     }
 
-    /// The request body of one prompt (what is POSTed, without headers).
+    /// The request body of one prompt as the cache knows it: what is POSTed (without headers),
+    /// except that with `auto` the `response_format` is `"auto"` ([`LlmAgent::wire`] puts the
+    /// negotiated one in).
     pub fn body(&self, messages: Value) -> Value {
         let s = &self.shared.settings;
         let mut body = json!({
@@ -189,19 +327,72 @@ impl LlmAgent {
         if s.send_seed {
             body["seed"] = json!(s.seed.wrapping_add(u64::from(self.run)));
         }
-        match s.structured {
-            StructuredOutput::JsonSchema => {
-                body["response_format"] = json!({
-                    "type": "json_schema",
-                    "json_schema": {"name": "genes", "schema": prompt::answer_schema(), "strict": true}
-                });
+        match s.structured.fixed() {
+            Some(format) => {
+                if let Some(rf) = format.response_format() {
+                    body["response_format"] = rf;
+                }
             }
-            StructuredOutput::JsonObject => {
-                body["response_format"] = json!({"type": "json_object"});
-            }
-            StructuredOutput::None => {}
+            None => body["response_format"] = json!("auto"),
         }
         body
+    }
+
+    /// The format the next request sends: the explicit one, or where `auto` has got to.
+    pub fn format(&self) -> Format {
+        let s = &self.shared.settings;
+        s.structured.fixed().unwrap_or_else(|| {
+            Format::LADDER[self
+                .shared
+                .rung
+                .load(Ordering::Relaxed)
+                .min(Format::LADDER.len() - 1)]
+        })
+    }
+
+    /// The body POSTed for `body` ([`LlmAgent::body`]) in `format`.
+    pub fn wire(&self, body: &Value, format: Format) -> Value {
+        let mut wire = body.clone();
+        if let Some(map) = wire.as_object_mut() {
+            match format.response_format() {
+                Some(rf) => map.insert("response_format".into(), rf),
+                None => map.remove("response_format"),
+            };
+        }
+        wire
+    }
+
+    /// Under `auto`, steps this endpoint down from `format` after `status` and `text` rejected
+    /// it; false when the error is something else, the setting is explicit, or nothing is left.
+    fn step_down(&self, format: Format, status: u16, text: &str) -> bool {
+        let s = &self.shared.settings;
+        if s.structured != StructuredOutput::Auto || !rejects_format(status, text) {
+            return false;
+        }
+        let Some(i) = Format::LADDER.iter().position(|f| *f == format) else {
+            return false;
+        };
+        let Some(next) = Format::LADDER.get(i + 1) else {
+            return false;
+        };
+        // Only the request that moves the rung logs; concurrent ones just resend.
+        if self
+            .shared
+            .rung
+            .compare_exchange(i, i + 1, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+        {
+            let body: String = s.api_key.mask(text).chars().take(200).collect();
+            tracing::info!(
+                endpoint = %s.base_url,
+                status,
+                rejected = %format.name(),
+                using = %next.name(),
+                %body,
+                "structured output: the endpoint refused a response format; using the next one for the rest of the run"
+            );
+        }
+        true
     }
 
     /// The cache identity of a request body: the body plus the run index.
@@ -250,10 +441,20 @@ impl LlmAgent {
     ) -> Result<Answer, AgentError> {
         let mut raw: Vec<RawProposal> = Vec::new();
         for messages in self.messages(query, ctx) {
+            let prompt = messages
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|m| m["content"].as_str())
+                .collect::<Vec<_>>()
+                .join("\n");
             let body = self.body(messages);
             let identity = self.identity(&body);
             let key = cache::key(&identity);
-            raw.extend(self.reply(query, body, identity, key, tally).await?);
+            raw.extend(
+                self.reply(query, &prompt, body, identity, key, tally)
+                    .await?,
+            );
         }
         Ok(validate(
             raw,
@@ -266,33 +467,36 @@ impl LlmAgent {
     async fn reply(
         &self,
         query: Query<'_>,
+        prompt: &str,
         body: Value,
         identity: Value,
         key: String,
         tally: &Tally,
     ) -> Result<Vec<RawProposal>, AgentError> {
         let s = &self.shared.settings;
+        let target = query.target().unwrap_or("hubs");
         if let Some(cache) = &s.cache
             && let Some(entry) = cache.get(&key)?
+            && (entry.usable || s.offline || !cache.retries_unusable())
         {
             Tally::bump(&tally.cache_hits, 1);
-            return extract::proposals(&entry.reply).map_err(|e| AgentError::Reply {
+            tracing::debug!(target = %target, agent = %self.name, run = self.run + 1, cache = %"hit", usable = entry.usable, tokens = entry.usage.total_tokens, "request");
+            self.log_reply(target, &entry.reply);
+            return extract::proposals(&entry.reply, prompt).map_err(|e| AgentError::Reply {
                 endpoint: format!("cache {}", cache.path_of(&key).display()),
                 reason: e.to_string(),
             });
         }
         if s.offline {
             return Err(AgentError::OfflineMiss {
-                target: query.target().unwrap_or("hubs").to_string(),
+                target: target.to_string(),
                 agent: self.name.clone(),
                 key,
             });
         }
-        let (reply, usage) = self.send(&body, &key, tally).await?;
-        let proposals = extract::proposals(&reply).map_err(|e| AgentError::Reply {
-            endpoint: s.base_url.clone(),
-            reason: e.to_string(),
-        })?;
+        let (reply, usage) = self.send(target, &body, &key, tally).await?;
+        self.log_reply(target, &reply);
+        let extracted = extract::proposals(&reply, prompt);
         if let Some(cache) = &s.cache {
             // The write syncs to disk; run it off the async workers so other requests proceed.
             let cache = Arc::clone(cache);
@@ -301,17 +505,66 @@ impl LlmAgent {
                 request: identity,
                 reply,
                 usage,
+                usable: extracted.is_ok(),
+                problem: extracted.as_ref().err().map(ToString::to_string),
             };
             tokio::task::spawn_blocking(move || cache.put(entry))
                 .await
                 .expect("cache writes do not panic")?;
         }
-        Ok(proposals)
+        extracted.map_err(|e| AgentError::Reply {
+            endpoint: s.base_url.clone(),
+            reason: e.to_string(),
+        })
     }
 
-    /// Sends one request with retries; returns the reply text and token usage.
+    /// The raw reply at `-vvv` (already masked), cut at [`LOGGED_REPLY_CHARS`].
+    fn log_reply(&self, target: &str, reply: &str) {
+        if tracing::enabled!(tracing::Level::TRACE) {
+            let mut shown: String = reply.chars().take(LOGGED_REPLY_CHARS).collect();
+            if shown.len() < reply.len() {
+                shown.push('…');
+            }
+            tracing::trace!(target = %target, agent = %self.name, run = self.run + 1, reply = %shown, "raw reply");
+        }
+    }
+
+    /// The per-request line at `-vv`, and the run's counters.
+    fn log_request(
+        &self,
+        target: &str,
+        status: Option<u16>,
+        format: Format,
+        started: Instant,
+        usage: Usage,
+    ) {
+        let latency = started.elapsed();
+        Tally::bump(&self.stats.requests, 1);
+        Tally::bump(
+            &self.stats.latency_us,
+            latency.as_micros().try_into().unwrap_or(u64::MAX),
+        );
+        Tally::bump(&self.stats.tokens, usage.total_tokens);
+        let status = status.map_or_else(|| "none".to_string(), |c| c.to_string());
+        tracing::debug!(
+            target = %target,
+            agent = %self.name,
+            run = self.run + 1,
+            %status,
+            format = %format.name(),
+            latency_ms = latency.as_millis() as u64,
+            prompt_tokens = usage.prompt_tokens,
+            completion_tokens = usage.completion_tokens,
+            cache = %"miss",
+            "request"
+        );
+    }
+
+    /// Sends one request with retries (and, under `auto`, format fallbacks); returns the reply
+    /// text and token usage.
     async fn send(
         &self,
+        target: &str,
         body: &Value,
         key: &str,
         tally: &Tally,
@@ -319,10 +572,11 @@ impl LlmAgent {
         let s = &self.shared.settings;
         let endpoint = || s.base_url.clone();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(super::stable_hash(key));
+        // Attempts in the current format: a format fallback starts the count again.
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            let stopping = || tally.stopping.load(std::sync::atomic::Ordering::Relaxed);
+            let stopping = || tally.stopping.load(Ordering::Relaxed);
             if stopping() {
                 return Err(AgentError::Stopped);
             }
@@ -331,18 +585,21 @@ impl LlmAgent {
                 return Err(AgentError::Stopped);
             }
             Tally::bump(&tally.requests, 1);
+            let format = self.format();
             let mut request = self
                 .shared
                 .http
                 .post(&self.shared.url)
                 .timeout(s.timeout)
-                .json(body);
+                .json(&self.wire(body, format));
             if let Some(k) = s.api_key.get() {
                 request = request.bearer_auth(k);
             }
+            let started = Instant::now();
             let (error, retry_after) = match request.send().await {
                 Ok(response) => {
                     let status = response.status();
+                    let code = status.as_u16();
                     let retry_after = response
                         .headers()
                         .get(reqwest::header::RETRY_AFTER)
@@ -351,25 +608,40 @@ impl LlmAgent {
                     match response.text().await {
                         Ok(text) if status.is_success() => {
                             drop(permit);
-                            return self.completion(&text, tally);
+                            let done = self.completion(&text, tally);
+                            let usage = done.as_ref().map_or(Usage::default(), |(_, u)| *u);
+                            self.log_request(target, Some(code), format, started, usage);
+                            return done;
                         }
                         Ok(text) => {
+                            self.log_request(target, Some(code), format, started, Usage::default());
+                            if self.step_down(format, code, &text) {
+                                drop(permit);
+                                attempt = 0;
+                                continue;
+                            }
                             let error = AgentError::Http {
                                 endpoint: endpoint(),
-                                status: status.as_u16(),
+                                status: code,
                                 attempts: attempt,
                                 // Mask first: a cut could split the key and hide it from the mask.
                                 body: s.api_key.mask(&text).chars().take(200).collect(),
                             };
-                            if !(status.as_u16() == 429 || status.is_server_error()) {
+                            if !retryable(code, &text) {
                                 return Err(error);
                             }
                             (error, retry_after)
                         }
-                        Err(e) => (self.transport_error(e, attempt), retry_after),
+                        Err(e) => {
+                            self.log_request(target, Some(code), format, started, Usage::default());
+                            (self.transport_error(e, attempt), retry_after)
+                        }
                     }
                 }
-                Err(e) => (self.transport_error(e, attempt), None),
+                Err(e) => {
+                    self.log_request(target, None, format, started, Usage::default());
+                    (self.transport_error(e, attempt), None)
+                }
             };
             drop(permit);
             if attempt > s.retries {
@@ -380,7 +652,7 @@ impl LlmAgent {
                 let base = base.min(Duration::from_secs(60));
                 base + base.mul_f64(rng.random_range(0.0..0.5))
             });
-            tracing::debug!(agent = %self.name, endpoint = %s.base_url, attempt, ?delay, error = %error, "retrying");
+            tracing::debug!(agent = %self.name, target = %target, attempt, ?delay, error = %error, "retrying");
             Tally::bump(&tally.retries, 1);
             tokio::time::sleep(delay).await;
         }
@@ -450,6 +722,14 @@ impl Agent for LlmAgent {
     }
     fn endpoint(&self) -> String {
         self.shared.settings.base_url.clone()
+    }
+    fn usage(&self) -> Option<AgentUsage> {
+        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        Some(AgentUsage {
+            requests: g(&self.stats.requests),
+            latency: Duration::from_micros(g(&self.stats.latency_us)),
+            tokens: g(&self.stats.tokens),
+        })
     }
     fn ask<'a>(&'a self, query: Query<'a>, ctx: &'a Context, tally: &'a Tally) -> AgentFuture<'a> {
         Box::pin(self.answer(query, ctx, tally))

@@ -4,9 +4,12 @@
 //!
 //! Rules:
 //! - names pass through [`GeneSymbols`] (aliases, previous symbols, case, Ensembl ids);
+//! - a template word copied from the prompt's example instead of a gene ([`PLACEHOLDERS`]:
+//!   `SYMBOL`, `GENE`, …, in any case, with or without `<>`) is dropped as a *placeholder*;
+//! - the target itself (under any of its names) is dropped as *target*;
 //! - a name that is not in the pool is dropped: as *invented* when the symbol table does not know
 //!   it either, as *out of pool* otherwise;
-//! - the target itself and repeated genes are dropped (a repeat keeps the higher confidence);
+//! - a gene named again is dropped as a *duplicate* (the first keeps the higher confidence);
 //! - confidences are clamped to [0, 1]; a missing, non-numeric or NaN confidence becomes
 //!   [`DEFAULT_CONFIDENCE`] (0.5); the words `high`, `medium`, `low` become 0.9, 0.6 and 0.3;
 //! - proposals are sorted by confidence, highest first (ties keep the agent's order).
@@ -15,6 +18,32 @@ use std::collections::HashMap;
 
 use super::{Answer, DEFAULT_CONFIDENCE, Dropped, Pool, Proposal};
 use crate::data::{GeneSymbols, Resolution};
+
+/// Words of answer templates that models copy instead of naming a gene (compared after trimming
+/// `<>`, `[]`, quotes and spaces, ignoring case). None is an HGNC symbol.
+pub const PLACEHOLDERS: &[&str] = &[
+    "SYMBOL",
+    "GENE",
+    "GENE_SYMBOL",
+    "GENE SYMBOL",
+    "GENESYMBOL",
+    "HGNC_SYMBOL",
+    "HGNC SYMBOL",
+    "OFFICIAL_SYMBOL",
+    "GENE_NAME",
+    "GENE NAME",
+    "REGULATOR",
+    "TARGET",
+    "...",
+    "…",
+    "",
+];
+
+/// Whether a proposed name is a template word rather than a gene.
+pub fn is_placeholder(name: &str) -> bool {
+    let bare = name.trim_matches(|c: char| c.is_whitespace() || "<>[]{}\"'`".contains(c));
+    PLACEHOLDERS.iter().any(|p| p.eq_ignore_ascii_case(bare))
+}
 
 /// A proposal as the agent wrote it.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,7 +100,15 @@ pub fn validate(
     let mut kept: Vec<Proposal> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     for r in raw {
+        if is_placeholder(&r.gene) {
+            dropped.placeholder += 1;
+            continue;
+        }
         let (symbol, resolution) = symbols.resolve(&r.gene);
+        if target.is_some_and(|t| t == symbol || t == r.gene.trim()) {
+            dropped.target += 1;
+            continue;
+        }
         let symbol = if pool.contains(symbol) {
             symbol.to_string()
         } else if pool.contains(r.gene.trim()) {
@@ -84,17 +121,13 @@ pub fn validate(
             }
             continue;
         };
-        if Some(symbol.as_str()) == target {
-            dropped.redundant += 1;
-            continue;
-        }
         let confidence = match r.confidence {
             Some(c) if c.is_finite() => c.clamp(0.0, 1.0) as f32,
             _ => DEFAULT_CONFIDENCE,
         };
         match seen.get(&symbol) {
             Some(&i) => {
-                dropped.redundant += 1;
+                dropped.duplicate += 1;
                 if confidence > kept[i].confidence {
                     kept[i].confidence = confidence;
                 }
@@ -167,7 +200,7 @@ mod tests {
         );
         // "a" is unknown to the (identity) table and not in the pool: invented.
         assert_eq!(a.proposals.len(), 1);
-        assert_eq!(a.dropped.redundant, 1);
+        assert_eq!(a.dropped.target, 1);
         assert_eq!(a.dropped.invented, 1);
         let a = validate(
             vec![raw("A", Some(0.2)), raw("A", Some(0.7))],
@@ -176,7 +209,42 @@ mod tests {
             &pool,
         );
         assert_eq!(a.proposals[0].confidence, 0.7);
-        assert_eq!(a.dropped.redundant, 1);
+        assert_eq!(a.dropped.duplicate, 1);
+    }
+
+    #[test]
+    fn placeholders_and_the_target_under_an_alias_are_counted_apart() {
+        // SmolLM2-135M's answers on the Renge screen: the template word, the target, a repeat.
+        let pool = Pool::new(["GATA1".to_string(), "TAL1".to_string()]);
+        let a = validate(
+            vec![
+                raw("SYMBOL", Some(0.9)),
+                raw("<gene>", None),
+                raw(" Gene_Symbol ", None),
+                raw("gata-1", Some(0.8)),
+                raw("TAL1", Some(0.4)),
+                raw("tal1", Some(0.6)),
+                raw("MADEUP9", None),
+                raw("TP53", None),
+            ],
+            Some("GATA1"),
+            GeneSymbols::embedded(),
+            &pool,
+        );
+        assert_eq!(a.proposals.len(), 1);
+        assert_eq!(a.proposals[0].confidence, 0.6);
+        assert_eq!(
+            a.dropped,
+            Dropped {
+                invented: 1,
+                placeholder: 3,
+                target: 1,
+                duplicate: 1,
+                out_of_pool: 1,
+            }
+        );
+        assert!(is_placeholder("symbol") && is_placeholder("\"GENE\""));
+        assert!(!is_placeholder("GENE1") && !is_placeholder("SYMPK"));
     }
 
     #[test]

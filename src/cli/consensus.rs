@@ -28,6 +28,10 @@ pub struct ConsensusArgs {
     /// Serve every LLM reply from --cache and fail on a miss, naming the target and the key.
     #[arg(long, requires = "cache")]
     pub offline: bool,
+    /// Ask again the requests whose cached reply held no answer (prose without JSON, an echo of
+    /// the prompt); their new replies replace the old ones in --cache.
+    #[arg(long, requires = "cache", conflicts_with = "offline")]
+    pub retry_unusable: bool,
     /// Only these targets: a file with one gene per line (`#` starts a comment).
     #[arg(long, value_name = "FILE")]
     pub targets: Option<PathBuf>,

@@ -89,8 +89,8 @@ impl Summary {
         )?;
         writeln!(
             out,
-            "  dropped proposals: {} invented genes, {} outside the pool",
-            t.invented, t.out_of_pool
+            "  dropped proposals: {} invented genes, {} placeholders, {} the target itself, {} duplicates, {} outside the pool",
+            t.invented, t.placeholder, t.target, t.duplicate, t.out_of_pool
         )?;
         for o in &self.outcomes {
             writeln!(
@@ -102,8 +102,8 @@ impl Summary {
         for f in self.failures.iter().take(10) {
             writeln!(
                 out,
-                "  failed: {} (agent {}, {}): {}",
-                f.target, f.agent, f.endpoint, f.message
+                "  failed: {} (agent {}): {}",
+                f.target, f.agent, f.message
             )?;
         }
         if self.failures.len() > 10 {

@@ -33,19 +33,23 @@ pub(super) struct Panel {
 
 impl Panel {
     /// Builds the agents of `agents` with `pool` as the candidate pool; replies are cached in
-    /// `cache` when given, and `offline` forbids calls on a cache miss.
+    /// `cache` when given, `offline` forbids calls on a cache miss, and `retry_unusable` asks
+    /// again the requests whose cached reply held no answer.
     pub(super) fn open(
         agents: &Path,
         pool: Pool,
         symbols: &Arc<GeneSymbols>,
         cache: Option<&Path>,
         offline: bool,
+        retry_unusable: bool,
         simulated_truth: Option<&Path>,
     ) -> anyhow::Result<Panel> {
         let file = AgentsFile::read(agents).map_err(|e| UsageError(e.to_string()))?;
         let cache = match cache {
             Some(dir) => Some(Arc::new(
-                Cache::open(dir).context("opening the reply cache")?,
+                Cache::open(dir)
+                    .context("opening the reply cache")?
+                    .retrying_unusable(retry_unusable),
             )),
             None => None,
         };
@@ -218,6 +222,7 @@ pub fn run(args: ConsensusArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Res
         &symbols,
         args.cache.as_deref(),
         args.offline,
+        args.retry_unusable,
         None,
     )?
     .allow_failures(args.allow_failures);

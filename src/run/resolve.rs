@@ -212,7 +212,7 @@ impl Knowledge {
                 let symbols = Arc::new(symbols.clone());
                 let pool = Pool::new(layout.perturbations().iter().cloned());
                 let targets = pool.genes().to_vec();
-                let panel = Panel::open(file, pool, &symbols, *cache, *offline, *truth)?
+                let panel = Panel::open(file, pool, &symbols, *cache, *offline, false, *truth)?
                     .allow_failures(*allow_failures);
                 let rule = panel.consensus(*tau, *weighting);
                 let collected = panel.ask(&targets, panel.question(), progress)?;
