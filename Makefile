@@ -10,7 +10,7 @@ CARGO ?= cargo
 BIN := target/release/mechpert
 SYSTEM_PACKAGES := libopenblas-dev libhdf5-dev pkg-config
 
-.PHONY: run test system-deps browser-deps build bench
+.PHONY: run test system-deps browser-deps build bench py-deps
 
 system-deps:
 	@if pkg-config --exists openblas hdf5 2>/dev/null; then exit 0; fi; \
@@ -40,6 +40,20 @@ browser-deps:
 		echo "apt-get not found; install Chromium (e.g. brew install --cask chromium) or the browser test will say SKIP"; \
 	fi
 
+# Python's anndata and cell-eval, pinned, in a throwaway venv under target/: the tests that read
+# mechpert's h5ad predictions back and score them with cell-eval run it when it is missing (and
+# say SKIP only when PyPI cannot be reached).
+PYENV := target/pyenv
+py-deps: $(PYENV)/.installed
+$(PYENV)/.installed:
+	@rm -rf $(PYENV); \
+	if python3 -m venv $(PYENV) && $(PYENV)/bin/pip install --quiet --disable-pip-version-check \
+		cell-eval==0.8.2 scipy==1.17.1 numpy==2.4.6 anndata==0.12.19 pandas==2.3.3; then \
+		touch $@; \
+	else \
+		echo "could not install anndata and cell-eval from PyPI; the tests that need them will say SKIP"; \
+	fi
+
 build: system-deps
 	$(CARGO) build --release --locked
 
@@ -49,7 +63,7 @@ run: build
 # OpenBLAS's LAPACK routines use large stack buffers; Rust's 2 MiB test threads have crashed in
 # them intermittently here, so test threads get the stack a main thread would have.
 test: export RUST_MIN_STACK := 67108864
-test: system-deps browser-deps
+test: system-deps browser-deps py-deps
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --locked --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --release --locked --no-deps

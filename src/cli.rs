@@ -17,6 +17,7 @@ pub mod inspect;
 pub mod plan;
 pub mod priors;
 pub mod report;
+pub mod score;
 pub mod simulate;
 
 pub use consensus::ConsensusArgs;
@@ -26,6 +27,7 @@ pub use inspect::InspectArgs;
 pub use plan::PlanArgs;
 pub use priors::PriorsArgs;
 pub use report::ReportArgs;
+pub use score::ScoreArgs;
 pub use simulate::SimulateArgs;
 
 /// mechpert plans Perturb-seq screens: it predicts the response of genes nobody perturbed yet
@@ -78,6 +80,13 @@ pub enum Command {
     /// Example: mechpert evaluate --data k562.csv.gz --observed 50 --draws 10 --graph
     /// string:string_v12_edges.tsv.gz --predictors mean,graph,ridge --out results/k562
     Evaluate(EvaluateArgs),
+    /// Score any model's predictions (GEARS, scGPT, a linear model, `evaluate --predictions`)
+    /// against a measured screen with evaluate's metrics, aligning perturbations and genes by
+    /// name and saying what did not align.
+    ///
+    /// Example: mechpert score --pred results/pred/draw0/ridge.h5ad --real
+    /// results/pred/draw0/real.h5ad --out scores.csv
+    Score(ScoreArgs),
     /// The budgeted design loop on a held-out screen: each round every strategy picks a batch,
     /// the picks are revealed, the predictor is refitted and every unobserved perturbation is
     /// predicted and scored; strategies × seeds run in parallel, checkpointed every round.

@@ -58,14 +58,20 @@ pub fn sniff_text(header: &[String]) -> Format {
     }
 }
 
-/// The delimiter of a text table: tab for `.tsv`, comma for `.csv`, else whichever of the two
-/// the header line holds more of.
+/// The delimiter of a text table: tab for `.tsv`; for `.csv` a comma unless the header holds
+/// semicolons and no comma (the CSV of spreadsheets set to a decimal comma); otherwise
+/// whichever of tab, comma and semicolon the header line holds most of (comma on a tie).
 pub fn sniff_delimiter(extension: Option<&str>, first_line: &str) -> u8 {
+    let count = |c: char| first_line.matches(c).count();
     match extension {
         Some("tsv") => b'\t',
+        Some("csv") if count(',') == 0 && count(';') > 0 => b';',
         Some("csv") => b',',
-        _ if first_line.matches('\t').count() > first_line.matches(',').count() => b'\t',
-        _ => b',',
+        _ => [b'\t', b';']
+            .into_iter()
+            .filter(|&d| count(d as char) > count(','))
+            .max_by_key(|&d| count(d as char))
+            .unwrap_or(b','),
     }
 }
 
@@ -104,5 +110,9 @@ mod tests {
         assert_eq!(sniff_delimiter(Some("tsv"), "a,b"), b'\t');
         assert_eq!(sniff_delimiter(Some("txt"), "a\tb\tc,d"), b'\t');
         assert_eq!(sniff_delimiter(None, "a,b"), b',');
+        assert_eq!(sniff_delimiter(Some("csv"), "gene;MYC;GATA1"), b';');
+        assert_eq!(sniff_delimiter(Some("csv"), "gene;MYC,x"), b',');
+        assert_eq!(sniff_delimiter(Some("txt"), "a;b;c\td"), b';');
+        assert_eq!(sniff_delimiter(None, "a;b,c"), b',');
     }
 }
