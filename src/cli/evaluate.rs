@@ -150,8 +150,8 @@ mod tests {
             "{err}"
         );
         let err = Cli::try_parse_from([
-            "mechpert", "evaluate", "--data", "s.csv", "--split", "f.csv", "--draws", "3",
-            "--out", "o",
+            "mechpert", "evaluate", "--data", "s.csv", "--split", "f.csv", "--draws", "3", "--out",
+            "o",
         ])
         .unwrap_err();
         assert_eq!(err.exit_code(), 2);

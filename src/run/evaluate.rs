@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::{UsageError, create_parent, refuse_to_replace};
 use super::resolve::{Choice, ConsensusSource, Knowledge, parse_choices};
+use super::{UsageError, create_parent, refuse_to_replace};
 use crate::cli::EvaluateArgs;
 use crate::data::Screen;
 use crate::data::io::h5ad::write_predictions;
@@ -64,11 +64,7 @@ pub(super) fn run(args: EvaluateArgs, quiet: bool, out: &mut dyn Write) -> anyho
     };
     if let Some(dir) = &args.predictions {
         for draw in 0..splits.len() {
-            for name in choices
-                .iter()
-                .map(Choice::name)
-                .chain(["real".to_string()])
-            {
+            for name in choices.iter().map(Choice::name).chain(["real".to_string()]) {
                 refuse_to_replace(&prediction_path(dir, draw, &name), args.force)?;
             }
         }

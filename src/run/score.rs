@@ -35,7 +35,11 @@ pub(super) fn run(args: ScoreArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         .screen;
     let aligned = Aligned::of(&pred, &real)?;
     let queries: Vec<usize> = (0..aligned.truth.n_perturbations()).collect();
-    let reference = aligned.truth.response().mean_axis(Axis(0)).expect("≥ 1 row");
+    let reference = aligned
+        .truth
+        .response()
+        .mean_axis(Axis(0))
+        .expect("≥ 1 row");
     let input = MetricInput {
         screen: &aligned.truth,
         queries: &queries,
@@ -74,10 +78,22 @@ pub(super) fn run(args: ScoreArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         "- Systema reference μ: the mean measured response of the aligned perturbations"
     )?;
     for (what, names) in [
-        ("predicted but not measured (not scored)", &aligned.only_pred),
-        ("measured but not predicted (not scored)", &aligned.only_real),
-        ("genes only in the predictions (ignored)", &aligned.genes_only_pred),
-        ("genes only in the measured screen (ignored)", &aligned.genes_only_real),
+        (
+            "predicted but not measured (not scored)",
+            &aligned.only_pred,
+        ),
+        (
+            "measured but not predicted (not scored)",
+            &aligned.only_real,
+        ),
+        (
+            "genes only in the predictions (ignored)",
+            &aligned.genes_only_pred,
+        ),
+        (
+            "genes only in the measured screen (ignored)",
+            &aligned.genes_only_real,
+        ),
     ] {
         if !names.is_empty() {
             tracing::warn!("{what}: {}", listing(names));
@@ -214,6 +230,9 @@ mod tests {
         let names: Vec<&str> = m.iter().map(|m| m.name()).collect();
         assert_eq!(names, ["pearson_delta", "mse"]);
         let err = chosen_metrics(&["r2".into()]).unwrap_err().to_string();
-        assert!(err.starts_with("unknown metric `r2` in --metrics: expected pearson_delta,"), "{err}");
+        assert!(
+            err.starts_with("unknown metric `r2` in --metrics: expected pearson_delta,"),
+            "{err}"
+        );
     }
 }

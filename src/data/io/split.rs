@@ -108,8 +108,7 @@ pub fn read(
     let d_col = column("draw");
     let index = layout.perturbation_index();
     // Per draw number: (observed rows, query rows, line where each row was listed).
-    let mut draws: BTreeMap<u64, (Vec<usize>, Vec<usize>, BTreeMap<usize, u64>)> =
-        BTreeMap::new();
+    let mut draws: BTreeMap<u64, (Vec<usize>, Vec<usize>, BTreeMap<usize, u64>)> = BTreeMap::new();
     let mut line_no = 1u64;
     let mut line = String::new();
     let mut unmapped = 0;
@@ -289,8 +288,9 @@ mod tests {
             "s.tsv: no rows: expected one line per perturbation and draw"
         );
         assert!(
-            msg("gene\tfold\nA\ttrain\n")
-                .starts_with("s.tsv: expected a header with the columns `perturbation` and `split`"),
+            msg("gene\tfold\nA\ttrain\n").starts_with(
+                "s.tsv: expected a header with the columns `perturbation` and `split`"
+            ),
         );
     }
 }

@@ -193,7 +193,11 @@ pub fn write_predictions(
     response: ndarray::ArrayView2<'_, f32>,
     path: &Path,
 ) -> Result<(), H5adWriteError> {
-    assert_eq!(response.shape(), [rows.len(), screen.n_genes()], "rows × genes");
+    assert_eq!(
+        response.shape(),
+        [rows.len(), screen.n_genes()],
+        "rows × genes"
+    );
     let (atomic, file) = create_file(path)?;
     let with_control = screen.control_measured();
     let n_rows = rows.len() + usize::from(with_control);
