@@ -145,6 +145,7 @@ pub struct KnowledgeArgs {
 
 /// How to read a screen file.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Reading the screen")]
 pub struct ScreenArgs {
     /// Format of the screen; detected from the first bytes and the extension when omitted.
     /// h5ad: AnnData (single cells or one row per perturbation); wide: one row per perturbation,

@@ -303,3 +303,74 @@ mptest!(
         assert_eq!(predictors[..3], ["mean", "graph", "ridge"], "{stdout}");
     }
 );
+
+mptest!(evaluate_with_agents_equals_consensus_then_evaluate, |dir| {
+    // The pool's six regulators as perturbations of a response table over six genes.
+    let mut csv = String::from("perturbation,g1,g2,g3,g4,g5,g6\n");
+    for (i, p) in crate::util::POOL.iter().enumerate() {
+        let row: Vec<String> = (0..6)
+            .map(|g| {
+                format!(
+                    "{}",
+                    ((i * 5 + g * 3) % 7) as f64 - 3.0 + 0.5 * (i % 2) as f64
+                )
+            })
+            .collect();
+        csv.push_str(&format!("{p},{}\n", row.join(",")));
+    }
+    dir.create("screen.csv", csv);
+    crate::consensus::knowledge(&dir, "");
+    let common = [
+        "--data",
+        "screen.csv",
+        "--values",
+        "response",
+        "--predictors",
+        "consensus,similarity",
+        "--observed",
+        "3",
+        "--draws",
+        "4",
+        "-q",
+    ];
+    let settings = ["--tau", "1", "--weighting", "borda"];
+    dir.command()
+        .args(["consensus", "--data", "screen.csv", "--values", "response"])
+        .args(["--agents", "agents.toml", "--out", "two_step.tsv"])
+        .args(settings)
+        .stdout();
+    dir.command()
+        .args(["evaluate", "--neighbours", "two_step.tsv", "--out", "a"])
+        .args(common)
+        .stdout();
+    let one_step = dir
+        .command()
+        .args(["evaluate", "--agents", "agents.toml", "--out", "b"])
+        .args(common)
+        .args(settings)
+        .stdout();
+    // τ 1 with Borda keeps five edges (hand-counted in consensus.rs), majority three.
+    assert!(
+        one_step.contains("τ 1, weighting borda): 5 regulator → target edges"),
+        "{one_step}"
+    );
+    let read = |d: &str| std::fs::read_to_string(dir.path().join(d).join("metrics.csv")).unwrap();
+    let (a, b) = (read("a"), read("b"));
+    assert_eq!(a.lines().count(), b.lines().count());
+    for (x, y) in a.lines().zip(b.lines()).skip(1) {
+        let (xs, ys): (Vec<&str>, Vec<&str>) = (x.split(',').collect(), y.split(',').collect());
+        assert_eq!(xs[..3], ys[..3]);
+        let (u, v): (f64, f64) = (xs[3].parse().unwrap(), ys[3].parse().unwrap());
+        // The table stores weights to 4 decimals; the one-step run keeps them exact.
+        assert!((u - v).abs() < 1e-3, "{x} vs {y}");
+    }
+    let default = dir
+        .command()
+        .args(["evaluate", "--agents", "agents.toml", "--out", "c"])
+        .args(common)
+        .stdout();
+    assert!(
+        default.contains("τ majority, weighting sum-over-agents): 3 regulator → target edges"),
+        "{default}"
+    );
+});
