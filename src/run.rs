@@ -71,6 +71,7 @@ pub fn read_screen(
     tracing::info!(
         path = %path.display(),
         format = %loaded.format,
+        why = %loaded.reason,
         perturbations = loaded.screen.n_perturbations(),
         genes = loaded.screen.n_genes(),
         "read screen"

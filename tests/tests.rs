@@ -10,6 +10,7 @@ mod design;
 mod eval_reference;
 mod evaluate;
 mod fake_llm;
+mod formats;
 mod h5ad;
 mod inspect;
 mod plan;

@@ -45,16 +45,31 @@ pub fn base_extension(path: &Path) -> Option<String> {
     Some(ext.to_string())
 }
 
-/// The text format a header announces: ranked signatures have `perturbation`, `rank` and `gene`
+/// The text format a header announces, and why: ranked signatures have `rank` and `gene`
 /// columns, long tables exactly a label, `gene` and `value` column; anything else is wide.
-pub fn sniff_text(header: &[String]) -> Format {
+pub fn sniff_text(header: &[String]) -> (Format, &'static str) {
     let has = |name: &str| header.iter().any(|h| h.eq_ignore_ascii_case(name));
     if has("rank") && has("gene") {
-        Format::Ranked
+        (Format::Ranked, "the header has `rank` and `gene` columns")
     } else if header.len() == 3 && has("gene") && has("value") {
-        Format::Long
+        (
+            Format::Long,
+            "the header is three columns: a label, `gene` and `value`",
+        )
     } else {
-        Format::Wide
+        (
+            Format::Wide,
+            "the header has no `rank`/`gene` pair and is not label,gene,value: one row per perturbation, one column per gene",
+        )
+    }
+}
+
+/// A delimiter's name, for messages.
+pub fn delimiter_name(delimiter: u8) -> &'static str {
+    match delimiter {
+        b'\t' => "tab-separated",
+        b';' => "semicolon-separated",
+        _ => "comma-separated",
     }
 }
 
@@ -86,16 +101,16 @@ mod tests {
     #[test]
     fn headers_decide_the_text_format() {
         assert_eq!(
-            sniff_text(&cols(&["perturbation", "rank", "gene", "in_up"])),
+            sniff_text(&cols(&["perturbation", "rank", "gene", "in_up"])).0,
             Format::Ranked
         );
         assert_eq!(
-            sniff_text(&cols(&["perturbation", "gene", "value"])),
+            sniff_text(&cols(&["perturbation", "gene", "value"])).0,
             Format::Long
         );
-        assert_eq!(sniff_text(&cols(&["", "MYC", "GATA1"])), Format::Wide);
+        assert_eq!(sniff_text(&cols(&["", "MYC", "GATA1"])).0, Format::Wide);
         assert_eq!(
-            sniff_text(&cols(&["name", "gene", "value", "x"])),
+            sniff_text(&cols(&["name", "gene", "value", "x"])).0,
             Format::Wide
         );
     }

@@ -22,6 +22,8 @@ pub struct Loaded {
     pub screen: Screen,
     /// The format it was read as (detected or forced).
     pub format: Format,
+    /// Why that format (and, for text, which delimiter), for `inspect` and the logs.
+    pub reason: String,
 }
 
 /// Options for reading a screen; [`Builder::build_from_path`] reads one.
@@ -109,12 +111,16 @@ impl<'s> Builder<'s> {
             });
         }
         let ext = format::base_extension(path);
-        let format = match self.format {
-            Some(f) => Some(f),
-            None if &magic[..n] == HDF5_MAGIC => Some(Format::H5ad),
-            None if matches!(ext.as_deref(), Some("h5ad" | "h5")) => Some(Format::H5ad),
+        let (format, reason) = match self.format {
+            Some(f) => (Some(f), "named with --format"),
+            None if &magic[..n] == HDF5_MAGIC => {
+                (Some(Format::H5ad), "the file has the HDF5 signature")
+            }
+            None if matches!(ext.as_deref(), Some("h5ad" | "h5")) => {
+                (Some(Format::H5ad), "the extension is .h5ad")
+            }
             None => match ext.as_deref() {
-                Some(e) if KNOWN_EXTENSIONS.contains(&e) => None,
+                Some(e) if KNOWN_EXTENSIONS.contains(&e) => (None, ""),
                 _ => {
                     return Err(ReadError::UnknownFormat {
                         path: path.to_path_buf(),
@@ -135,6 +141,7 @@ impl<'s> Builder<'s> {
             return h5ad::read(self, path).map(|screen| Loaded {
                 screen,
                 format: Format::H5ad,
+                reason: reason.to_string(),
             });
         }
         let file = File::open(path).map_err(io_err)?;
@@ -180,7 +187,7 @@ impl<'s> Builder<'s> {
         }
         let delimiter = format::sniff_delimiter(ext, &first_line);
         let table = csv::Table::new(reader, path.to_path_buf(), delimiter)?;
-        let format = match format {
+        let (format, reason) = match format {
             Some(Format::H5ad) => {
                 return Err(ReadError::Hdf5 {
                     path: path.to_path_buf(),
@@ -188,7 +195,7 @@ impl<'s> Builder<'s> {
                     message: "not an HDF5 file (no HDF5 signature)".into(),
                 });
             }
-            Some(f) => f,
+            Some(f) => (f, "named with --format"),
             None => format::sniff_text(table.header()),
         };
         let screen = match format {
@@ -197,7 +204,12 @@ impl<'s> Builder<'s> {
             Format::Ranked => csv::read_ranked(self, table)?,
             Format::H5ad => unreachable!("handled above"),
         };
-        Ok(Loaded { screen, format })
+        let reason = format!("{reason}; {}", format::delimiter_name(delimiter));
+        Ok(Loaded {
+            screen,
+            format,
+            reason,
+        })
     }
 }
 
