@@ -166,6 +166,11 @@ pub struct ScreenArgs {
     /// and Replogle-style normalised bulk h5ad (z-score).
     #[arg(long, value_enum, value_name = "KIND")]
     pub values: Option<ValuesArg>,
+    /// Normalise single cells before averaging them, for an h5ad whose X holds raw counts
+    /// (refused without it): log1p-cp10k is ln(1 + 10⁴ x / Σ x) per cell, as scanpy's
+    /// normalize_total(target_sum=1e4) + log1p.
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub normalize: Option<crate::data::io::reader::Normalize>,
     /// Gene-symbol table `name<TAB>symbol<TAB>kind` (official/alias/ensembl) to use instead of
     /// the embedded NCBI table.
     #[arg(long, value_name = "TSV", conflicts_with = "no_aliases")]

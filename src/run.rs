@@ -66,6 +66,7 @@ pub fn read_screen(
         .perturbation_key(args.perturbation_key.clone())
         .control_labels(args.control.clone())
         .values(args.values.map(Into::into))
+        .normalize(args.normalize)
         .build_from_path(path)
         .context("loading screen")?;
     tracing::info!(

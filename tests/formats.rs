@@ -67,3 +67,52 @@ mptest!(a_single_ranking_is_not_taken_for_a_screen, |dir| {
     let stdout = dir.command().args(["inspect", "ranked.csv"]).stdout();
     assert!(stdout.contains("read as           ranked because the header has `rank` and `gene` columns; comma-separated"), "{stdout}");
 });
+
+mptest!(raw_counts_are_refused_or_normalised_like_scanpy, |dir| {
+    let Some(python) = crate::util::python("raw_counts_are_refused_or_normalised_like_scanpy")
+    else {
+        return;
+    };
+    crate::util::run_python(&python, "write_counts.py", &["."], dir.path());
+    let stderr = dir
+        .command()
+        .args(["inspect", "counts.h5ad", "--no-aliases"])
+        .assert_failure();
+    assert!(
+        stderr.contains(
+            "counts.h5ad: HDF5 `/X`: holds raw counts (every value a whole number, the largest"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("or pass --normalize log1p-cp10k"),
+        "{stderr}"
+    );
+    // Normalised per cell, then averaged: numpy's log1p(10⁴ x / Σx) group means, to f32.
+    dir.command()
+        .args([
+            "score",
+            "--pred",
+            "counts.h5ad",
+            "--real",
+            "expected.csv",
+            "--no-aliases",
+        ])
+        .args([
+            "--normalize",
+            "log1p-cp10k",
+            "--metrics",
+            "mse",
+            "--out",
+            "s.csv",
+        ])
+        .stdout();
+    let scores = std::fs::read_to_string(dir.path().join("s.csv")).unwrap();
+    let values: Vec<f64> = scores
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(values.len(), 2, "{scores}");
+    assert!(values.iter().all(|&v| v < 1e-10), "{scores}");
+});

@@ -15,6 +15,10 @@ pub const DEFAULT_PERTURBATION_KEYS: &[&str] =
 /// Labels tried, case-insensitively, for control cells or rows when none are given.
 pub const DEFAULT_CONTROL_LABELS: &[&str] = &["non-targeting", "control", "ctrl", "NT"];
 
+/// Single cells whose values are all whole numbers and reach above this are taken for raw
+/// counts (log1p of counts per 10⁴ stays below ln(1 + 10⁴) ≈ 9.2).
+pub const COUNTS_ABOVE: f32 = 30.0;
+
 /// A screen read from a file, with the format it was read as.
 #[derive(Debug, Clone)]
 pub struct Loaded {
@@ -43,7 +47,15 @@ pub struct Builder<'s> {
     pub(super) perturbation_key: Option<String>,
     pub(super) control_labels: Vec<String>,
     pub(super) values: Option<ValueKind>,
+    pub(super) normalize: Option<Normalize>,
     pub(super) symbols: &'s GeneSymbols,
+}
+
+/// A per-cell normalisation applied to single cells before they are averaged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Normalize {
+    /// ln(1 + 10⁴ x / Σ x) per cell: scanpy's `normalize_total(target_sum=1e4)` then `log1p`.
+    Log1pCp10k,
 }
 
 impl<'s> Builder<'s> {
@@ -57,6 +69,7 @@ impl<'s> Builder<'s> {
                 .map(|s| s.to_string())
                 .collect(),
             values: None,
+            normalize: None,
             symbols,
         }
     }
@@ -85,6 +98,13 @@ impl<'s> Builder<'s> {
     /// single cells).
     pub fn values(mut self, values: Option<ValueKind>) -> Self {
         self.values = values;
+        self
+    }
+
+    /// Normalises single cells (raw counts) before averaging them; without it, an h5ad of
+    /// single cells whose values are all whole numbers above [`COUNTS_ABOVE`] is refused.
+    pub fn normalize(mut self, normalize: Option<Normalize>) -> Self {
+        self.normalize = normalize;
         self
     }
 

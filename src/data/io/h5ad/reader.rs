@@ -178,12 +178,29 @@ impl Source<'_> {
             );
         }
         let mut acc = Accumulator::new(perturbations.len() + 1, self.genes.len());
+        let mut probe = CountsProbe::default();
+        let normalize = builder.normalize.is_some();
         self.x
             .visit(|block| {
-                accumulate(&mut acc, &group_of_row, block);
-                Ok::<(), MatrixError>(())
+                probe.look(&block);
+                if normalize {
+                    accumulate_normalised(&mut acc, &group_of_row, block)
+                } else {
+                    accumulate(&mut acc, &group_of_row, block);
+                    Ok(())
+                }
             })
             .map_err(|e| self.matrix_error(e))?;
+        if !normalize && probe.is_counts() {
+            return Err(ReadError::Hdf5 {
+                path: self.path.to_path_buf(),
+                object: "/X".into(),
+                message: format!(
+                    "holds raw counts (every value a whole number, the largest {}): expected log-normalised expression; normalise in scanpy (sc.pp.normalize_total(adata, target_sum=1e4); sc.pp.log1p(adata)) or pass --normalize log1p-cp10k",
+                    probe.max
+                ),
+            });
+        }
         let pb = acc.finish(0);
         // Categories without cells (common after subsetting) are not perturbations of this file.
         let kept: Vec<usize> = (1..=perturbations.len())
@@ -285,6 +302,96 @@ impl Source<'_> {
                 path: self.path.to_path_buf(),
                 source,
             })
+    }
+}
+
+/// Whether every value seen is a whole number, and the largest.
+#[derive(Debug)]
+struct CountsProbe {
+    integers: bool,
+    max: f32,
+}
+
+impl Default for CountsProbe {
+    fn default() -> Self {
+        CountsProbe {
+            integers: true,
+            max: f32::NEG_INFINITY,
+        }
+    }
+}
+
+impl CountsProbe {
+    fn look(&mut self, block: &Block<'_>) {
+        if !self.integers {
+            return;
+        }
+        let mut see = |v: f32| {
+            self.integers &= v.fract() == 0.0 && v >= 0.0;
+            self.max = self.max.max(v);
+        };
+        match block {
+            Block::DenseRows { values, .. } => values.iter().copied().for_each(&mut see),
+            Block::Sparse { data, .. } => data.iter().copied().for_each(&mut see),
+        }
+    }
+
+    fn is_counts(&self) -> bool {
+        self.integers && self.max > crate::data::io::reader::COUNTS_ABOVE
+    }
+}
+
+/// [`accumulate`] with each cell first normalised to ln(1 + 10⁴ x / Σ x) (rows, so dense or
+/// CSR only; a cell with no counts stays 0).
+fn accumulate_normalised(
+    acc: &mut Accumulator,
+    group_of_row: &[usize],
+    block: Block<'_>,
+) -> Result<(), MatrixError> {
+    fn scale(values: &[f32]) -> impl Iterator<Item = f32> + '_ {
+        let total: f64 = values.iter().map(|&v| f64::from(v)).sum();
+        let factor = if total > 0.0 { 1e4 / total } else { 0.0 };
+        values
+            .iter()
+            .map(move |&v| (f64::from(v) * factor).ln_1p() as f32)
+    }
+    match block {
+        Block::DenseRows { first, values } => {
+            for (i, row) in values.outer_iter().enumerate() {
+                let g = group_of_row[first + i];
+                if g != usize::MAX {
+                    let row: Vec<f32> = scale(&row.to_vec()).collect();
+                    acc.add_dense(g, &row);
+                }
+            }
+            Ok(())
+        }
+        Block::Sparse {
+            by_rows: true,
+            first,
+            indptr,
+            indices,
+            data,
+        } => {
+            for (m, w) in indptr.windows(2).enumerate() {
+                let g = group_of_row[first + m];
+                if g != usize::MAX {
+                    let range = w[0]..w[1];
+                    acc.add_sparse(
+                        g,
+                        indices[range.clone()]
+                            .iter()
+                            .copied()
+                            .zip(scale(&data[range])),
+                    );
+                }
+            }
+            Ok(())
+        }
+        Block::Sparse { by_rows: false, .. } => Err(MatrixError::Hdf5 {
+            object: "/X".into(),
+            message: "is CSC (stored by gene): --normalize needs cells as rows; convert with adata.X = adata.X.tocsr() or normalise in scanpy".into(),
+        }),
     }
 }
 
