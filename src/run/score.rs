@@ -229,7 +229,7 @@ mod tests {
         let m = chosen_metrics(&["mse".into(), "pearson_delta".into()]).unwrap();
         let names: Vec<&str> = m.iter().map(|m| m.name()).collect();
         assert_eq!(names, ["pearson_delta", "mse"]);
-        let err = chosen_metrics(&["r2".into()]).unwrap_err().to_string();
+        let err = chosen_metrics(&["r2".into()]).err().unwrap().to_string();
         assert!(
             err.starts_with("unknown metric `r2` in --metrics: expected pearson_delta,"),
             "{err}"

@@ -107,8 +107,7 @@ pub fn read(
     };
     let d_col = column("draw");
     let index = layout.perturbation_index();
-    // Per draw number: (observed rows, query rows, line where each row was listed).
-    let mut draws: BTreeMap<u64, (Vec<usize>, Vec<usize>, BTreeMap<usize, u64>)> = BTreeMap::new();
+    let mut draws: BTreeMap<u64, Listed> = BTreeMap::new();
     let mut line_no = 1u64;
     let mut line = String::new();
     let mut unmapped = 0;
@@ -159,16 +158,16 @@ pub fn read(
                 fields[p_col]
             )));
         };
-        let (obs, queries, seen) = draws.entry(draw).or_default();
-        if let Some(first) = seen.insert(row, line_no) {
+        let listed = draws.entry(draw).or_default();
+        if let Some(first) = listed.line_of.insert(row, line_no) {
             return Err(at(format!(
                 "perturbation {name} is listed twice in draw {draw} (first at line {first})"
             )));
         }
         if observed {
-            obs.push(row);
+            listed.observed.push(row);
         } else {
-            queries.push(row);
+            listed.queries.push(row);
         }
     }
     if draws.is_empty() {
@@ -178,7 +177,12 @@ pub fn read(
     }
     draws
         .into_iter()
-        .map(|(draw, (mut observed, mut queries, _))| {
+        .map(|(draw, listed)| {
+            let Listed {
+                mut observed,
+                mut queries,
+                ..
+            } = listed;
             if observed.is_empty() || queries.is_empty() {
                 return Err(file_err(format!(
                     "draw {draw} has {} train and {} test perturbations: expected at least one of each",
@@ -191,6 +195,14 @@ pub fn read(
             Ok(Split { observed, queries })
         })
         .collect()
+}
+
+/// One draw's rows as listed so far, and the line where each row was listed.
+#[derive(Debug, Default)]
+struct Listed {
+    observed: Vec<usize>,
+    queries: Vec<usize>,
+    line_of: BTreeMap<usize, u64>,
 }
 
 /// Writes splits as `draw,perturbation,split` rows, train rows before test rows in each draw.
