@@ -5,7 +5,7 @@
 //! (`train` or `test`; `observed` and `query` are accepted too) and optionally `draw` (a whole
 //! number; a file without it holds one draw); out come one [`Split`] per draw, in draw order,
 //! over the rows of a screen's [`Layout`]. Perturbations of the screen the file does not list are
-//! neither observed nor predicted. [`write`] produces the same format.
+//! neither observed nor predicted. [`write()`] produces the same format.
 //!
 //! ```
 //! use mechpert::data::{GeneSymbols, Layout, io::split};

@@ -183,12 +183,7 @@ impl Source<'_> {
         self.x
             .visit(|block| {
                 probe.look(&block);
-                if normalize {
-                    accumulate_normalised(&mut acc, &group_of_row, block)
-                } else {
-                    accumulate(&mut acc, &group_of_row, block);
-                    Ok(())
-                }
+                accumulate(&mut acc, &group_of_row, block, normalize)
             })
             .map_err(|e| self.matrix_error(e))?;
         if !normalize && probe.is_counts() {
@@ -341,70 +336,33 @@ impl CountsProbe {
     }
 }
 
-/// [`accumulate`] with each cell first normalised to ln(1 + 10⁴ x / Σ x) (rows, so dense or
-/// CSR only; a cell with no counts stays 0).
-fn accumulate_normalised(
+/// ln(1 + 10⁴ x / Σ x) of one cell's values (a cell with no counts stays 0).
+fn log1p_cp10k(values: &[f32]) -> Vec<f32> {
+    let total: f64 = values.iter().map(|&v| f64::from(v)).sum();
+    let factor = if total > 0.0 { 1e4 / total } else { 0.0 };
+    values
+        .iter()
+        .map(|&v| (f64::from(v) * factor).ln_1p() as f32)
+        .collect()
+}
+
+/// Adds one block of `X` to the accumulator; rows of group `usize::MAX` are skipped. With
+/// `normalise`, each cell is first normalised by [`log1p_cp10k`] (cells as rows only).
+fn accumulate(
     acc: &mut Accumulator,
     group_of_row: &[usize],
     block: Block<'_>,
+    normalise: bool,
 ) -> Result<(), MatrixError> {
-    fn scale(values: &[f32]) -> impl Iterator<Item = f32> + '_ {
-        let total: f64 = values.iter().map(|&v| f64::from(v)).sum();
-        let factor = if total > 0.0 { 1e4 / total } else { 0.0 };
-        values
-            .iter()
-            .map(move |&v| (f64::from(v) * factor).ln_1p() as f32)
-    }
     match block {
         Block::DenseRows { first, values } => {
             for (i, row) in values.outer_iter().enumerate() {
                 let g = group_of_row[first + i];
                 if g != usize::MAX {
-                    let row: Vec<f32> = scale(&row.to_vec()).collect();
-                    acc.add_dense(g, &row);
-                }
-            }
-            Ok(())
-        }
-        Block::Sparse {
-            by_rows: true,
-            first,
-            indptr,
-            indices,
-            data,
-        } => {
-            for (m, w) in indptr.windows(2).enumerate() {
-                let g = group_of_row[first + m];
-                if g != usize::MAX {
-                    let range = w[0]..w[1];
-                    acc.add_sparse(
-                        g,
-                        indices[range.clone()]
-                            .iter()
-                            .copied()
-                            .zip(scale(&data[range])),
-                    );
-                }
-            }
-            Ok(())
-        }
-        Block::Sparse { by_rows: false, .. } => Err(MatrixError::Hdf5 {
-            object: "/X".into(),
-            message: "is CSC (stored by gene): --normalize needs cells as rows; convert with adata.X = adata.X.tocsr() or normalise in scanpy".into(),
-        }),
-    }
-}
-
-/// Adds one block of `X` to the accumulator; rows of group `usize::MAX` are skipped.
-fn accumulate(acc: &mut Accumulator, group_of_row: &[usize], block: Block<'_>) {
-    match block {
-        Block::DenseRows { first, values } => {
-            for (i, row) in values.outer_iter().enumerate() {
-                let g = group_of_row[first + i];
-                if g != usize::MAX {
-                    match row.as_slice() {
-                        Some(row) => acc.add_dense(g, row),
-                        None => acc.add_dense(g, &row.to_vec()),
+                    match (normalise, row.as_slice()) {
+                        (true, _) => acc.add_dense(g, &log1p_cp10k(&row.to_vec())),
+                        (false, Some(row)) => acc.add_dense(g, row),
+                        (false, None) => acc.add_dense(g, &row.to_vec()),
                     }
                 }
             }
@@ -420,15 +378,22 @@ fn accumulate(acc: &mut Accumulator, group_of_row: &[usize], block: Block<'_>) {
                 let g = group_of_row[first + m];
                 if g != usize::MAX {
                     let range = w[0]..w[1];
+                    let values = match normalise {
+                        true => std::borrow::Cow::Owned(log1p_cp10k(&data[range.clone()])),
+                        false => std::borrow::Cow::Borrowed(&data[range.clone()]),
+                    };
                     acc.add_sparse(
                         g,
-                        indices[range.clone()]
-                            .iter()
-                            .copied()
-                            .zip(data[range].iter().copied()),
+                        indices[range].iter().copied().zip(values.iter().copied()),
                     );
                 }
             }
+        }
+        Block::Sparse { by_rows: false, .. } if normalise => {
+            return Err(MatrixError::Hdf5 {
+                object: "/X".into(),
+                message: "is CSC (stored by gene): --normalize needs cells as rows; convert with adata.X = adata.X.tocsr() or normalise in scanpy".into(),
+            });
         }
         Block::Sparse {
             by_rows: false,
@@ -454,6 +419,7 @@ fn accumulate(acc: &mut Accumulator, group_of_row: &[usize], block: Block<'_>) {
             }
         }
     }
+    Ok(())
 }
 
 /// Which label values are used by at least one row.
