@@ -40,6 +40,9 @@ const RUN: [&str; 9] = [
     "-q",
 ];
 
+/// `evaluate` on the screen, names as written.
+const EVALUATE: [&str; 4] = ["evaluate", "--data", "screen.csv", "--no-aliases"];
+
 /// Three observed perturbations, two draws.
 const DRAWS: [&str; 4] = ["--observed", "3", "--draws", "2"];
 
@@ -232,16 +235,8 @@ mptest!(observed_mistakes_name_the_flag_and_the_limit, |dir| {
     );
     let stderr = dir
         .command()
-        .args([
-            "evaluate",
-            "--data",
-            "screen.csv",
-            "--no-aliases",
-            "--observed",
-            "8",
-            "--out",
-            "o",
-        ])
+        .args(EVALUATE)
+        .args(["--observed", "8", "--out", "o"])
         .assert_exit(2);
     assert!(
         stderr.contains("--observed 8 leaves nothing to predict: screen.csv has 8 perturbations, so --observed can be at most 7"),
@@ -250,16 +245,8 @@ mptest!(observed_mistakes_name_the_flag_and_the_limit, |dir| {
     dir.create("bad_split.csv", "perturbation,split\nP1,train\nP9,test\n");
     let stderr = dir
         .command()
-        .args([
-            "evaluate",
-            "--data",
-            "screen.csv",
-            "--no-aliases",
-            "--split",
-            "bad_split.csv",
-            "--out",
-            "o",
-        ])
+        .args(EVALUATE)
+        .args(["--split", "bad_split.csv", "--out", "o"])
         .assert_exit(1);
     assert!(
         stderr.contains("reading --split bad_split.csv: bad_split.csv:3: column `perturbation`: \"P9\" is not a perturbation of the screen"),

@@ -71,6 +71,9 @@ mptest!(
     }
 );
 
+/// `score` of pred.csv against real.csv.
+const SCORE: [&str; 5] = ["score", "--pred", "pred.csv", "--real", "real.csv"];
+
 mptest!(score_refuses_what_it_cannot_score, |dir| {
     dir.create(
         "real.csv",
@@ -82,14 +85,8 @@ mptest!(score_refuses_what_it_cannot_score, |dir| {
     );
     let stderr = dir
         .command()
-        .args([
-            "score",
-            "--pred",
-            "pred.csv",
-            "--real",
-            "real.csv",
-            "--no-aliases",
-        ])
+        .args(SCORE)
+        .args(["--no-aliases"])
         .assert_exit(1);
     assert!(
         stderr.contains("nothing to score: the predictions and the measured screen share 0 perturbations and 3 genes"),
@@ -97,15 +94,8 @@ mptest!(score_refuses_what_it_cannot_score, |dir| {
     );
     let stderr = dir
         .command()
-        .args([
-            "score",
-            "--pred",
-            "pred.csv",
-            "--real",
-            "real.csv",
-            "--metrics",
-            "r2",
-        ])
+        .args(SCORE)
+        .args(["--metrics", "r2"])
         .assert_exit(2);
     assert!(
         stderr.contains("unknown metric `r2` in --metrics: expected pearson_delta,"),
