@@ -13,7 +13,7 @@ CARGO ?= cargo
 BIN := target/release/mechpert
 SYSTEM_PACKAGES := libopenblas-dev libhdf5-dev pkg-config
 
-.PHONY: run test system-deps browser-deps snakemake-deps build bench fuzz fuzz-build test-llm
+.PHONY: run test system-deps browser-deps snakemake-deps py-deps build bench fuzz fuzz-build test-llm
 
 system-deps:
 	@if pkg-config --exists openblas hdf5 2>/dev/null; then exit 0; fi; \
@@ -55,6 +55,20 @@ snakemake-deps:
 	|| { rm -rf $(SNAKEMAKE_VENV); touch $(SNAKEMAKE_VENV).unreachable; \
 	     echo "could not install Snakemake from PyPI; the workflow test will say SKIP"; }
 
+# Python's anndata and cell-eval, pinned, in a throwaway venv under target/: the tests that read
+# mechpert's h5ad predictions back and score them with cell-eval run it when it is missing (and
+# say SKIP only when PyPI cannot be reached).
+PYENV := target/pyenv
+py-deps: $(PYENV)/.installed
+$(PYENV)/.installed:
+	@rm -rf $(PYENV); \
+	if python3 -m venv $(PYENV) && $(PYENV)/bin/pip install --quiet --disable-pip-version-check \
+		cell-eval==0.8.2 scipy==1.17.1 numpy==2.4.6 anndata==0.12.19 pandas==2.3.3; then \
+		touch $@; \
+	else \
+		echo "could not install anndata and cell-eval from PyPI; the tests that need them will say SKIP"; \
+	fi
+
 build: system-deps
 	$(CARGO) build --release --locked
 
@@ -64,7 +78,7 @@ run: build
 # OpenBLAS's LAPACK routines use large stack buffers; Rust's 2 MiB test threads have crashed in
 # them intermittently here, so test threads get the stack a main thread would have.
 test: export RUST_MIN_STACK := 67108864
-test: system-deps browser-deps snakemake-deps
+test: system-deps browser-deps snakemake-deps py-deps
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --locked --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --release --locked --no-deps

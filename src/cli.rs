@@ -18,6 +18,7 @@ pub mod merge;
 pub mod plan;
 pub mod priors;
 pub mod report;
+pub mod score;
 pub mod simulate;
 
 pub use consensus::ConsensusArgs;
@@ -28,6 +29,7 @@ pub use merge::MergeArgs;
 pub use plan::PlanArgs;
 pub use priors::PriorsArgs;
 pub use report::ReportArgs;
+pub use score::ScoreArgs;
 pub use simulate::SimulateArgs;
 
 /// mechpert plans Perturb-seq screens: it predicts the response of genes nobody perturbed yet
@@ -80,6 +82,13 @@ pub enum Command {
     /// Example: mechpert evaluate --data k562.csv.gz --observed 50 --draws 10 --graph
     /// string:string_v12_edges.tsv.gz --predictors mean,graph,ridge --out results/k562
     Evaluate(EvaluateArgs),
+    /// Score any model's predictions (GEARS, scGPT, a linear model, `evaluate --predictions`)
+    /// against a measured screen with evaluate's metrics, aligning perturbations and genes by
+    /// name and saying what did not align.
+    ///
+    /// Example: mechpert score --pred results/pred/draw0/ridge.h5ad --real
+    /// results/pred/draw0/real.h5ad --out scores.csv
+    Score(ScoreArgs),
     /// The budgeted design loop on a held-out screen: each round every strategy picks a batch,
     /// the picks are revealed, the predictor is refitted and every unobserved perturbation is
     /// predicted and scored; strategies × seeds run in parallel, checkpointed every round.
@@ -143,6 +152,7 @@ pub struct KnowledgeArgs {
 
 /// How to read a screen file.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Reading the screen")]
 pub struct ScreenArgs {
     /// Format of the screen; detected from the first bytes and the extension when omitted.
     /// h5ad: AnnData (single cells or one row per perturbation); wide: one row per perturbation,
@@ -163,6 +173,11 @@ pub struct ScreenArgs {
     /// and Replogle-style normalised bulk h5ad (z-score).
     #[arg(long, value_enum, value_name = "KIND")]
     pub values: Option<ValuesArg>,
+    /// Normalise single cells before averaging them, for an h5ad whose X holds raw counts
+    /// (refused without it): log1p-cp10k is ln(1 + 10⁴ x / Σ x) per cell, as scanpy's
+    /// normalize_total(target_sum=1e4) + log1p.
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub normalize: Option<crate::data::io::reader::Normalize>,
     /// Gene-symbol table `name<TAB>symbol<TAB>kind` (official/alias/ensembl) to use instead of
     /// the embedded NCBI table.
     #[arg(long, value_name = "TSV", conflicts_with = "no_aliases")]

@@ -20,6 +20,7 @@ pub mod plan;
 mod priors;
 mod report;
 pub mod resolve;
+mod score;
 mod simulate;
 
 /// A request the user can fix by changing the command line (exit code 2).
@@ -41,6 +42,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Merge(args) => merge::run(args, out),
         Command::Design(args) => design::run(*args, quiet, out),
         Command::Report(args) => report::run(args, out),
+        Command::Score(args) => score::run(args, out),
     }
 }
 
@@ -66,16 +68,42 @@ pub fn read_screen(
         .perturbation_key(args.perturbation_key.clone())
         .control_labels(args.control.clone())
         .values(args.values.map(Into::into))
+        .normalize(args.normalize)
         .build_from_path(path)
         .context("loading screen")?;
     tracing::info!(
         path = %path.display(),
         format = %loaded.format,
+        why = %loaded.reason,
         perturbations = loaded.screen.n_perturbations(),
         genes = loaded.screen.n_genes(),
         "read screen"
     );
     Ok(loaded)
+}
+
+/// Refuses an existing output file unless `force`, and says when one is replaced.
+pub(crate) fn refuse_to_replace(path: &Path, force: bool) -> Result<(), UsageError> {
+    if !path.exists() {
+        return Ok(());
+    }
+    if !force {
+        return Err(UsageError(format!(
+            "{} already exists: pass --force to replace it (or write elsewhere)",
+            path.display()
+        )));
+    }
+    tracing::warn!("replacing {} (--force)", path.display());
+    Ok(())
+}
+
+/// Creates the folder `path` is to be written in, when missing.
+pub(crate) fn create_parent(path: &Path) -> anyhow::Result<()> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating the folder {}", dir.display())),
+        _ => Ok(()),
+    }
 }
 
 /// The exit code for a failed run: 130 when interrupted, 2 for usage errors, 1 otherwise.
@@ -100,7 +128,8 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 /// Sets up logging on stderr: warnings by default, more with `-v`, errors only with `-q`;
-/// `RUST_LOG` overrides both.
+/// `RUST_LOG` overrides both. Colours only when stderr is a terminal and `NO_COLOR` is unset
+/// (or empty), so log files hold no escape codes.
 pub fn init_logging(verbose: u8, quiet: bool) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
@@ -119,6 +148,10 @@ pub fn init_logging(verbose: u8, quiet: bool) {
             std::env::var_os("NO_COLOR"),
         ))
         .with_target(false)
+        .with_ansi(
+            std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        )
         .try_init();
 }
 

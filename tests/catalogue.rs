@@ -736,7 +736,7 @@ fn command_cases() -> Vec<Case> {
                 "res",
             ],
             code: 2,
-            want: &["--draws", "expected at most 100000 draws"],
+            want: &["--draws", "expected at most 1000 draws"],
             absent: &["res"],
         },
         Case {

@@ -4,7 +4,7 @@
 use crate::util::{Dir, pool_screen as screen};
 
 /// Three directed edge lists a, b, c and agents.toml naming them.
-fn knowledge(dir: &Dir, top: &str) {
+pub(crate) fn knowledge(dir: &Dir, top: &str) {
     let h = "source\ttarget\tweight\n";
     dir.create(
         "g/a.tsv",

@@ -242,3 +242,46 @@ pub fn pool_screen(dir: &Dir) {
     }
     dir.create("screen.csv", text);
 }
+
+/// The Python of the pinned anndata + cell-eval venv under target/ (`make py-deps` builds it
+/// when missing, once per test run), or `None` with a SKIP note when PyPI cannot be reached.
+pub fn python(test: &str) -> Option<PathBuf> {
+    static READY: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let python = repo().join("target/pyenv/bin/python");
+    let marker = repo().join("target/pyenv/.installed");
+    let ready = *READY.get_or_init(|| {
+        if !marker.exists() {
+            let status = Command::new("make")
+                .args(["-s", "py-deps"])
+                .current_dir(repo())
+                .status();
+            eprintln!("make py-deps: {status:?}");
+        }
+        marker.exists()
+    });
+    if ready {
+        Some(python)
+    } else {
+        eprintln!(
+            "SKIP {test}: anndata and cell-eval could not be installed from PyPI into target/pyenv (see `make py-deps`)"
+        );
+        None
+    }
+}
+
+/// Runs a script of tests/python with `python` in `dir`; panics with its output on failure.
+pub fn run_python(python: &Path, script: &str, args: &[&str], dir: &Path) -> String {
+    let out = Command::new(python)
+        .arg(repo().join("tests/python").join(script))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{script} {args:?} failed\nstdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}

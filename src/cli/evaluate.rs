@@ -16,30 +16,43 @@ pub struct EvaluateArgs {
     /// How to read the screen.
     #[command(flatten)]
     pub screen: ScreenArgs,
-    /// Observed (training) perturbations per draw; all others are predicted. Example: 50.
-    #[arg(long, default_value = "50", value_name = "N")]
+    /// Observed (training) perturbations per draw, at least 1 and fewer than the screen's
+    /// perturbations; all others are predicted. Example: 50.
+    #[arg(long, default_value = "50", value_name = "N", value_parser = parse_observed)]
     pub observed: NonZeroUsize,
-    /// Random observed sets; every predictor sees the same ones (at most 100,000: every draw's
-    /// scores stay in memory for the summary). Example: 10.
+    /// Random observed sets; every predictor sees the same ones (at most 1,000: every draw's
+    /// per-perturbation scores stay in memory). Example: 10.
     #[arg(long, default_value = "10", value_name = "N", value_parser = parse_draws)]
     pub draws: NonZeroUsize,
+    /// Fixed train/test splits instead of random draws: a CSV/TSV with columns `perturbation`,
+    /// `split` (train or test) and optionally `draw` (one split per draw number), as
+    /// --write-split writes it. Example: --split splits/k562_fold0.csv
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["observed", "draws", "write_split"])]
+    pub split: Option<PathBuf>,
+    /// Also write the random draws' splits to this file (the format --split reads).
+    #[arg(long, value_name = "FILE")]
+    pub write_split: Option<PathBuf>,
+    /// Also write every predictor's predictions, per draw, as AnnData: DIR/draw0/ridge.h5ad
+    /// (obs = predicted perturbations with a `perturbation` column, plus a `non-targeting`
+    /// row when the screen has a control; var = genes; X = predicted expression, or response
+    /// when the screen has no control) and DIR/draw0/real.h5ad, the measured values of the
+    /// same perturbations (for `mechpert score` or cell-eval).
+    #[arg(long, value_name = "DIR")]
+    pub predictions: Option<PathBuf>,
     /// Seed of the draws, the ridge embedding and the bootstrap intervals.
     #[arg(long, default_value = "1")]
     pub seed: u64,
     /// Predictors, comma-separated: mean (always included, the baseline), consensus (weighted
-    /// mean of observed consensus regulators; needs --neighbours), similarity (unweighted mean of
-    /// the same neighbours; needs --neighbours), graph (weighted mean of observed neighbours in
+    /// mean of observed consensus regulators; needs --neighbours or --agents), similarity
+    /// (unweighted mean of the same neighbours), graph (weighted mean of observed neighbours in
     /// --graph), ridge (Ahlmann-Eltze linear model with a spectral embedding of --graph, or of
-    /// the --neighbours graph), additive (A+B = A + B), stack (the mean, consensus, graph and
+    /// the consensus graph), additive (A+B = A + B), stack (the mean, consensus, graph and
     /// ridge, whichever the given knowledge supports, combined with non-negative weights summing
     /// to 1 fitted by leave-one-out on the observed set). Append `:shrunk` to blend any of them
-    /// with the mean by leave-one-out, e.g. graph:shrunk.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "mean,consensus,similarity,graph,ridge",
-        value_name = "LIST"
-    )]
+    /// with the mean by leave-one-out, e.g. graph:shrunk. Default: every one of mean, consensus,
+    /// similarity, graph and ridge that the given --graph / --neighbours / --agents allow (the
+    /// others are named as skipped).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub predictors: Vec<String>,
     /// Consensus neighbour table `target<TAB>neighbour<TAB>weight<TAB>votes<TAB>agents` (as
     /// written by `mechpert consensus`), read as regulator → target edges.
@@ -50,6 +63,13 @@ pub struct EvaluateArgs {
     /// weighting. Example: --agents experiments/agents/knowledge_k562.toml
     #[arg(long, value_name = "TOML")]
     pub agents: Option<PathBuf>,
+    /// With --agents: vote threshold overriding agents.toml (a count, a fraction, or
+    /// `majority`), as `mechpert consensus --tau`.
+    #[arg(long, value_name = "TAU", requires = "agents", value_parser = super::consensus::parse_tau)]
+    pub tau: Option<crate::consensus::Tau>,
+    /// With --agents: edge weighting overriding agents.toml, as `mechpert consensus --weighting`.
+    #[arg(long, value_enum, value_name = "SCHEME", requires = "agents")]
+    pub weighting: Option<crate::consensus::Weighting>,
     /// Reply cache folder for --agents (reruns are served from it).
     #[arg(long, value_name = "DIR", requires = "agents")]
     pub cache: Option<PathBuf>,
@@ -65,15 +85,28 @@ pub struct EvaluateArgs {
     /// KIND:PATH, e.g. string:../shared/data/priors/string_v12_edges.tsv.gz.
     #[arg(long, value_name = "SPEC")]
     pub graph: Option<String>,
-    /// Output folder for metrics.csv and summary.md (created if missing).
+    /// Output folder for metrics.csv, per_perturbation.csv, summary.md and the figures
+    /// (created if missing). Example: --out results/k562
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Replace output files that already exist (without it, an existing metrics.csv,
+    /// per_perturbation.csv, summary.md, --write-split file or --predictions file is refused).
+    #[arg(long)]
+    pub force: bool,
 }
 
-/// The most draws `evaluate` runs. Each keeps its scores (predictors × metrics) for the
-/// bootstrap intervals and paired tests, and fits every predictor, so this bounds memory to a
-/// few hundred MB and is beyond any run that finishes (10 draws on K562 take about 15 s).
-pub const MAX_DRAWS: usize = 100_000;
+/// Parses `--observed N`, saying what is expected when N is not a whole number ≥ 1.
+fn parse_observed(text: &str) -> Result<NonZeroUsize, String> {
+    text.trim()
+        .parse::<NonZeroUsize>()
+        .map_err(|_| format!("expected a whole number of observed perturbations ≥ 1, got {text:?}"))
+}
+
+/// The most draws `evaluate` runs. Every draw's split and the score of every query perturbation
+/// under every predictor and metric are kept for per_perturbation.csv, the bootstrap intervals
+/// and the paired tests: on K562 (535 queries, 5 predictors, 4 metrics) 1,000 draws hold about
+/// 10 million scores, about 1 GB, and take hours (10 draws take about 15 s).
+pub const MAX_DRAWS: usize = 1_000;
 
 /// Parses `--draws`: a count in 1..=[`MAX_DRAWS`], refused before anything is read or allocated.
 fn parse_draws(text: &str) -> Result<NonZeroUsize, String> {
@@ -82,7 +115,7 @@ fn parse_draws(text: &str) -> Result<NonZeroUsize, String> {
         .map_err(|_| format!("expected a whole number of draws in 1..={MAX_DRAWS}"))?;
     if n.get() > MAX_DRAWS {
         return Err(format!(
-            "expected at most {MAX_DRAWS} draws (every draw's scores are kept for the summary)"
+            "expected at most {MAX_DRAWS} draws (every draw's per-perturbation scores are kept in memory)"
         ));
     }
     Ok(n)
@@ -121,11 +154,34 @@ mod tests {
         ])
         .unwrap_err();
         assert_eq!(err.exit_code(), 2);
-        for (draws, ok) in [("100000", true), ("100001", false), ("100000000", false)] {
+        for (draws, ok) in [("1000", true), ("1001", false), ("100000000", false)] {
             let parsed = Cli::try_parse_from([
                 "mechpert", "evaluate", "--data", "s.csv", "--draws", draws, "--out", "o",
             ]);
             assert_eq!(parsed.is_ok(), ok, "--draws {draws}");
         }
+        let err = Cli::try_parse_from([
+            "mechpert",
+            "evaluate",
+            "--data",
+            "s.csv",
+            "--observed",
+            "0",
+            "--out",
+            "o",
+        ])
+        .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            err.to_string()
+                .contains("expected a whole number of observed perturbations ≥ 1, got \"0\""),
+            "{err}"
+        );
+        let err = Cli::try_parse_from([
+            "mechpert", "evaluate", "--data", "s.csv", "--split", "f.csv", "--draws", "3", "--out",
+            "o",
+        ])
+        .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
     }
 }

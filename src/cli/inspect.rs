@@ -14,7 +14,11 @@ pub struct InspectArgs {
     /// How to read the screen.
     #[command(flatten)]
     pub screen: ScreenArgs,
-    /// Print one JSON object instead of the human summary.
+    /// Print one JSON object instead of the human summary (it lists the unmapped names under
+    /// `unmapped` and says why the format was chosen under `format_reason`).
     #[arg(long)]
     pub json: bool,
+    /// Also list the gene and perturbation names the alias table did not know.
+    #[arg(long)]
+    pub unmapped: bool,
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod format;
 pub mod h5ad;
 pub mod reader;
+pub mod split;
 pub mod writer;
 
 pub use error::{FieldError, ReadError};

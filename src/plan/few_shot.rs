@@ -1,12 +1,16 @@
-//! The few-shot prediction benchmark (`mechpert evaluate`): for each of `draws` random
-//! observed sets of `observed` perturbations (the same sets for every predictor), reveal them
-//! through the [`Oracle`], fit every predictor, predict every other perturbation and score it
-//! with every metric — one round of the design loop per draw, through the same
-//! [`score_round`]. Out come tidy records (draw, predictor, metric, value; plus `n_fallback` and
-//! the fitted hyper-parameters a model reports, such as the shrinkage `alpha` and `knob`).
+//! The few-shot prediction benchmark (`mechpert evaluate`): for each observed / query split
+//! (random draws of `observed` perturbations from [`BenchmarkConfig::random_splits`], or fixed
+//! ones read from a split file; the same splits for every predictor), reveal the observed rows
+//! through the [`Oracle`], fit every predictor, predict the query perturbations and score them
+//! with every metric — one round of the design loop per draw, through the same [`score_round`].
+//! Out come tidy records (draw, predictor, metric, value; plus `n_fallback` and the fitted
+//! hyper-parameters a model reports, such as the shrinkage `alpha` and `knob`), the value of
+//! every metric for every query perturbation, and, on request, every predicted response handed
+//! to a caller's sink.
 
 use std::num::NonZeroUsize;
 
+use ndarray::ArrayView2;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -15,7 +19,7 @@ use super::round::{RoundError, score_round};
 use crate::data::Screen;
 use crate::eval::Metric;
 use crate::eval::summary::Record;
-use crate::predict::{Predictor, Split};
+use crate::predict::{Fitted, Predictor, Split, predict};
 use crate::progress::Progress;
 
 /// Benchmark settings.
@@ -29,13 +33,32 @@ pub struct BenchmarkConfig {
     pub seed: u64,
 }
 
+impl BenchmarkConfig {
+    /// `draws` random splits of `total` perturbations, `observed` of them observed in each,
+    /// from the seed.
+    pub fn random_splits(&self, total: usize) -> Result<Vec<Split>, BenchmarkError> {
+        let n_obs = self.observed.get();
+        if n_obs >= total {
+            return Err(BenchmarkError::TooManyObserved {
+                observed: n_obs,
+                total,
+            });
+        }
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(self.seed);
+        Ok((0..self.draws.get())
+            .map(|_| Split::random(total, n_obs, &mut rng))
+            .collect())
+    }
+}
+
 /// Why the benchmark could not run.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BenchmarkError {
     /// Too many observed perturbations for the screen.
     #[error(
-        "cannot observe {observed} of {total} perturbations: at least one must be left to predict"
+        "cannot observe {observed} of {total} perturbations: at least one must be left to predict (at most {})",
+        .total.saturating_sub(1)
     )]
     TooManyObserved {
         /// Asked.
@@ -52,45 +75,104 @@ pub enum BenchmarkError {
         #[source]
         source: RoundError,
     },
+    /// The predictions sink refused a batch (for example a file could not be written).
+    #[error("draw {draw}: predictions of `{predictor}`")]
+    Sink {
+        /// Draw index.
+        draw: usize,
+        /// Predictor.
+        predictor: String,
+        /// What the sink said.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
-/// Runs the benchmark; progress counts draws.
+/// One metric's value for one query perturbation in one draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PerPerturbation {
+    /// Draw index from 0.
+    pub draw: usize,
+    /// Predictor name.
+    pub predictor: String,
+    /// Screen row of the query perturbation.
+    pub perturbation: usize,
+    /// Metric name.
+    pub metric: String,
+    /// Its value.
+    pub value: f64,
+}
+
+/// What the benchmark measured.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// Per draw, predictor and metric: the mean over the draw's queries.
+    pub records: Vec<Record>,
+    /// Per draw, predictor, query perturbation and metric.
+    pub per_perturbation: Vec<PerPerturbation>,
+}
+
+/// One predictor's predicted responses in one draw: one row per query.
+#[derive(Debug, Clone, Copy)]
+pub struct Predictions<'a> {
+    /// Draw index from 0.
+    pub draw: usize,
+    /// Predictor name.
+    pub predictor: &'a str,
+    /// Screen rows of the queries, in row order of `response`.
+    pub queries: &'a [usize],
+    /// Predicted responses (queries × genes).
+    pub response: ArrayView2<'a, f32>,
+}
+
+/// Receives predictions as they are made (so they need not all be held at once).
+pub type PredictionSink<'a> =
+    &'a mut dyn FnMut(Predictions<'_>) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+/// Runs the benchmark over `splits` (observed and query rows must be disjoint and non-empty);
+/// progress counts draws. With `sink`, every predictor's predicted responses of every draw go
+/// to it.
 pub fn run(
     screen: &Screen,
     predictors: &[Box<dyn Predictor>],
     metrics: &[Box<dyn Metric>],
-    config: &BenchmarkConfig,
+    splits: &[Split],
     progress: &dyn Progress,
-) -> Result<Vec<Record>, BenchmarkError> {
-    let total = screen.n_perturbations();
-    let n_obs = config.observed.get();
-    if n_obs >= total {
-        return Err(BenchmarkError::TooManyObserved {
-            observed: n_obs,
-            total,
-        });
-    }
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(config.seed);
+    mut sink: Option<PredictionSink<'_>>,
+) -> Result<Outcome, BenchmarkError> {
     let oracle = Oracle::new(screen);
-    progress.start(config.draws.get() as u64, "draws");
-    let mut records = Vec::new();
-    // Draws are made one at a time from the one RNG (the same sets as drawing them all first),
-    // so memory does not grow with a split per draw.
-    for draw in 0..config.draws.get() {
-        let split = Split::random(total, n_obs, &mut rng);
-        let train = oracle.reveal(split.observed);
+    progress.start(splits.len() as u64, "draws");
+    let mut outcome = Outcome::default();
+    for (draw, split) in splits.iter().enumerate() {
+        let train = oracle.reveal(split.observed.clone());
+        let mut models: Vec<Box<dyn Fitted + '_>> = Vec::new();
         let scored = score_round(
             &oracle,
             &train,
             &split.queries,
             predictors,
             metrics,
-            |_, _| {},
+            |_, model| {
+                if sink.is_some() {
+                    models.push(model);
+                }
+            },
         )
         .map_err(|source| BenchmarkError::Predictor { draw, source })?;
         for s in scored {
+            for (metric, values) in metrics.iter().zip(&s.per_query) {
+                for (&perturbation, &value) in split.queries.iter().zip(values) {
+                    outcome.per_perturbation.push(PerPerturbation {
+                        draw,
+                        predictor: s.predictor.clone(),
+                        perturbation,
+                        metric: metric.name().to_string(),
+                        value,
+                    });
+                }
+            }
             for (metric, value) in s.values {
-                records.push(Record {
+                outcome.records.push(Record {
                     draw,
                     predictor: s.predictor.clone(),
                     metric,
@@ -98,10 +180,26 @@ pub fn run(
                 });
             }
         }
+        if let Some(sink) = sink.as_mut() {
+            for (predictor, model) in predictors.iter().zip(&models) {
+                let (response, _) = predict(model.as_ref(), &split.queries);
+                sink(Predictions {
+                    draw,
+                    predictor: predictor.name(),
+                    queries: &split.queries,
+                    response: response.view(),
+                })
+                .map_err(|source| BenchmarkError::Sink {
+                    draw,
+                    predictor: predictor.name().to_string(),
+                    source,
+                })?;
+            }
+        }
         progress.advance(1);
     }
     progress.finish();
-    Ok(records)
+    Ok(outcome)
 }
 
 #[cfg(test)]
@@ -126,11 +224,25 @@ mod tests {
             draws: NonZeroUsize::new(6).unwrap(),
             seed: 3,
         };
-        let records = run(&s, &predictors, &standard_metrics(), &config, &Silent).unwrap();
+        let splits = config.random_splits(s.n_perturbations()).unwrap();
+        let outcome = run(&s, &predictors, &standard_metrics(), &splits, &Silent, None).unwrap();
+        let records = outcome.records;
         // 6 draws × 2 predictors × (9 metrics + n_fallback).
         assert_eq!(records.len(), 6 * 2 * 10);
-        let again = run(&s, &predictors, &standard_metrics(), &config, &Silent).unwrap();
-        assert_eq!(records, again);
+        // 6 draws × 2 predictors × 16 queries (32 − 16) × 9 metrics, whose means are the records.
+        assert_eq!(outcome.per_perturbation.len(), 6 * 2 * 16 * 9);
+        for r in records.iter().filter(|r| r.metric != "n_fallback") {
+            let v: Vec<f64> = outcome
+                .per_perturbation
+                .iter()
+                .filter(|p| p.draw == r.draw && p.predictor == r.predictor && p.metric == r.metric)
+                .map(|p| p.value)
+                .collect();
+            assert_eq!(v.len(), 16);
+            assert_eq!(v.iter().sum::<f64>() / 16.0, r.value, "{r:?}");
+        }
+        let again = run(&s, &predictors, &standard_metrics(), &splits, &Silent, None).unwrap();
+        assert_eq!(records, again.records);
         let summary = summarise(&records, "mean", 3);
         let cell = |p: &str, m: &str| {
             summary
@@ -156,17 +268,10 @@ mod tests {
             draws: NonZeroUsize::new(1).unwrap(),
             seed: 0,
         };
-        let err = run(
-            &s,
-            &[Box::new(TrainingMean)],
-            &standard_metrics(),
-            &config,
-            &Silent,
-        )
-        .unwrap_err();
+        let err = config.random_splits(s.n_perturbations()).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "cannot observe 4 of 4 perturbations: at least one must be left to predict"
+            "cannot observe 4 of 4 perturbations: at least one must be left to predict (at most 3)"
         );
     }
 }

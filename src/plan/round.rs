@@ -24,6 +24,9 @@ pub struct Scored {
     pub predictor: String,
     /// `(metric, value)` in metric order, then [`N_FALLBACK`], then fitted parameters.
     pub values: Vec<(String, f64)>,
+    /// Per metric (in metric order), one value per query (in query order); `values` holds
+    /// their means.
+    pub per_query: Vec<Vec<f64>>,
 }
 
 /// A predictor that failed to fit.
@@ -89,6 +92,7 @@ pub fn score_round<'s>(
         out.push(Scored {
             predictor: predictor.name().to_string(),
             values,
+            per_query,
         });
         keep(i, model);
     }

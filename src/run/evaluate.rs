@@ -1,39 +1,73 @@
-//! `mechpert evaluate`: resolve predictors and priors, run the benchmark, write the tables.
+//! `mechpert evaluate`: resolve predictors, priors and splits, run the benchmark, write the
+//! tables (and, on request, the splits and every prediction as AnnData).
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::UsageError;
-use super::resolve::{ConsensusSource, Knowledge, parse_choices};
+use super::resolve::{Choice, ConsensusSource, Knowledge, parse_choices};
+use super::{UsageError, create_parent, refuse_to_replace};
 use crate::cli::EvaluateArgs;
+use crate::data::Screen;
+use crate::data::io::h5ad::write_predictions;
+use crate::data::io::split;
 use crate::data::io::writer::write_atomically;
 use crate::eval::standard_metrics;
 use crate::eval::summary::summarise;
-use crate::plan::few_shot::{self, BenchmarkConfig};
+use crate::plan::few_shot::{self, BenchmarkConfig, PerPerturbation, Predictions};
 use crate::report::evaluate::{RunHeader, write_metrics_csv, write_summary};
 
+/// The predictors run when `--predictors` is not given, each used when its knowledge is there.
+const DEFAULT_PREDICTORS: &[&str] = &["mean", "consensus", "similarity", "graph", "ridge"];
+
 pub(super) fn run(args: EvaluateArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<()> {
-    let choices = parse_choices(&args.predictors, "--predictors")?;
-    Knowledge::check_needs(
-        &choices,
-        args.neighbours.is_some() || args.agents.is_some(),
-        args.graph.is_some(),
-    )?;
+    let has_consensus = args.neighbours.is_some() || args.agents.is_some();
+    let has_graph = args.graph.is_some();
+    let choices = if args.predictors.is_empty() {
+        default_choices(has_consensus, has_graph)
+    } else {
+        parse_choices(&args.predictors, "--predictors")?
+    };
+    Knowledge::check_needs(&choices, has_consensus, has_graph)?;
 
     crate::data::io::writer::check_folder(&args.out)
-        .with_context(|| format!("{}: cannot write", args.out.display()))?;
+        .with_context(|| format!("--out {}: cannot write there", args.out.display()))?;
+    let tables = ["metrics.csv", "per_perturbation.csv", "summary.md"].map(|f| args.out.join(f));
+    for path in tables.iter().chain(&args.write_split) {
+        refuse_to_replace(path, args.force)?;
+    }
     let symbols = super::resolve_symbols(&args.screen)?;
     let loaded = super::read_screen(&args.data, &args.screen, &symbols)?;
     let screen = &loaded.screen;
-    if args.observed.get() >= screen.n_perturbations() {
-        return Err(UsageError(format!(
-            "--observed {} leaves nothing to predict: {} has {} perturbations",
-            args.observed,
-            args.data.display(),
-            screen.n_perturbations()
-        ))
-        .into());
+    let splits = match &args.split {
+        Some(path) => split::read_path(path, screen.layout(), &symbols)
+            .with_context(|| format!("reading --split {}", path.display()))?,
+        None => {
+            let n = screen.n_perturbations();
+            if args.observed.get() >= n {
+                return Err(UsageError(format!(
+                    "--observed {} leaves nothing to predict: {} has {n} perturbations, so --observed can be at most {}",
+                    args.observed,
+                    args.data.display(),
+                    n - 1
+                ))
+                .into());
+            }
+            BenchmarkConfig {
+                observed: args.observed,
+                draws: args.draws,
+                seed: args.seed,
+            }
+            .random_splits(n)?
+        }
+    };
+    if let Some(dir) = &args.predictions {
+        for draw in 0..splits.len() {
+            for name in choices.iter().map(Choice::name).chain(["real".to_string()]) {
+                refuse_to_replace(&prediction_path(dir, draw, &name), args.force)?;
+            }
+        }
     }
 
     let mut knowledge = Knowledge::default();
@@ -45,8 +79,8 @@ pub(super) fn run(args: EvaluateArgs, quiet: bool, out: &mut dyn Write) -> anyho
             file,
             cache: args.cache.as_deref(),
             offline: args.offline,
-            tau: None,
-            weighting: None,
+            tau: args.tau,
+            weighting: args.weighting,
             hubs: false,
             truth: None,
             allow_failures: args.allow_failures,
@@ -65,19 +99,26 @@ pub(super) fn run(args: EvaluateArgs, quiet: bool, out: &mut dyn Write) -> anyho
             &super::progress_bar(quiet),
         )?;
     }
+    if let Some(path) = &args.split {
+        knowledge.lines.push(format!(
+            "splits: {} draws read from `{}`",
+            splits.len(),
+            path.display()
+        ));
+    }
     let predictors = knowledge.predictors(&choices, screen.layout(), args.seed)?;
 
     let metrics = standard_metrics();
-    let config = BenchmarkConfig {
-        observed: args.observed,
-        draws: args.draws,
-        seed: args.seed,
-    };
     let bar = super::progress_bar(quiet);
     let started = std::time::Instant::now();
-    let records = few_shot::run(screen, &predictors, &metrics, &config, &bar)?;
+    let mut write_one = |p: Predictions<'_>| write_draw(screen, args.predictions.as_deref(), p);
+    let sink: Option<few_shot::PredictionSink<'_>> = match args.predictions {
+        Some(_) => Some(&mut write_one),
+        None => None,
+    };
+    let outcome = few_shot::run(screen, &predictors, &metrics, &splits, &bar, sink)?;
     tracing::info!(seconds = started.elapsed().as_secs_f64(), "benchmark done");
-    let cells = summarise(&records, "mean", args.seed);
+    let cells = summarise(&outcome.records, "mean", args.seed);
 
     let header = RunHeader {
         dataset: args.data.display().to_string(),
@@ -87,22 +128,110 @@ pub(super) fn run(args: EvaluateArgs, quiet: bool, out: &mut dyn Write) -> anyho
             .as_str()
             .unwrap_or_default()
             .to_string(),
-        observed: args.observed.get(),
-        draws: args.draws.get(),
+        observed: splits[0].observed.len(),
+        draws: splits.len(),
         seed: args.seed,
         priors: knowledge.lines,
         baseline: "mean".into(),
     };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
-    let csv = args.out.join("metrics.csv");
-    write_atomically(&csv, |f| write_metrics_csv(&records, f))
+    let [csv, per_perturbation, md] = &tables;
+    write_atomically(csv, |f| write_metrics_csv(&outcome.records, f))
         .with_context(|| format!("writing {}", csv.display()))?;
-    let md = args.out.join("summary.md");
-    write_atomically(&md, |f| write_summary(&header, &metrics, &cells, f))
+    write_atomically(per_perturbation, |f| {
+        write_per_perturbation(&outcome.per_perturbation, screen, f)
+    })
+    .with_context(|| format!("writing {}", per_perturbation.display()))?;
+    write_atomically(md, |f| write_summary(&header, &metrics, &cells, f))
         .with_context(|| format!("writing {}", md.display()))?;
+    if let Some(path) = &args.write_split {
+        create_parent(path)?;
+        write_atomically(path, |f| split::write(&splits, screen.layout(), f))
+            .with_context(|| format!("writing --write-split {}", path.display()))?;
+    }
     crate::report::figures::write_evaluate_figures(&args.out)
         .with_context(|| format!("drawing figures into {}", args.out.display()))?;
     write_summary(&header, &metrics, &cells, out)?;
+    Ok(())
+}
+
+/// The default predictor set: every one of [`DEFAULT_PREDICTORS`] whose knowledge was given;
+/// the others are named in a warning with what they need.
+fn default_choices(has_consensus: bool, has_graph: bool) -> Vec<Choice> {
+    let mut skipped = Vec::new();
+    let mut out = Vec::new();
+    for &base in DEFAULT_PREDICTORS {
+        let usable = match base {
+            "consensus" | "similarity" => has_consensus,
+            "graph" => has_graph,
+            "ridge" => has_graph || has_consensus,
+            _ => true,
+        };
+        if usable {
+            out.push(Choice {
+                base: base.into(),
+                shrunk: false,
+            });
+        } else {
+            skipped.push(base);
+        }
+    }
+    if !skipped.is_empty() {
+        tracing::warn!(
+            "skipping predictors {}: consensus and similarity need --neighbours or --agents, graph needs --graph, ridge needs either",
+            skipped.join(", ")
+        );
+    }
+    out
+}
+
+/// `DIR/draw{draw}/{name}.h5ad`, `:` in predictor names (`graph:shrunk`) written as `_`.
+fn prediction_path(dir: &Path, draw: usize, name: &str) -> PathBuf {
+    dir.join(format!("draw{draw}"))
+        .join(format!("{}.h5ad", name.replace(':', "_")))
+}
+
+/// Writes one predictor's predictions of one draw and, with the first predictor (the mean,
+/// always first), the measured values of the same perturbations as `real.h5ad`.
+fn write_draw(
+    screen: &Screen,
+    dir: Option<&Path>,
+    p: Predictions<'_>,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let Some(dir) = dir else { return Ok(()) };
+    let path = prediction_path(dir, p.draw, p.predictor);
+    create_parent(&path)?;
+    if p.predictor == "mean" {
+        let measured = screen.response().select(ndarray::Axis(0), p.queries);
+        write_predictions(
+            screen,
+            p.queries,
+            measured.view(),
+            &prediction_path(dir, p.draw, "real"),
+        )?;
+    }
+    write_predictions(screen, p.queries, p.response, &path)?;
+    Ok(())
+}
+
+/// Writes `draw,predictor,perturbation,metric,value` rows (values with full precision).
+fn write_per_perturbation(
+    rows: &[PerPerturbation],
+    screen: &Screen,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    writeln!(out, "draw,predictor,perturbation,metric,value")?;
+    for r in rows {
+        writeln!(
+            out,
+            "{},{},{},{},{}",
+            r.draw,
+            r.predictor,
+            screen.perturbations()[r.perturbation],
+            r.metric,
+            r.value
+        )?;
+    }
     Ok(())
 }

@@ -400,6 +400,23 @@ pub(super) fn read_ranked<R: BufRead>(
     builder: &Builder<'_>,
     mut t: Table<R>,
 ) -> Result<Screen, ReadError> {
+    // Without a perturbation column the first column would be taken for one, and a single
+    // ranking (`rank,gene,score`, a PageRank table) would pass for a screen of "perturbations"
+    // named 1, 2, 3, …
+    let has_label = builder.perturbation_key.is_some()
+        || DEFAULT_PERTURBATION_KEYS
+            .iter()
+            .filter(|k| **k != "gene")
+            .any(|k| t.header.iter().any(|h| h.eq_ignore_ascii_case(k)));
+    if !has_label {
+        return Err(ReadError::NotAScreen {
+            path: t.path.clone(),
+            message: format!(
+                "columns {} hold `rank` and `gene` but no perturbation column: a ranked-signature screen needs `perturbation` (or condition, target_gene, or --perturbation-key COLUMN) beside `rank` and `gene`; a single gene ranking is not a screen",
+                abbreviate(&t.header)
+            ),
+        });
+    }
     let label = t.label_column(builder)?;
     let rank_col = t.column(&["rank"])?;
     let gene_col = t.column(&["gene"])?;

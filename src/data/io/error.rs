@@ -119,6 +119,14 @@ pub enum ReadError {
         /// What was expected.
         message: String,
     },
+    /// The table's columns fit no screen layout (for example a single gene ranking).
+    #[error("{}: {message}", .path.display())]
+    NotAScreen {
+        /// The file.
+        path: PathBuf,
+        /// What the header looks like and what would have been read.
+        message: String,
+    },
     /// The parts read do not form a consistent screen.
     #[error("{}", .path.display())]
     Screen {

@@ -45,27 +45,48 @@ pub fn base_extension(path: &Path) -> Option<String> {
     Some(ext.to_string())
 }
 
-/// The text format a header announces: ranked signatures have `perturbation`, `rank` and `gene`
+/// The text format a header announces, and why: ranked signatures have `rank` and `gene`
 /// columns, long tables exactly a label, `gene` and `value` column; anything else is wide.
-pub fn sniff_text(header: &[String]) -> Format {
+pub fn sniff_text(header: &[String]) -> (Format, &'static str) {
     let has = |name: &str| header.iter().any(|h| h.eq_ignore_ascii_case(name));
     if has("rank") && has("gene") {
-        Format::Ranked
+        (Format::Ranked, "the header has `rank` and `gene` columns")
     } else if header.len() == 3 && has("gene") && has("value") {
-        Format::Long
+        (
+            Format::Long,
+            "the header is three columns: a label, `gene` and `value`",
+        )
     } else {
-        Format::Wide
+        (
+            Format::Wide,
+            "the header has no `rank`/`gene` pair and is not label,gene,value: one row per perturbation, one column per gene",
+        )
     }
 }
 
-/// The delimiter of a text table: tab for `.tsv`, comma for `.csv`, else whichever of the two
-/// the header line holds more of.
+/// A delimiter's name, for messages.
+pub fn delimiter_name(delimiter: u8) -> &'static str {
+    match delimiter {
+        b'\t' => "tab-separated",
+        b';' => "semicolon-separated",
+        _ => "comma-separated",
+    }
+}
+
+/// The delimiter of a text table: tab for `.tsv`; for `.csv` a comma unless the header holds
+/// semicolons and no comma (the CSV of spreadsheets set to a decimal comma); otherwise
+/// whichever of tab, comma and semicolon the header line holds most of (comma on a tie).
 pub fn sniff_delimiter(extension: Option<&str>, first_line: &str) -> u8 {
+    let count = |c: char| first_line.matches(c).count();
     match extension {
         Some("tsv") => b'\t',
+        Some("csv") if count(',') == 0 && count(';') > 0 => b';',
         Some("csv") => b',',
-        _ if first_line.matches('\t').count() > first_line.matches(',').count() => b'\t',
-        _ => b',',
+        _ => [b'\t', b';']
+            .into_iter()
+            .filter(|&d| count(d as char) > count(','))
+            .max_by_key(|&d| count(d as char))
+            .unwrap_or(b','),
     }
 }
 
@@ -80,16 +101,16 @@ mod tests {
     #[test]
     fn headers_decide_the_text_format() {
         assert_eq!(
-            sniff_text(&cols(&["perturbation", "rank", "gene", "in_up"])),
+            sniff_text(&cols(&["perturbation", "rank", "gene", "in_up"])).0,
             Format::Ranked
         );
         assert_eq!(
-            sniff_text(&cols(&["perturbation", "gene", "value"])),
+            sniff_text(&cols(&["perturbation", "gene", "value"])).0,
             Format::Long
         );
-        assert_eq!(sniff_text(&cols(&["", "MYC", "GATA1"])), Format::Wide);
+        assert_eq!(sniff_text(&cols(&["", "MYC", "GATA1"])).0, Format::Wide);
         assert_eq!(
-            sniff_text(&cols(&["name", "gene", "value", "x"])),
+            sniff_text(&cols(&["name", "gene", "value", "x"])).0,
             Format::Wide
         );
     }
@@ -104,5 +125,9 @@ mod tests {
         assert_eq!(sniff_delimiter(Some("tsv"), "a,b"), b'\t');
         assert_eq!(sniff_delimiter(Some("txt"), "a\tb\tc,d"), b'\t');
         assert_eq!(sniff_delimiter(None, "a,b"), b',');
+        assert_eq!(sniff_delimiter(Some("csv"), "gene;MYC;GATA1"), b';');
+        assert_eq!(sniff_delimiter(Some("csv"), "gene;MYC,x"), b',');
+        assert_eq!(sniff_delimiter(Some("txt"), "a;b;c\td"), b';');
+        assert_eq!(sniff_delimiter(None, "a;b,c"), b',');
     }
 }

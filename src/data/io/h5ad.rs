@@ -15,4 +15,4 @@ pub mod writer;
 
 pub use reader::SYMBOL_COLUMNS;
 pub(super) use reader::read;
-pub use writer::{CsrRows, H5adCellWriter, H5adWriteError, write_pseudobulk};
+pub use writer::{CsrRows, H5adCellWriter, H5adWriteError, write_predictions, write_pseudobulk};

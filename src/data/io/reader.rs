@@ -15,6 +15,10 @@ pub const DEFAULT_PERTURBATION_KEYS: &[&str] =
 /// Labels tried, case-insensitively, for control cells or rows when none are given.
 pub const DEFAULT_CONTROL_LABELS: &[&str] = &["non-targeting", "control", "ctrl", "NT"];
 
+/// Single cells whose values are all whole numbers and reach above this are taken for raw
+/// counts (log1p of counts per 10⁴ stays below ln(1 + 10⁴) ≈ 9.2).
+pub const COUNTS_ABOVE: f32 = 30.0;
+
 /// A screen read from a file, with the format it was read as.
 #[derive(Debug, Clone)]
 pub struct Loaded {
@@ -22,6 +26,8 @@ pub struct Loaded {
     pub screen: Screen,
     /// The format it was read as (detected or forced).
     pub format: Format,
+    /// Why that format (and, for text, which delimiter), for `inspect` and the logs.
+    pub reason: String,
 }
 
 /// Options for reading a screen; [`Builder::build_from_path`] reads one.
@@ -41,7 +47,15 @@ pub struct Builder<'s> {
     pub(super) perturbation_key: Option<String>,
     pub(super) control_labels: Vec<String>,
     pub(super) values: Option<ValueKind>,
+    pub(super) normalize: Option<Normalize>,
     pub(super) symbols: &'s GeneSymbols,
+}
+
+/// A per-cell normalisation applied to single cells before they are averaged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Normalize {
+    /// ln(1 + 10⁴ x / Σ x) per cell: scanpy's `normalize_total(target_sum=1e4)` then `log1p`.
+    Log1pCp10k,
 }
 
 impl<'s> Builder<'s> {
@@ -55,6 +69,7 @@ impl<'s> Builder<'s> {
                 .map(|s| s.to_string())
                 .collect(),
             values: None,
+            normalize: None,
             symbols,
         }
     }
@@ -86,6 +101,13 @@ impl<'s> Builder<'s> {
         self
     }
 
+    /// Normalises single cells (raw counts) before averaging them; without it, an h5ad of
+    /// single cells whose values are all whole numbers above [`COUNTS_ABOVE`] is refused.
+    pub fn normalize(mut self, normalize: Option<Normalize>) -> Self {
+        self.normalize = normalize;
+        self
+    }
+
     /// Whether a label names a control (case-insensitive).
     pub(super) fn is_control(&self, label: &str) -> bool {
         let label = label.trim();
@@ -109,12 +131,16 @@ impl<'s> Builder<'s> {
             });
         }
         let ext = format::base_extension(path);
-        let format = match self.format {
-            Some(f) => Some(f),
-            None if &magic[..n] == HDF5_MAGIC => Some(Format::H5ad),
-            None if matches!(ext.as_deref(), Some("h5ad" | "h5")) => Some(Format::H5ad),
+        let (format, reason) = match self.format {
+            Some(f) => (Some(f), "named with --format"),
+            None if &magic[..n] == HDF5_MAGIC => {
+                (Some(Format::H5ad), "the file has the HDF5 signature")
+            }
+            None if matches!(ext.as_deref(), Some("h5ad" | "h5")) => {
+                (Some(Format::H5ad), "the extension is .h5ad")
+            }
             None => match ext.as_deref() {
-                Some(e) if KNOWN_EXTENSIONS.contains(&e) => None,
+                Some(e) if KNOWN_EXTENSIONS.contains(&e) => (None, ""),
                 _ => {
                     return Err(ReadError::UnknownFormat {
                         path: path.to_path_buf(),
@@ -135,6 +161,7 @@ impl<'s> Builder<'s> {
             return h5ad::read(self, path).map(|screen| Loaded {
                 screen,
                 format: Format::H5ad,
+                reason: reason.to_string(),
             });
         }
         let file = File::open(path).map_err(io_err)?;
@@ -180,7 +207,7 @@ impl<'s> Builder<'s> {
         }
         let delimiter = format::sniff_delimiter(ext, &first_line);
         let table = csv::Table::new(reader, path.to_path_buf(), delimiter)?;
-        let format = match format {
+        let (format, reason) = match format {
             Some(Format::H5ad) => {
                 return Err(ReadError::Hdf5 {
                     path: path.to_path_buf(),
@@ -188,7 +215,7 @@ impl<'s> Builder<'s> {
                     message: "not an HDF5 file (no HDF5 signature)".into(),
                 });
             }
-            Some(f) => f,
+            Some(f) => (f, "named with --format"),
             None => format::sniff_text(table.header()),
         };
         let screen = match format {
@@ -197,7 +224,12 @@ impl<'s> Builder<'s> {
             Format::Ranked => csv::read_ranked(self, table)?,
             Format::H5ad => unreachable!("handled above"),
         };
-        Ok(Loaded { screen, format })
+        let reason = format!("{reason}; {}", format::delimiter_name(delimiter));
+        Ok(Loaded {
+            screen,
+            format,
+            reason,
+        })
     }
 }
 

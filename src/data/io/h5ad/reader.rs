@@ -183,12 +183,24 @@ impl Source<'_> {
             );
         }
         let mut acc = Accumulator::new(perturbations.len() + 1, self.genes.len());
+        let mut probe = CountsProbe::default();
+        let normalize = builder.normalize.is_some();
         self.x
             .visit(|block| {
-                accumulate(&mut acc, &group_of_row, block);
-                Ok::<(), MatrixError>(())
+                probe.look(&block);
+                accumulate(&mut acc, &group_of_row, block, normalize)
             })
             .map_err(|e| self.matrix_error(e))?;
+        if !normalize && probe.is_counts() {
+            return Err(ReadError::Hdf5 {
+                path: self.path.to_path_buf(),
+                object: "/X".into(),
+                message: format!(
+                    "holds raw counts (every value a whole number, the largest {}): expected log-normalised expression; normalise in scanpy (sc.pp.normalize_total(adata, target_sum=1e4); sc.pp.log1p(adata)) or pass --normalize log1p-cp10k",
+                    probe.max
+                ),
+            });
+        }
         let pb = acc.finish(0);
         // Categories without cells (common after subsetting) are not perturbations of this file.
         let kept: Vec<usize> = (1..=perturbations.len())
@@ -293,16 +305,69 @@ impl Source<'_> {
     }
 }
 
-/// Adds one block of `X` to the accumulator; rows of group `usize::MAX` are skipped.
-fn accumulate(acc: &mut Accumulator, group_of_row: &[usize], block: Block<'_>) {
+/// Whether every value seen is a whole number, and the largest.
+#[derive(Debug)]
+struct CountsProbe {
+    integers: bool,
+    max: f32,
+}
+
+impl Default for CountsProbe {
+    fn default() -> Self {
+        CountsProbe {
+            integers: true,
+            max: f32::NEG_INFINITY,
+        }
+    }
+}
+
+impl CountsProbe {
+    fn look(&mut self, block: &Block<'_>) {
+        if !self.integers {
+            return;
+        }
+        let mut see = |v: f32| {
+            self.integers &= v.fract() == 0.0 && v >= 0.0;
+            self.max = self.max.max(v);
+        };
+        match block {
+            Block::DenseRows { values, .. } => values.iter().copied().for_each(&mut see),
+            Block::Sparse { data, .. } => data.iter().copied().for_each(&mut see),
+        }
+    }
+
+    fn is_counts(&self) -> bool {
+        self.integers && self.max > crate::data::io::reader::COUNTS_ABOVE
+    }
+}
+
+/// ln(1 + 10⁴ x / Σ x) of one cell's values (a cell with no counts stays 0).
+fn log1p_cp10k(values: &[f32]) -> Vec<f32> {
+    let total: f64 = values.iter().map(|&v| f64::from(v)).sum();
+    let factor = if total > 0.0 { 1e4 / total } else { 0.0 };
+    values
+        .iter()
+        .map(|&v| (f64::from(v) * factor).ln_1p() as f32)
+        .collect()
+}
+
+/// Adds one block of `X` to the accumulator; rows of group `usize::MAX` are skipped. With
+/// `normalise`, each cell is first normalised by [`log1p_cp10k`] (cells as rows only).
+fn accumulate(
+    acc: &mut Accumulator,
+    group_of_row: &[usize],
+    block: Block<'_>,
+    normalise: bool,
+) -> Result<(), MatrixError> {
     match block {
         Block::DenseRows { first, values } => {
             for (i, row) in values.outer_iter().enumerate() {
                 let g = group_of_row[first + i];
                 if g != usize::MAX {
-                    match row.as_slice() {
-                        Some(row) => acc.add_dense(g, row),
-                        None => acc.add_dense(g, &row.to_vec()),
+                    match (normalise, row.as_slice()) {
+                        (true, _) => acc.add_dense(g, &log1p_cp10k(&row.to_vec())),
+                        (false, Some(row)) => acc.add_dense(g, row),
+                        (false, None) => acc.add_dense(g, &row.to_vec()),
                     }
                 }
             }
@@ -318,15 +383,22 @@ fn accumulate(acc: &mut Accumulator, group_of_row: &[usize], block: Block<'_>) {
                 let g = group_of_row[first + m];
                 if g != usize::MAX {
                     let range = w[0]..w[1];
+                    let values = match normalise {
+                        true => std::borrow::Cow::Owned(log1p_cp10k(&data[range.clone()])),
+                        false => std::borrow::Cow::Borrowed(&data[range.clone()]),
+                    };
                     acc.add_sparse(
                         g,
-                        indices[range.clone()]
-                            .iter()
-                            .copied()
-                            .zip(data[range].iter().copied()),
+                        indices[range].iter().copied().zip(values.iter().copied()),
                     );
                 }
             }
+        }
+        Block::Sparse { by_rows: false, .. } if normalise => {
+            return Err(MatrixError::Hdf5 {
+                object: "/X".into(),
+                message: "is CSC (stored by gene): --normalize needs cells as rows; convert with adata.X = adata.X.tocsr() or normalise in scanpy".into(),
+            });
         }
         Block::Sparse {
             by_rows: false,
@@ -352,6 +424,7 @@ fn accumulate(acc: &mut Accumulator, group_of_row: &[usize], block: Block<'_>) {
             }
         }
     }
+    Ok(())
 }
 
 /// Which label values are used by at least one row.

@@ -163,13 +163,51 @@ fn write_uns(file: &File, kind: ValueKind) -> hdf5::Result<()> {
 /// assert_eq!(back.response(), screen.response());
 /// ```
 pub fn write_pseudobulk(screen: &Screen, path: &Path) -> Result<(), H5adWriteError> {
+    let rows: Vec<usize> = (0..screen.n_perturbations()).collect();
+    write_predictions(screen, &rows, screen.response(), path)
+}
+
+/// Writes predicted responses as a pseudo-bulk h5ad laid out as [`write_pseudobulk`] lays out a
+/// screen: one obs row per predicted perturbation (`response` row `i` predicts screen row
+/// `rows[i]`), X the predicted profile (response + the screen's control), and the measured
+/// control as a last row `non-targeting` when there is one — the shape cell-eval and `mechpert
+/// score` read as predictions.
+///
+/// ```
+/// # use mechpert::data::{Screen, ValueKind, GeneSymbols, io::Builder};
+/// # use mechpert::data::io::h5ad::write_predictions;
+/// # use ndarray::array;
+/// let screen = Screen::from_profiles(
+///     vec!["MYC".into(), "KLF1".into()], vec!["TP53".into(), "GATA1".into()],
+///     array![1.0, 2.0], array![[1.5, 2.0], [0.0, 2.5]], ValueKind::Expression).unwrap();
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("pred.h5ad");
+/// write_predictions(&screen, &[1], array![[-0.5, 0.25]].view(), &path).unwrap();
+/// let back = Builder::new(GeneSymbols::embedded()).build_from_path(&path).unwrap().screen;
+/// assert_eq!(back.perturbations(), ["KLF1"]);
+/// assert_eq!(back.response(), array![[-0.5, 0.25]]);
+/// ```
+pub fn write_predictions(
+    screen: &Screen,
+    rows: &[usize],
+    response: ndarray::ArrayView2<'_, f32>,
+    path: &Path,
+) -> Result<(), H5adWriteError> {
+    assert_eq!(
+        response.shape(),
+        [rows.len(), screen.n_genes()],
+        "rows × genes"
+    );
     let (atomic, file) = create_file(path)?;
     let with_control = screen.control_measured();
-    let n_rows = screen.n_perturbations() + usize::from(with_control);
-    let mut labels: Vec<String> = screen.perturbations().to_vec();
+    let n_rows = rows.len() + usize::from(with_control);
+    let mut labels: Vec<String> = rows
+        .iter()
+        .map(|&r| screen.perturbations()[r].clone())
+        .collect();
     let mut x = Array2::<f32>::zeros((n_rows, screen.n_genes()));
-    x.slice_mut(s![..screen.n_perturbations(), ..])
-        .assign(&(&screen.response() + &screen.control()));
+    x.slice_mut(s![..rows.len(), ..])
+        .assign(&(&response + &screen.control()));
     if with_control {
         x.row_mut(n_rows - 1).assign(&screen.control());
         labels.push(CONTROL_LABEL.to_string());

@@ -1,0 +1,118 @@
+//! Reading screens as people have them: semicolon CSV, stricter sniffing that says what it
+//! assumed, and `inspect` listing the names the alias table did not know.
+
+mptest!(semicolon_csv_is_read_and_inspect_says_why, |dir| {
+    dir.create(
+        "semi.csv",
+        "perturbation;MYC;TP53;FOOBAR1\nnon-targeting;1;2;3\nGATA1;2;2;2.5\nNOTAGENE9;1;1;1\n",
+    );
+    let stdout = dir
+        .command()
+        .args(["inspect", "semi.csv", "--unmapped"])
+        .stdout();
+    for want in [
+        "perturbations     2",
+        "genes measured    3",
+        "control profile   measured",
+        "read as           wide because the header has no `rank`/`gene` pair",
+        "semicolon-separated",
+        "unmapped genes (1):\n  FOOBAR1\n",
+        "unmapped perturbations (1):\n  NOTAGENE9\n",
+    ] {
+        assert!(stdout.contains(want), "{want}\n{stdout}");
+    }
+    let json = dir
+        .command()
+        .args(["inspect", "semi.csv", "--json"])
+        .stdout();
+    assert!(
+        json.contains(r#""unmapped":{"genes":["FOOBAR1"],"perturbations":["NOTAGENE9"]}"#),
+        "{json}"
+    );
+    // The semicolon table scores perfectly against itself.
+    let score = dir
+        .command()
+        .args([
+            "score",
+            "--pred",
+            "semi.csv",
+            "--real",
+            "semi.csv",
+            "--metrics",
+            "mse",
+        ])
+        .stdout();
+    assert!(score.contains("| mse | 0.0000 |"), "{score}");
+});
+
+mptest!(a_single_ranking_is_not_taken_for_a_screen, |dir| {
+    dir.create("pagerank.csv", "rank,gene,score\n1,MYC,0.5\n2,TP53,0.3\n");
+    let stderr = dir
+        .command()
+        .args(["inspect", "pagerank.csv"])
+        .assert_failure();
+    assert!(
+        stderr.contains("pagerank.csv: columns `rank`, `gene`, `score` hold `rank` and `gene` but no perturbation column"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("a single gene ranking is not a screen"),
+        "{stderr}"
+    );
+    // Named explicitly, the same columns are read.
+    dir.create(
+        "ranked.csv",
+        "target_gene,rank,gene\nMYC,1,TP53\nMYC,2,GATA1\n",
+    );
+    let stdout = dir.command().args(["inspect", "ranked.csv"]).stdout();
+    assert!(stdout.contains("read as           ranked because the header has `rank` and `gene` columns; comma-separated"), "{stdout}");
+});
+
+mptest!(raw_counts_are_refused_or_normalised_like_scanpy, |dir| {
+    let Some(python) = crate::util::python("raw_counts_are_refused_or_normalised_like_scanpy")
+    else {
+        return;
+    };
+    crate::util::run_python(&python, "write_counts.py", &["."], dir.path());
+    let stderr = dir
+        .command()
+        .args(["inspect", "counts.h5ad", "--no-aliases"])
+        .assert_failure();
+    assert!(
+        stderr.contains(
+            "counts.h5ad: HDF5 `/X`: holds raw counts (every value a whole number, the largest"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("or pass --normalize log1p-cp10k"),
+        "{stderr}"
+    );
+    // Normalised per cell, then averaged: numpy's log1p(10⁴ x / Σx) group means, to f32.
+    dir.command()
+        .args([
+            "score",
+            "--pred",
+            "counts.h5ad",
+            "--real",
+            "expected.csv",
+            "--no-aliases",
+        ])
+        .args([
+            "--normalize",
+            "log1p-cp10k",
+            "--metrics",
+            "mse",
+            "--out",
+            "s.csv",
+        ])
+        .stdout();
+    let scores = std::fs::read_to_string(dir.path().join("s.csv")).unwrap();
+    let values: Vec<f64> = scores
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(values.len(), 2, "{scores}");
+    assert!(values.iter().all(|&v| v < 1e-10), "{scores}");
+});
