@@ -97,6 +97,7 @@ bench: build
 .PHONY: experiments
 experiments: build
 	bash experiments/fewshot_k562/run.sh
+	bash experiments/fewshot_renge/run.sh
 	bash experiments/ablations_k562/run.sh
 	bash experiments/anchors_k562/run.sh
 	bash experiments/anchors_sim/run.sh

@@ -37,11 +37,11 @@ CURVE = ["training mean (baseline)", "similarity kNN, STRING only", "similarity 
 COLOURS = ["#777777", "#1f77b4", "#17becf", "#bcbd22", "#d62728", "#2ca02c", "#9467bd"]
 
 
-def load(out):
+def load(out, panels=PANEL_LABEL):
     values = {}  # (n, panel, predictor, metric) -> [per-draw values]
     sizes = sorted(int(p.name[1:]) for p in out.glob("n*") if p.name[1:].isdigit())
     for n in sizes:
-        for panel in PANEL_LABEL:
+        for panel in panels:
             path = out / f"n{n}" / panel / "metrics.csv"
             if not path.exists():
                 continue
@@ -60,10 +60,10 @@ def cell(v):
     return f"{m:.3f} ± {1.96 * se:.3f}"
 
 
-def table(sizes, values, metric):
+def table(sizes, values, metric, rows=ROWS):
     lines = ["| predictor | " + " | ".join(f"N = {n}" for n in sizes) + " |",
              "|---|" + "---|" * len(sizes)]
-    for panel, pred, label in ROWS:
+    for panel, pred, label in rows:
         cells = [cell(values.get((n, panel, pred, metric), [])) for n in sizes]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
