@@ -98,6 +98,7 @@ bench: build
 experiments: build
 	bash experiments/fewshot_k562/run.sh
 	bash experiments/fewshot_renge/run.sh
+	bash experiments/fewshot_sim/run.sh
 	bash experiments/ablations_k562/run.sh
 	bash experiments/anchors_k562/run.sh
 	bash experiments/anchors_sim/run.sh
