@@ -25,20 +25,16 @@ mkdir -p "$out"
 "${CARGO:-cargo}" build --release --locked --quiet
 bin=target/release/mechpert
 start=$(date +%s)
-for panel in bundled dense string; do
-    case $panel in
-        bundled) agents=experiments/agents/knowledge_bundled.toml ;;
-        dense) agents=experiments/fewshot_k562/dense.toml ;;
-        string) agents=experiments/fewshot_k562/string_only.toml ;;
-    esac
-    "$bin" consensus --data "$data" --agents "$agents" --tau 1 --out "$out/consensus_$panel.tsv" -q
+for spec in bundled=experiments/agents/knowledge_bundled.toml dense=experiments/fewshot_k562/dense.toml \
+    string=experiments/fewshot_k562/string_only.toml; do
+    "$bin" consensus --data "$data" --agents "${spec#*=}" --tau 1 --out "$out/consensus_${spec%%=*}.tsv" -q
 done
 evaluate() { # PANEL PREDICTORS [extra args]
     local panel=$1 predictors=$2
     shift 2
     "$bin" evaluate --data "$data" --observed "$n" --draws 20 --seed 1 \
         --predictors "$predictors" --neighbours "$out/consensus_$panel.tsv" "$@" \
-        --out "$out/n$n/$panel" -q > /dev/null
+        --out "$out/n$n/$panel" --force -q > /dev/null
 }
 evaluate dense mean,consensus,consensus:shrunk,similarity,similarity:shrunk,graph,graph:shrunk,ridge,ridge:shrunk,stack --graph "$string"
 evaluate bundled consensus,consensus:shrunk

@@ -8,24 +8,12 @@ import pathlib
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "fewshot_k562"))
-from tabulate import table, load  # noqa: E402
+from tabulate import ROWS as K562_ROWS, table, load  # noqa: E402
 
-ROWS = [
-    ("dense", "mean", "training mean (baseline)"),
-    ("string", "similarity", "similarity kNN, STRING only"),
-    ("string", "similarity:shrunk", "similarity kNN, STRING only :shrunk"),
-    ("bundled", "consensus", "consensus kNN, bundled TF panel (CollecTRI, DoRothEA, OmniPath)"),
-    ("bundled", "consensus:shrunk", "consensus kNN, bundled TF panel :shrunk"),
-    ("dense", "consensus", "consensus kNN, dense panel"),
-    ("dense", "consensus:shrunk", "consensus kNN, dense panel :shrunk"),
-    ("dense", "similarity", "similarity kNN, dense panel (unweighted)"),
-    ("dense", "similarity:shrunk", "similarity kNN, dense panel :shrunk"),
-    ("dense", "graph", "STRING-weighted kNN"),
-    ("dense", "graph:shrunk", "STRING-weighted kNN :shrunk"),
-    ("dense", "ridge", "ridge (STRING embedding)"),
-    ("dense", "ridge:shrunk", "ridge :shrunk"),
-    ("dense", "stack", "stack (LOO weights: mean, dense consensus, STRING kNN, ridge)"),
-]
+# the K562 rows: no GO panel (no edge in this pool), the bundled TF panel in place of the TF-only one
+ROWS = [("bundled", pred, label.replace("TF-only panel", "bundled TF panel (CollecTRI, DoRothEA, OmniPath)"))
+        if panel == "tf" else (panel, pred, label)
+        for panel, pred, label in K562_ROWS if panel != "go"]
 
 
 def main():

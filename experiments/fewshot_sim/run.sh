@@ -43,7 +43,7 @@ seed = 7
 TOML
         "$bin" evaluate --data "$scratch/screen.h5ad" --observed 50 --draws "$draws" --seed 1 \
             --predictors mean,consensus,consensus:shrunk,ridge --agents "$scratch/$name.toml" \
-            --out "$out/$name" -q > /dev/null
+            --out "$out/$name" --force -q > /dev/null
         echo "$name done after $(( $(date +%s) - start )) s"
     done
 done
