@@ -146,7 +146,9 @@ mptest!(evaluate_usage_errors_exit_2, |dir| {
     assert!(err.contains("predictor graph needs --graph SPEC"), "{err}");
     let err = run(&["--predictors", "ridge"]);
     assert!(
-        err.contains("predictor ridge needs --graph SPEC or --neighbours TSV"),
+        err.contains(
+            "predictor ridge needs --graph SPEC or --neighbours TSV for a perturbation embedding"
+        ),
         "{err}"
     );
     let err = run(&["--predictors", "knn"]);

@@ -297,11 +297,21 @@ impl Knowledge {
         if needs(&["graph"]) && !has_graph {
             return Err(UsageError("predictor graph needs --graph SPEC".into()));
         }
-        if needs(&["ridge", "stack"]) && !has_graph && !has_consensus {
-            return Err(UsageError(
-                "predictors ridge and stack need --graph SPEC or --neighbours TSV for its perturbation embedding"
-                    .into(),
-            ));
+        let embedded: Vec<&str> = ["ridge", "stack"]
+            .into_iter()
+            .filter(|base| needs(&[base]))
+            .collect();
+        if !embedded.is_empty() && !has_graph && !has_consensus {
+            // Name only what was chosen: "predictor ridge needs", "predictors ridge and stack need".
+            let (noun, verb) = if embedded.len() == 1 {
+                ("predictor", "needs")
+            } else {
+                ("predictors", "need")
+            };
+            return Err(UsageError(format!(
+                "{noun} {} {verb} --graph SPEC or --neighbours TSV for a perturbation embedding",
+                embedded.join(" and ")
+            )));
         }
         Ok(())
     }
