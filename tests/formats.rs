@@ -116,3 +116,58 @@ mptest!(raw_counts_are_refused_or_normalised_like_scanpy, |dir| {
     assert_eq!(values.len(), 2, "{scores}");
     assert!(values.iter().all(|&v| v < 1e-10), "{scores}");
 });
+
+mptest!(a_bare_graph_path_names_the_kinds_that_read_it, |dir| {
+    crate::evaluate::setup(&dir);
+    dir.create("links.txt", "P0 P1\nP1 P2\n");
+    let eval = [
+        "evaluate",
+        "--data",
+        "screen.csv",
+        "--values",
+        "response",
+        "--no-aliases",
+        "--observed",
+        "4",
+        "--predictors",
+        "graph",
+        "--out",
+        "o",
+    ];
+    let commands: [&[&str]; 3] = [
+        &["priors", "stats"],
+        &eval,
+        &["simulate", "--out", "s.csv", "--network"],
+    ];
+    for command in commands {
+        let flag = if command[0] == "simulate" {
+            &[][..]
+        } else {
+            &["--graph"][..]
+        };
+        let run = |path: &str| {
+            let mut args: Vec<&str> = command.to_vec();
+            args.extend_from_slice(flag);
+            args.push(path);
+            dir.command().args(&args).assert_exit(2)
+        };
+        // graph.tsv has a `source, target, weight` header: only the parsers that read a header
+        // with those names fit, never the headerless TRRUST or GMT ones.
+        let err = run("graph.tsv");
+        assert!(
+            err.contains("graph \"graph.tsv\" is a file but not a graph spec"),
+            "{command:?}: {err}"
+        );
+        assert!(
+            err.contains("KIND:graph.tsv with KIND one of collectri,"),
+            "{err}"
+        );
+        assert!(err.contains(", edges, undirected-edges"), "{err}");
+        assert!(!err.contains("trrust") && !err.contains("gmt"), "{err}");
+        let err = run("links.txt");
+        assert!(
+            err.contains("no kind reads edges from its first lines: write KIND:links.txt"),
+            "{command:?}: {err}"
+        );
+    }
+});
