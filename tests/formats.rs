@@ -171,3 +171,43 @@ mptest!(a_bare_graph_path_names_the_kinds_that_read_it, |dir| {
         );
     }
 });
+
+mptest!(
+    an_unreadable_agents_file_names_the_flag_and_what_it_expects,
+    |dir| {
+        crate::evaluate::setup(&dir);
+        std::fs::create_dir(dir.path().join("agents")).unwrap();
+        for command in [
+            &["consensus", "--values", "response", "--out", "o.tsv"][..],
+            &[
+                "evaluate",
+                "--values",
+                "response",
+                "--observed",
+                "4",
+                "--out",
+                "o",
+            ][..],
+        ] {
+            for path in ["agents", "none.toml"] {
+                let mut args = command.to_vec();
+                args.extend(["--data", "screen.csv", "--no-aliases", "--agents", path]);
+                let err = dir.command().args(&args).assert_exit(2);
+                let why = if path == "agents" {
+                    "directory"
+                } else {
+                    "No such file"
+                };
+                assert!(
+                    err.contains(&format!("--agents {path}: cannot read (")),
+                    "{command:?}: {err}"
+                );
+                assert!(err.contains(why), "{err}");
+                assert!(
+                    err.contains("expected a TOML file of [[agent]] tables"),
+                    "{err}"
+                );
+            }
+        }
+    }
+);
