@@ -211,3 +211,34 @@ mptest!(
         }
     }
 );
+
+mptest!(
+    evaluate_help_lists_every_metric_it_writes_with_units,
+    |dir| {
+        crate::evaluate::setup(&dir);
+        let mut args = crate::evaluate::FULL_RUN.to_vec();
+        args.extend(["--predictors", "mean", "--out", "out"]);
+        dir.command().args(&args).stdout();
+        let csv = std::fs::read_to_string(dir.path().join("out/metrics.csv")).unwrap();
+        let help = dir.command().args(["evaluate", "--help"]).stdout();
+        // Every quality metric of the mean predictor's rows has its own help line with a range.
+        let metrics: std::collections::BTreeSet<&str> = csv
+            .lines()
+            .skip(1)
+            .filter(|l| l.split(',').nth(1) == Some("mean"))
+            .map(|l| l.split(',').nth(2).unwrap())
+            .filter(|m| *m != "n_fallback")
+            .collect();
+        assert!(metrics.len() >= 8, "{metrics:?}");
+        for m in metrics {
+            let line = help
+                .lines()
+                .find(|l| l.trim_start().starts_with(&format!("{m} ")))
+                .unwrap_or_else(|| panic!("{m} missing from evaluate --help:\n{help}"));
+            assert!(
+                line.contains("[-1, 1]") || line.contains("[0, 1]") || line.contains("squared"),
+                "{line}"
+            );
+        }
+    }
+);
