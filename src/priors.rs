@@ -262,7 +262,16 @@ impl Spec {
 /// assert!(g.out_neighbours(myc).all(|(_, w)| (0.0..=1.0).contains(&w)));
 /// ```
 pub fn open(spec: &str, symbols: &GeneSymbols) -> Result<Loaded, PriorsError> {
-    match Spec::parse(spec)? {
+    let parsed = match Spec::parse(spec) {
+        Err(PriorsError::UnknownSpec { .. }) if Path::new(spec).is_file() => {
+            return Err(PriorsError::BarePath {
+                spec: spec.to_string(),
+                readers: kinds_reading(Path::new(spec)),
+            });
+        }
+        parsed => parsed?,
+    };
+    match parsed {
         Spec::Bundle(name) => bundle::open(name, symbols),
         Spec::File { kind, path, option } => {
             let reader = open_path(&path)?;
@@ -276,6 +285,29 @@ pub fn open(spec: &str, symbols: &GeneSymbols) -> Result<Loaded, PriorsError> {
             .map_err(|e| with_spec(e, spec))
         }
     }
+}
+
+/// Lines of a bare `--graph` file that [`kinds_reading`] tries each parser on.
+const SNIFF_LINES: usize = 50;
+
+/// The kinds whose parser reads at least one edge from the first [`SNIFF_LINES`] lines of `path`
+/// (names taken as they are); empty when the file cannot be read or no parser fits.
+fn kinds_reading(path: &Path) -> Vec<&'static str> {
+    let Ok(reader) = open_path(path) else {
+        return Vec::new();
+    };
+    let mut head = String::new();
+    for line in reader.lines().take(SNIFF_LINES) {
+        let Ok(line) = line else { break };
+        head.push_str(&line);
+        head.push('\n');
+    }
+    let ids = GeneSymbols::identity();
+    Kind::ALL
+        .iter()
+        .filter(|(kind, _)| load(*kind, None, head.as_bytes(), "", &ids).is_ok())
+        .map(|(_, prefix)| *prefix)
+        .collect()
 }
 
 fn with_spec(e: PriorsError, spec: &str) -> PriorsError {

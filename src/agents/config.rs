@@ -247,13 +247,15 @@ fn default_beta() -> [f64; 2] {
 #[non_exhaustive]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("{}: cannot read", .path.display())]
+    #[error(
+        "{}: cannot read ({error}): expected a TOML file of [[agent]] tables",
+        .path.display()
+    )]
     Read {
         /// The file.
         path: PathBuf,
-        /// What failed.
-        #[source]
-        source: std::io::Error,
+        /// What failed (shown in the message: callers pass it on as text).
+        error: std::io::Error,
     },
     /// The TOML is malformed, has an unknown key or a bad value.
     #[error("{}{at}: {message}", .path.display())]
@@ -433,9 +435,9 @@ impl AgentsFile {
 
     /// Reads and parses a file.
     pub fn read(path: &Path) -> Result<AgentsFile, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         Self::parse(&text, path)
     }

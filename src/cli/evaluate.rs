@@ -7,8 +7,27 @@ use clap::Args;
 
 use super::ScreenArgs;
 
+/// The metrics of `metrics.csv` with their units, shown after `evaluate --help` (the table in
+/// [`crate::eval`] defines them in full).
+const METRICS_HELP: &str = "\
+Metrics (per held-out perturbation p, then averaged over the queries; Δ = measured response,
+Δ̂ = predicted response, both in the screen's units):
+  pearson_delta       Pearson r(Δ̂, Δ) over all genes; unitless, in [-1, 1]
+  pearson_delta_de20  the same over p's top-20 DE genes (largest measured |Δ|); [-1, 1]
+  systema_pearson     in [-1, 1]: Pearson r(Δ̂ - μ, Δ - μ), μ = mean response of the
+                      observed perturbations
+  mse                 mean over all genes of (Δ̂ - Δ)²; squared screen units, ≥ 0, lower is better
+  mse_de20            the same over the top-20 DE genes; squared screen units, ≥ 0
+  direction_de20      fraction of the top-20 DE genes where sign(Δ̂) = sign(Δ); in [0, 1]
+  discrimination_l1   in [0, 1]: 1 - r/N, r = queries whose Δ is strictly closer (L1) to Δ̂
+                      than p's own; 1 = nearest its own response (cell-eval)
+  overlap@20          |top-20 |Δ̂| ∩ top-20 |Δ|| / 20; fraction in [0, 1]
+  overlap@100         the same with the top 100 genes; fraction in [0, 1]
+A constant prediction scores 0 on the correlations.";
+
 /// `mechpert evaluate`: the few-shot prediction benchmark.
 #[derive(Debug, Args)]
+#[command(after_help = METRICS_HELP)]
 pub struct EvaluateArgs {
     /// The screen file (.h5ad, .csv, .tsv, optionally .gz), e.g. a ranked-signature table.
     #[arg(long, value_name = "SCREEN")]

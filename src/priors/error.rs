@@ -19,6 +19,15 @@ pub enum PriorsError {
         /// Accepted kinds.
         kinds: String,
     },
+    /// The `--graph` spec is a bare path to an existing file, without the `KIND:` that says how
+    /// to read it.
+    #[error("{}", bare_path_message(.spec, .readers))]
+    BarePath {
+        /// What the user wrote (the path).
+        spec: String,
+        /// The kinds whose parser reads edges from the file's first lines.
+        readers: Vec<&'static str>,
+    },
     /// An `@OPTION` suffix that the kind does not accept.
     #[error("graph {spec:?}: bad option {option:?}: {expected}")]
     BadOption {
@@ -114,7 +123,32 @@ impl PriorsError {
     pub fn is_usage(&self) -> bool {
         matches!(
             self,
-            PriorsError::UnknownSpec { .. } | PriorsError::BadOption { .. }
+            PriorsError::UnknownSpec { .. }
+                | PriorsError::BarePath { .. }
+                | PriorsError::BadOption { .. }
         )
+    }
+}
+
+fn bare_path_message(spec: &str, readers: &[&str]) -> String {
+    match readers {
+        [] => format!(
+            "graph {spec:?} is a file but not a graph spec, and no kind reads edges from its first \
+             lines: write KIND:{spec} with KIND one of {}",
+            super::Kind::ALL
+                .iter()
+                .map(|(_, p)| *p)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        [kind] => format!(
+            "graph {spec:?} is a file but not a graph spec (it needs a KIND: prefix); its first \
+             lines read as `{kind}:{spec}`"
+        ),
+        _ => format!(
+            "graph {spec:?} is a file but not a graph spec (it needs a KIND: prefix); its first \
+             lines read as KIND:{spec} with KIND one of {}",
+            readers.join(", ")
+        ),
     }
 }

@@ -44,7 +44,7 @@ impl Panel {
         retry_unusable: bool,
         simulated_truth: Option<&Path>,
     ) -> anyhow::Result<Panel> {
-        let file = AgentsFile::read(agents).map_err(|e| UsageError(e.to_string()))?;
+        let file = AgentsFile::read(agents).map_err(|e| UsageError(format!("--agents {e}")))?;
         let cache = match cache {
             Some(dir) => Some(Arc::new(
                 Cache::open(dir)

@@ -13,7 +13,7 @@ use crate::cli::SimulateArgs;
 use crate::data::io::h5ad::writer::PERTURBATION_COLUMN;
 use crate::data::io::h5ad::{CsrRows, H5adCellWriter, write_pseudobulk};
 use crate::data::io::writer::{Outputs, write_atomically};
-use crate::priors::{Graph, PriorsError};
+use crate::priors::Graph;
 use crate::progress::Progress;
 use crate::sim::{self, Model, SimError, SimOverrides, SimParams};
 
@@ -80,9 +80,7 @@ fn load_network(
     }
     match crate::priors::open(spec, crate::data::GeneSymbols::embedded()) {
         Ok(loaded) => Ok(loaded.graph),
-        Err(e @ PriorsError::UnknownSpec { .. }) => {
-            Err(UsageError(format!("--network: {e}; or `synthetic`")).into())
-        }
+        Err(e) if e.is_usage() => Err(UsageError(format!("--network: {e}; or `synthetic`")).into()),
         Err(e) => Err(anyhow::Error::new(e).context(format!("loading network `{spec}`"))),
     }
 }
