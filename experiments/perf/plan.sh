@@ -12,22 +12,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --release --quiet --locked
 bin=$PWD/target/release/mechpert
+agents_toml=$PWD/experiments/perf/noisy_agents.toml
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 "$bin" simulate --preset k562-like --seed 1 --out screen.h5ad --truth truth.tsv -q > /dev/null
-cat > agents.toml <<'TOML'
-cell_context = "simulated"
-k = 20
-[[agent]]
-backend = "truth"
-name = "noisy"
-truth = "truth.tsv"
-instances = 3
-recall = 0.6
-fpr = 0.005
-seed = 7
-TOML
+cp "$agents_toml" agents.toml
 "$bin" consensus --data screen.h5ad --agents agents.toml --out consensus.tsv --hubs hubs.tsv -q > /dev/null
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 /usr/bin/time -f "mechpert plan: %e s wall, %U s user, %S s system, peak RSS %M KB" \

@@ -9,20 +9,10 @@ set -euo pipefail
 preset=$1 rounds=$2 batch=$3
 work=${4:-target/shard-costs/$preset}
 bin=$(realpath target/release/mechpert)
+agents_toml=$(realpath experiments/perf/noisy_agents.toml)
 mkdir -p "$work" && cd "$work"
 [ -f screen.h5ad ] || "$bin" simulate --preset "$preset" --seed 1 --out screen.h5ad --truth truth.tsv -q >/dev/null
-cat > agents.toml <<TOML
-cell_context = "simulated"
-k = 20
-[[agent]]
-backend = "truth"
-name = "noisy"
-truth = "truth.tsv"
-instances = 3
-recall = 0.6
-fpr = 0.005
-seed = 7
-TOML
+cp "$agents_toml" agents.toml
 /usr/bin/time -f "consensus\t-\t%e\t%M" "$bin" consensus --data screen.h5ad --agents agents.toml \
   --out consensus.tsv --hubs hubs.tsv -q 2>&1 >/dev/null | tail -1 | awk -F'\t' '{printf "%s\t%s\t%s\t%.0f\n", $1, $2, $3, $4/1024}'
 for s in ${STRATEGIES:-consensus hubs degree pagerank betweenness eigenvector closeness random uncertainty diversity hybrid oracle}; do
