@@ -117,6 +117,19 @@ pub struct JobKey {
     pub seed: u64,
 }
 
+impl JobKey {
+    /// Every job of `settings`' screen, in the order the unsharded run runs (and writes) them:
+    /// strategy by strategy, seed by seed.
+    pub fn all_of(settings: &crate::plan::config::Settings) -> impl Iterator<Item = JobKey> + '_ {
+        settings.strategies.iter().flat_map(|strategy| {
+            settings.seeds.iter().map(move |&seed| JobKey {
+                strategy: strategy.clone(),
+                seed,
+            })
+        })
+    }
+}
+
 impl fmt::Display for JobKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}-seed{}", self.strategy, self.seed)

@@ -167,16 +167,7 @@ fn merge_screen(
 ) -> anyhow::Result<()> {
     let first = &shards[0];
     let settings = settings_of(&first.dir.join("config.toml"), dir)?;
-    let expected: Vec<JobKey> = settings
-        .strategies
-        .iter()
-        .flat_map(|strategy| {
-            settings.seeds.iter().map(|&seed| JobKey {
-                strategy: strategy.clone(),
-                seed,
-            })
-        })
-        .collect();
+    let expected: Vec<JobKey> = JobKey::all_of(&settings).collect();
     let claims: Vec<ShardJobs> = shards
         .iter()
         .map(|f| ShardJobs {

@@ -74,15 +74,9 @@ fn shard_jobs(all: &[Settings], shard: Shard) -> Vec<HashSet<JobKey>> {
         .iter()
         .enumerate()
         .flat_map(|(i, s)| {
-            s.strategies.iter().flat_map(move |strategy| {
-                s.seeds.iter().map(move |&seed| {
-                    let cost = job_cost(strategy, s.batches.len());
-                    let key = JobKey {
-                        strategy: strategy.clone(),
-                        seed,
-                    };
-                    (i, key, cost)
-                })
+            JobKey::all_of(s).map(move |key| {
+                let cost = job_cost(&key.strategy, s.batches.len());
+                (i, key, cost)
             })
         })
         .collect();
