@@ -133,6 +133,48 @@ mptest!(
     }
 );
 
+mptest!(labels_with_commas_stay_one_field_in_every_table, |dir| {
+    // A combination label `A,B` (quoted in the screen) must stay one CSV field in
+    // per_perturbation.csv and the split file, and the split must read back.
+    dir.create(
+        "screen.csv",
+        "perturbation,g1,g2,g3\nnon-targeting,1,1,1\n\"A,B\",2,0,1\nC,0,2,1\nD,1,3,0\nE,2,2,2\n",
+    );
+    dir.command()
+        .args(EVALUATE)
+        .args(["--observed", "2", "--draws", "1", "--predictors", "mean"])
+        .args(["--out", "a", "--write-split", "split.csv", "-q"])
+        .stdout();
+    for (file, fields) in [("a/per_perturbation.csv", 5), ("split.csv", 3)] {
+        let mut table = csv::Reader::from_path(dir.path().join(file)).unwrap();
+        let labels: Vec<String> = table
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                assert_eq!(r.len(), fields, "{file}: {r:?}");
+                r[if fields == 5 { 2 } else { 1 }].to_string()
+            })
+            .collect();
+        assert!(labels.iter().any(|l| l == "A,B"), "{file}: {labels:?}");
+    }
+    dir.command()
+        .args(EVALUATE)
+        .args([
+            "--predictors",
+            "mean",
+            "--split",
+            "split.csv",
+            "--out",
+            "b",
+            "-q",
+        ])
+        .stdout();
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("b/metrics.csv")).unwrap(),
+        std::fs::read_to_string(dir.path().join("a/metrics.csv")).unwrap()
+    );
+});
+
 mptest!(predictions_are_anndata_that_python_reads_back, |dir| {
     let Some(python) = crate::util::python("predictions_are_anndata_that_python_reads_back") else {
         return;

@@ -215,23 +215,23 @@ fn write_draw(
     Ok(())
 }
 
-/// Writes `draw,predictor,perturbation,metric,value` rows (values with full precision).
+/// Writes `draw,predictor,perturbation,metric,value` rows (values with full precision), quoted
+/// where a name needs it (a perturbation label may hold a comma, e.g. a combination `A,B`).
 fn write_per_perturbation(
     rows: &[PerPerturbation],
     screen: &Screen,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    writeln!(out, "draw,predictor,perturbation,metric,value")?;
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["draw", "predictor", "perturbation", "metric", "value"])?;
     for r in rows {
-        writeln!(
-            out,
-            "{},{},{},{},{}",
-            r.draw,
-            r.predictor,
-            screen.perturbations()[r.perturbation],
-            r.metric,
-            r.value
-        )?;
+        w.write_record([
+            r.draw.to_string().as_str(),
+            &r.predictor,
+            &screen.perturbations()[r.perturbation],
+            &r.metric,
+            &r.value.to_string(),
+        ])?;
     }
-    Ok(())
+    w.flush()
 }

@@ -21,7 +21,7 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::data::{GeneSymbols, Layout};
@@ -92,12 +92,20 @@ pub fn read(
     let mut header = String::new();
     reader.read_line(&mut header).map_err(io_err)?;
     let ext = super::format::base_extension(name);
-    let delimiter = super::format::sniff_delimiter(ext.as_deref(), &header) as char;
-    let columns: Vec<String> = header
-        .trim_end()
-        .split(delimiter)
-        .map(|c| c.trim().to_ascii_lowercase())
-        .collect();
+    let delimiter = super::format::sniff_delimiter(ext.as_deref(), &header);
+    // Quoted fields are read as CSV: a perturbation label may hold the delimiter (`"A,B"`).
+    let mut table = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(header.as_bytes().chain(reader));
+    let mut records = table.records();
+    let columns: Vec<String> = match records.next() {
+        Some(Ok(record)) => record.iter().map(str::to_ascii_lowercase).collect(),
+        Some(Err(e)) => return Err(file_err(format!("unreadable header: {e}"))),
+        None => Vec::new(),
+    };
     let column = |want: &str| columns.iter().position(|c| c == want);
     let (Some(p_col), Some(s_col)) = (column("perturbation"), column("split")) else {
         return Err(file_err(format!(
@@ -108,16 +116,14 @@ pub fn read(
     let d_col = column("draw");
     let index = layout.perturbation_index();
     let mut draws: BTreeMap<u64, Listed> = BTreeMap::new();
-    let mut line_no = 1u64;
-    let mut line = String::new();
     let mut unmapped = 0;
-    loop {
-        line.clear();
-        if reader.read_line(&mut line).map_err(io_err)? == 0 {
-            break;
-        }
-        line_no += 1;
-        if line.trim().is_empty() {
+    for record in records {
+        let record = record.map_err(|e| match e.into_kind() {
+            csv::ErrorKind::Io(source) => io_err(source),
+            other => file_err(format!("unreadable CSV: {other:?}")),
+        })?;
+        let line_no = record.position().map_or(0, |p| p.line());
+        if record.iter().all(str::is_empty) {
             continue;
         }
         let at = |message: String| SplitError::Line {
@@ -125,7 +131,7 @@ pub fn read(
             line: line_no,
             message,
         };
-        let fields: Vec<&str> = line.trim_end().split(delimiter).map(str::trim).collect();
+        let fields: Vec<&str> = record.iter().collect();
         if fields.len() != columns.len() {
             return Err(at(format!(
                 "expected {} fields like the header, got {}",
@@ -207,15 +213,16 @@ struct Listed {
 
 /// Writes splits as `draw,perturbation,split` rows, train rows before test rows in each draw.
 pub fn write(splits: &[Split], layout: &Layout, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "draw,perturbation,split")?;
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["draw", "perturbation", "split"])?;
     for (draw, split) in splits.iter().enumerate() {
         for (rows, role) in [(&split.observed, "train"), (&split.queries, "test")] {
             for &r in rows {
-                writeln!(out, "{draw},{},{role}", layout.perturbations()[r])?;
+                w.write_record([&draw.to_string(), &layout.perturbations()[r], role])?;
             }
         }
     }
-    Ok(())
+    w.flush()
 }
 
 #[cfg(test)]
@@ -262,6 +269,33 @@ mod tests {
             &out[..],
             "s.csv".as_ref(),
             &layout(),
+            &GeneSymbols::identity(),
+        )
+        .unwrap();
+        assert_eq!(back, splits);
+    }
+
+    #[test]
+    fn labels_holding_the_delimiter_are_quoted_and_read_back() {
+        let layout = Layout::new(
+            ["A,B", "C", "D\"E"].map(String::from).to_vec(),
+            vec!["g".into()],
+        );
+        let splits = [Split {
+            observed: vec![0, 2],
+            queries: vec![1],
+        }];
+        let mut out = Vec::new();
+        write(&splits, &layout, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "draw,perturbation,split\n0,\"A,B\",train\n0,\"D\"\"E\",train\n0,C,test\n"
+        );
+        let back = read(
+            text.as_bytes(),
+            "s.csv".as_ref(),
+            &layout,
             &GeneSymbols::identity(),
         )
         .unwrap();
