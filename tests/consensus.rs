@@ -1,7 +1,7 @@
 //! `mechpert consensus` with knowledge and noisy-truth agents (no network): hand-computed
 //! consensus tables, option errors, and the knowledge-only run on the shared K562 screen.
 
-use crate::util::{Dir, pool_screen as screen};
+use crate::util::{Dir, TestCommand, pool_screen as screen};
 
 /// Three directed edge lists a, b, c and agents.toml naming them.
 pub(crate) fn knowledge(dir: &Dir, top: &str) {
@@ -27,17 +27,23 @@ pub(crate) fn knowledge(dir: &Dir, top: &str) {
     dir.create("agents.toml", toml);
 }
 
+/// `mechpert consensus --data screen.csv --agents AGENTS --out OUT`, more flags to follow.
+fn consensus<'d>(dir: &'d Dir, agents: &str, out: &str) -> TestCommand<'d> {
+    let mut cmd = dir.command();
+    cmd.args([
+        "consensus",
+        "--data",
+        "screen.csv",
+        "--agents",
+        agents,
+        "--out",
+        out,
+    ]);
+    cmd
+}
+
 fn run(dir: &Dir, extra: &[&str]) -> String {
-    dir.command()
-        .args([
-            "consensus",
-            "--data",
-            "screen.csv",
-            "--agents",
-            "agents.toml",
-            "--out",
-            "out.tsv",
-        ])
+    consensus(dir, "agents.toml", "out.tsv")
         .args(extra)
         .stdout()
 }
@@ -99,17 +105,7 @@ mptest!(toml_consensus_section_and_fraction_tau, |dir| {
 mptest!(bad_tau_is_a_usage_error_saying_what_is_accepted, |dir| {
     screen(&dir);
     knowledge(&dir, "");
-    let err = dir
-        .command()
-        .args([
-            "consensus",
-            "--data",
-            "screen.csv",
-            "--agents",
-            "agents.toml",
-            "--out",
-            "o.tsv",
-        ])
+    let err = consensus(&dir, "agents.toml", "o.tsv")
         .args(["--tau", "1.4"])
         .assert_exit(2);
     assert!(
@@ -117,18 +113,7 @@ mptest!(bad_tau_is_a_usage_error_saying_what_is_accepted, |dir| {
         "{err}"
     );
     knowledge(&dir, "[consensus]\ntau = 0\n");
-    let err = dir
-        .command()
-        .args([
-            "consensus",
-            "--data",
-            "screen.csv",
-            "--agents",
-            "agents.toml",
-            "--out",
-            "o.tsv",
-        ])
-        .assert_exit(2);
+    let err = consensus(&dir, "agents.toml", "o.tsv").assert_exit(2);
     assert!(
         err.contains("agents.toml:") && err.contains("invalid tau 0"),
         "{err}"
@@ -138,35 +123,13 @@ mptest!(bad_tau_is_a_usage_error_saying_what_is_accepted, |dir| {
 mptest!(unknown_keys_name_key_and_file, |dir| {
     screen(&dir);
     knowledge(&dir, "colour = \"blue\"\n");
-    let err = dir
-        .command()
-        .args([
-            "consensus",
-            "--data",
-            "screen.csv",
-            "--agents",
-            "agents.toml",
-            "--out",
-            "o.tsv",
-        ])
-        .assert_exit(2);
+    let err = consensus(&dir, "agents.toml", "o.tsv").assert_exit(2);
     assert!(
         err.contains("agents.toml:1:1: key `colour`: unknown field"),
         "{err}"
     );
     assert!(err.contains("unknown field `colour`"), "{err}");
-    let err = dir
-        .command()
-        .args([
-            "consensus",
-            "--data",
-            "screen.csv",
-            "--agents",
-            "none.toml",
-            "--out",
-            "o.tsv",
-        ])
-        .assert_exit(2);
+    let err = consensus(&dir, "none.toml", "o.tsv").assert_exit(2);
     assert!(err.contains("none.toml: cannot read"), "{err}");
 });
 
@@ -176,18 +139,7 @@ mptest!(missing_graph_names_agent_and_spec, |dir| {
         "agents.toml",
         "[[agent]]\nbackend = \"knowledge\"\nname = \"k\"\ngraph = \"edges:nope.tsv\"\n",
     );
-    let err = dir
-        .command()
-        .args([
-            "consensus",
-            "--data",
-            "screen.csv",
-            "--agents",
-            "agents.toml",
-            "--out",
-            "o.tsv",
-        ])
-        .assert_failure();
+    let err = consensus(&dir, "agents.toml", "o.tsv").assert_failure();
     assert!(err.contains("agent `k`: graph `edges:nope.tsv`"), "{err}");
     assert!(err.contains("nope.tsv: cannot open"), "{err}");
 });
@@ -230,16 +182,7 @@ mptest!(
             ]
         );
         // Same seed, same output.
-        dir.command()
-            .args([
-                "consensus",
-                "--data",
-                "screen.csv",
-                "--agents",
-                "agents.toml",
-            ])
-            .args(["--out", "again.tsv"])
-            .stdout();
+        consensus(&dir, "agents.toml", "again.tsv").stdout();
         assert_eq!(
             std::fs::read_to_string(dir.path().join("again.tsv")).unwrap(),
             tsv

@@ -29,6 +29,16 @@ pub(crate) fn setup(dir: &Dir) {
     dir.create("consensus.tsv", consensus);
 }
 
+/// `evaluate` on the setup's response screen, names as written.
+const EVALUATE_RESPONSES: [&str; 6] = [
+    "evaluate",
+    "--data",
+    "screen.csv",
+    "--values",
+    "response",
+    "--no-aliases",
+];
+
 /// Every predictor over both graphs, 3 draws of 4 observed.
 pub(crate) const FULL_RUN: [&str; 19] = [
     "evaluate",
@@ -120,20 +130,12 @@ mptest!(evaluate_writes_tidy_metrics_and_a_summary, |dir| {
 
 mptest!(evaluate_usage_errors_exit_2, |dir| {
     setup(&dir);
-    let base = [
-        "evaluate",
-        "--data",
-        "screen.csv",
-        "--values",
-        "response",
-        "--no-aliases",
-        "--out",
-        "o",
-    ];
     let run = |extra: &[&str]| {
-        let mut args: Vec<&str> = base.to_vec();
-        args.extend_from_slice(extra);
-        dir.command().args(&args).assert_exit(2)
+        dir.command()
+            .args(EVALUATE_RESPONSES)
+            .args(["--out", "o"])
+            .args(extra)
+            .assert_exit(2)
     };
     let err = run(&["--predictors", "consensus"]);
     assert!(
@@ -169,13 +171,8 @@ mptest!(evaluate_data_errors_exit_1_and_name_the_file, |dir| {
     dir.create("bad.tsv", "target\tneighbour\tweight\nP1\tP2\tlots\n");
     let err = dir
         .command()
+        .args(EVALUATE_RESPONSES)
         .args([
-            "evaluate",
-            "--data",
-            "screen.csv",
-            "--values",
-            "response",
-            "--no-aliases",
             "--observed",
             "4",
             "--predictors",
@@ -189,13 +186,8 @@ mptest!(evaluate_data_errors_exit_1_and_name_the_file, |dir| {
     assert!(err.contains("loading --neighbours: bad.tsv:2: column `weight`: expected a finite number ≥ 0, got \"lots\""), "{err}");
     let err = dir
         .command()
+        .args(EVALUATE_RESPONSES)
         .args([
-            "evaluate",
-            "--data",
-            "screen.csv",
-            "--values",
-            "response",
-            "--no-aliases",
             "--observed",
             "4",
             "--predictors",
@@ -283,13 +275,8 @@ mptest!(evaluate_reads_the_table_mechpert_consensus_writes, |dir| {
         .stdout();
     let md = dir
         .command()
+        .args(EVALUATE_RESPONSES)
         .args([
-            "evaluate",
-            "--data",
-            "screen.csv",
-            "--values",
-            "response",
-            "--no-aliases",
             "--observed",
             "4",
             "--draws",
