@@ -20,19 +20,10 @@ pub(crate) fn agents(dir: &Dir, url: &str, agent_extra: &str, top: &str) {
     );
 }
 
+/// `consensus` over agents.toml into out.tsv, with the fake endpoint's API key set.
 pub(crate) fn consensus<'d>(dir: &'d Dir, extra: &[&str]) -> crate::util::TestCommand<'d> {
-    let mut cmd = dir.command();
-    cmd.args([
-        "consensus",
-        "--data",
-        "screen.csv",
-        "--agents",
-        "agents.toml",
-        "--out",
-        "out.tsv",
-    ])
-    .args(extra)
-    .env("MECHPERT_TEST_API_KEY", KEY);
+    let mut cmd = crate::consensus::consensus(dir, "agents.toml", "out.tsv");
+    cmd.args(extra).env("MECHPERT_TEST_API_KEY", KEY);
     cmd
 }
 

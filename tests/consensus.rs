@@ -28,7 +28,7 @@ pub(crate) fn knowledge(dir: &Dir, top: &str) {
 }
 
 /// `mechpert consensus --data screen.csv --agents AGENTS --out OUT`, more flags to follow.
-fn consensus<'d>(dir: &'d Dir, agents: &str, out: &str) -> TestCommand<'d> {
+pub(crate) fn consensus<'d>(dir: &'d Dir, agents: &str, out: &str) -> TestCommand<'d> {
     let mut cmd = dir.command();
     cmd.args([
         "consensus",

@@ -30,7 +30,7 @@ pub(crate) fn setup(dir: &Dir) {
 }
 
 /// `evaluate` on the setup's response screen, names as written.
-const EVALUATE_RESPONSES: [&str; 6] = [
+pub(crate) const EVALUATE_RESPONSES: [&str; 6] = [
     "evaluate",
     "--data",
     "screen.csv",

@@ -279,13 +279,8 @@ mptest!(
         }
         dir.create("graph.tsv", graph);
         dir.command()
+            .args(crate::evaluate::EVALUATE_RESPONSES)
             .args([
-                "evaluate",
-                "--data",
-                "screen.csv",
-                "--values",
-                "response",
-                "--no-aliases",
                 "--observed",
                 "4",
                 "--draws",
