@@ -178,6 +178,15 @@ pub struct ScreenArgs {
     /// normalize_total(target_sum=1e4) + log1p.
     #[arg(long, value_enum, value_name = "METHOD")]
     pub normalize: Option<crate::data::io::reader::Normalize>,
+    /// Read the h5ad layer layers/NAME instead of X (for example --layer counts with
+    /// --normalize log1p-cp10k); h5ad only.
+    #[arg(long, value_name = "NAME")]
+    pub layer: Option<String>,
+    /// Per-cell labels for a table of single cells (first column the cell id, one column per
+    /// gene): a CSV/TSV with a cell-id column and the --perturbation-key column, or one-hot 0/1
+    /// columns (no 1 = control). Joined on cell id; cells are averaged per label.
+    #[arg(long, value_name = "CSV")]
+    pub labels: Option<PathBuf>,
     /// Gene-symbol table `name<TAB>symbol<TAB>kind` (official/alias/ensembl) to use instead of
     /// the embedded NCBI table.
     #[arg(long, value_name = "TSV", conflicts_with = "no_aliases")]
