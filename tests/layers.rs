@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use mechpert::data::io::Builder;
-use mechpert::data::io::h5ad::{CsrRows, H5adCellWriter};
 use mechpert::data::io::reader::Normalize;
 use mechpert::data::{GeneSymbols, Screen};
 use serde_json::Value;
@@ -134,24 +133,11 @@ fn write_layered(path: &Path) -> (Vec<[i32; 3]>, Vec<&'static str>) {
         [12, 70, 18],
         [50, 0, 50],
     ];
-    let genes: Vec<String> = ["TP53", "MYC", "GATA1"].map(String::from).to_vec();
-    let mut w = H5adCellWriter::create(path, &genes, &["perturbation"]).unwrap();
-    let data: Vec<f32> = counts
+    let logs: Vec<[f32; 3]> = counts
         .iter()
-        .flat_map(|c| c.map(|v| (v as f32).ln_1p()))
+        .map(|c| c.map(|v| (v as f32).ln_1p()))
         .collect();
-    let indptr: Vec<usize> = (0..=counts.len()).map(|i| 3 * i).collect();
-    let indices: Vec<u32> = (0..counts.len()).flat_map(|_| [0, 1, 2]).collect();
-    w.append(
-        &[&labels],
-        CsrRows {
-            indptr: &indptr,
-            indices: &indices,
-            data: &data,
-        },
-    )
-    .unwrap();
-    w.finish().unwrap();
+    crate::catalogue::cells_h5ad_of(path, ["TP53", "MYC", "GATA1"], &labels, &logs);
     let f = hdf5::File::open_rw(path).unwrap();
     let flat: Vec<i32> = counts.iter().flatten().copied().collect();
     f.group("layers")
