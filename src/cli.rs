@@ -249,6 +249,25 @@ mod tests {
     }
 
     #[test]
+    fn layer_and_labels_parse_for_every_screen_reader() {
+        let cli = Cli::try_parse_from([
+            "mechpert",
+            "inspect",
+            "cells.csv",
+            "--labels",
+            "labels.csv",
+            "--layer",
+            "counts",
+        ])
+        .unwrap();
+        let Command::Inspect(a) = cli.command else {
+            panic!("not inspect")
+        };
+        assert_eq!(a.screen.layer.as_deref(), Some("counts"));
+        assert_eq!(a.screen.labels, Some(PathBuf::from("labels.csv")));
+    }
+
+    #[test]
     fn bad_values_are_usage_errors() {
         let err =
             Cli::try_parse_from(["mechpert", "inspect", "s.csv", "--format", "xlsx"]).unwrap_err();
