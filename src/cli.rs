@@ -178,6 +178,15 @@ pub struct ScreenArgs {
     /// normalize_total(target_sum=1e4) + log1p.
     #[arg(long, value_enum, value_name = "METHOD")]
     pub normalize: Option<crate::data::io::reader::Normalize>,
+    /// Read the h5ad layer layers/NAME instead of X (for example --layer counts with
+    /// --normalize log1p-cp10k); h5ad only.
+    #[arg(long, value_name = "NAME")]
+    pub layer: Option<String>,
+    /// Per-cell labels for a table of single cells (first column the cell id, one column per
+    /// gene): a CSV/TSV with a cell-id column and the --perturbation-key column, or one-hot 0/1
+    /// columns (no 1 = control). Joined on cell id; cells are averaged per label.
+    #[arg(long, value_name = "CSV")]
+    pub labels: Option<PathBuf>,
     /// Gene-symbol table `name<TAB>symbol<TAB>kind` (official/alias/ensembl) to use instead of
     /// the embedded NCBI table.
     #[arg(long, value_name = "TSV", conflicts_with = "no_aliases")]
@@ -237,6 +246,25 @@ mod tests {
         };
         assert_eq!(a.screen.control, vec!["NT", "ctrl"]);
         assert_eq!(a.screen.format, Some(Format::Long));
+    }
+
+    #[test]
+    fn layer_and_labels_parse_for_every_screen_reader() {
+        let cli = Cli::try_parse_from([
+            "mechpert",
+            "inspect",
+            "cells.csv",
+            "--labels",
+            "labels.csv",
+            "--layer",
+            "counts",
+        ])
+        .unwrap();
+        let Command::Inspect(a) = cli.command else {
+            panic!("not inspect")
+        };
+        assert_eq!(a.screen.layer.as_deref(), Some("counts"));
+        assert_eq!(a.screen.labels, Some(PathBuf::from("labels.csv")));
     }
 
     #[test]

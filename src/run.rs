@@ -69,6 +69,8 @@ pub fn read_screen(
         .control_labels(args.control.clone())
         .values(args.values.map(Into::into))
         .normalize(args.normalize)
+        .layer(args.layer.clone())
+        .labels(args.labels.clone())
         .build_from_path(path)
         .context("loading screen")?;
     tracing::info!(

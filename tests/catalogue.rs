@@ -153,8 +153,6 @@ fn run_all(cases: &[Case]) {
 
 /// Writes a three-gene, six-cell h5ad with mechpert's cell writer.
 fn cells_h5ad(path: &Path, genes: [&str; 3], labels: [&str; 6]) {
-    let genes: Vec<String> = genes.iter().map(|g| g.to_string()).collect();
-    let mut w = H5adCellWriter::create(path, &genes, &["perturbation"]).unwrap();
     let rows: [[f32; 3]; 6] = [
         [1.0, 0.0, 2.0],
         [0.0, 2.0, 1.0],
@@ -163,6 +161,13 @@ fn cells_h5ad(path: &Path, genes: [&str; 3], labels: [&str; 6]) {
         [2.0, 0.0, 1.0],
         [0.0, 5.0, 0.0],
     ];
+    cells_h5ad_of(path, genes, &labels, &rows);
+}
+
+/// Writes an h5ad of three-gene cells, one label and one row of values per cell.
+pub(crate) fn cells_h5ad_of(path: &Path, genes: [&str; 3], labels: &[&str], rows: &[[f32; 3]]) {
+    let genes: Vec<String> = genes.iter().map(|g| g.to_string()).collect();
+    let mut w = H5adCellWriter::create(path, &genes, &["perturbation"]).unwrap();
     let (mut indptr, mut indices, mut data) = (vec![0], vec![], vec![]);
     for row in rows {
         for (g, &v) in row.iter().enumerate() {
@@ -174,7 +179,7 @@ fn cells_h5ad(path: &Path, genes: [&str; 3], labels: [&str; 6]) {
         indptr.push(indices.len());
     }
     w.append(
-        &[&labels],
+        &[labels],
         CsrRows {
             indptr: &indptr,
             indices: &indices,

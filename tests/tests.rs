@@ -16,6 +16,7 @@ mod formats;
 mod h5ad;
 mod inspect;
 mod interrupt;
+mod layers;
 mod llm_servers;
 mod plan;
 mod predictions;

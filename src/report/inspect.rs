@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::data::ValueKind;
+use crate::data::io::source::{Encoding, MatrixSource};
 use crate::data::io::{Format, reader::Loaded};
 
 /// What `inspect` reports about a screen; serialised as the `--json` object.
@@ -37,6 +38,9 @@ pub struct Summary {
     pub mean_abs_response: f64,
     /// The first perturbation names, for a glance.
     pub first_perturbations: Vec<String>,
+    /// Which matrix was read (`X`, `layers/NAME`, `table`), how it is stored, its values'
+    /// range, the file's layers and, with `--labels`, how cells and labels joined.
+    pub matrix: MatrixSource,
 }
 
 impl Summary {
@@ -69,6 +73,7 @@ impl Summary {
             cells_per_perturbation: range,
             mean_abs_response: mean_abs,
             first_perturbations: s.perturbations().iter().take(5).cloned().collect(),
+            matrix: loaded.matrix.clone(),
         }
     }
 
@@ -98,11 +103,63 @@ impl Summary {
             self.unmapped_genes, self.unmapped_perturbations
         )?;
         writeln!(out, "  mean |response|   {:.4}", self.mean_abs_response)?;
+        self.write_matrix(out)?;
         writeln!(
             out,
             "  first             {}",
             self.first_perturbations.join(", ")
         )
+    }
+}
+
+impl Summary {
+    /// The matrix lines: what was read, its values, the layers, the label join.
+    fn write_matrix(&self, out: &mut dyn Write) -> io::Result<()> {
+        let m = &self.matrix;
+        let stored = match (&m.encoding, &m.dtype) {
+            (Encoding::Table, _) => "a text table".to_string(),
+            (encoding, Some(dtype)) => format!("{encoding} {dtype}"),
+            (encoding, None) => encoding.to_string(),
+        };
+        let values = match &m.values {
+            Some(v) => format!(
+                "; values {} to {}, {}, {:.1} % zeros",
+                v.min,
+                v.max,
+                if v.whole_numbers {
+                    "all whole numbers (counts?)"
+                } else {
+                    "not all whole numbers"
+                },
+                100.0 * v.zero_fraction
+            ),
+            None => String::new(),
+        };
+        writeln!(out, "  matrix            {} ({stored}){values}", m.name)?;
+        if m.encoding != Encoding::Table {
+            let layers = if m.layers.is_empty() {
+                "none".to_string()
+            } else {
+                m.layers.join(", ")
+            };
+            writeln!(
+                out,
+                "  layers            {layers} (read one with --layer NAME)"
+            )?;
+        }
+        if let Some(j) = &m.labels {
+            writeln!(
+                out,
+                "  labels            {} joined on {} (label: {}): {} cells labelled, {} without a label, {} labels without a cell",
+                j.file,
+                j.on,
+                j.label_column,
+                j.cells_labelled,
+                j.cells_without_label,
+                j.labels_without_cell
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -48,8 +48,18 @@ impl<R: BufRead> Table<R> {
         &self.header
     }
 
+    /// The file, for messages.
+    pub(super) fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// A field of the current record, trimmed (possibly empty).
+    pub(super) fn text(&self, column: usize) -> &str {
+        self.record[column].trim()
+    }
+
     /// Advances to the next record, checking its width; returns its 1-based line.
-    fn next(&mut self) -> Result<Option<u64>, ReadError> {
+    pub(super) fn next(&mut self) -> Result<Option<u64>, ReadError> {
         loop {
             if !self
                 .reader
@@ -84,11 +94,11 @@ impl<R: BufRead> Table<R> {
         }
     }
 
-    fn number(&self, line: u64, column: usize) -> Result<f32, ReadError> {
+    pub(super) fn number(&self, line: u64, column: usize) -> Result<f32, ReadError> {
         parse_finite(&self.record[column]).map_err(|e| self.field_error(line, column, e))
     }
 
-    fn name(&self, line: u64, column: usize) -> Result<&str, ReadError> {
+    pub(super) fn name(&self, line: u64, column: usize) -> Result<&str, ReadError> {
         let name = self.record[column].trim();
         if name.is_empty() {
             return Err(self.field_error(line, column, FieldError::EmptyName));
@@ -96,7 +106,7 @@ impl<R: BufRead> Table<R> {
         Ok(name)
     }
 
-    fn column(&self, wanted: &[&str]) -> Result<usize, ReadError> {
+    pub(super) fn column(&self, wanted: &[&str]) -> Result<usize, ReadError> {
         wanted
             .iter()
             .find_map(|w| self.header.iter().position(|h| h.eq_ignore_ascii_case(w)))
@@ -141,7 +151,7 @@ fn csv_error(path: &std::path::Path, e: ::csv::Error) -> ReadError {
     }
 }
 
-fn abbreviate(names: &[String]) -> String {
+pub(super) fn abbreviate(names: &[String]) -> String {
     let shown: Vec<String> = names.iter().take(6).map(|n| format!("`{n}`")).collect();
     if names.len() > 6 {
         format!("{}, … ({} columns)", shown.join(", "), names.len())
@@ -151,17 +161,17 @@ fn abbreviate(names: &[String]) -> String {
 }
 
 /// Assigns each normalised name a dense index, refusing duplicates with both locations.
-struct Names {
+pub(super) struct Names {
     what: &'static str,
     index: HashMap<String, (usize, String)>,
     /// Spellings already seen → index, so each distinct name is resolved (and counted) once.
     spelled: HashMap<String, usize>,
-    order: Vec<String>,
-    unmapped: usize,
+    pub(super) order: Vec<String>,
+    pub(super) unmapped: usize,
 }
 
 impl Names {
-    fn new(what: &'static str) -> Self {
+    pub(super) fn new(what: &'static str) -> Self {
         Names {
             what,
             index: HashMap::new(),
@@ -172,7 +182,7 @@ impl Names {
     }
 
     /// Adds a name that must be new; `at` says where it is (for example `line 3`).
-    fn insert_unique(
+    pub(super) fn insert_unique(
         &mut self,
         builder: &Builder<'_>,
         raw: &str,
@@ -199,7 +209,7 @@ impl Names {
     }
 
     /// Index of a name, adding it on first sight.
-    fn intern(&mut self, builder: &Builder<'_>, raw: &str) -> usize {
+    pub(super) fn intern(&mut self, builder: &Builder<'_>, raw: &str) -> usize {
         if let Some(&i) = self.spelled.get(raw) {
             return i;
         }

@@ -136,6 +136,43 @@ pub enum ReadError {
         #[source]
         source: ScreenError,
     },
+    /// Single cells that hold raw counts, read without `--normalize`.
+    #[error(
+        "{}: {matrix}: holds raw counts (every value a whole number, the largest {max}): expected log-normalised expression; normalise in scanpy (sc.pp.normalize_total(adata, target_sum=1e4); sc.pp.log1p(adata)) or pass --normalize log1p-cp10k",
+        .path.display()
+    )]
+    RawCounts {
+        /// The file.
+        path: PathBuf,
+        /// The matrix, as the user would name it (``HDF5 `/X` ``, ``HDF5 `/layers/counts` ``).
+        matrix: String,
+        /// The largest value.
+        max: f32,
+    },
+    /// An option that does not fit this file (`--layer` on a table, `--labels` on an h5ad).
+    #[error("{}: {message}", .path.display())]
+    Inapplicable {
+        /// The file.
+        path: PathBuf,
+        /// Which option, why it does not fit and what to do instead.
+        message: String,
+    },
+    /// A table of cells and its labels file share no cell id.
+    #[error(
+        "{}: no cell id of the labels matches a cell of {}: the labels start {labels_start}, the table starts {cells_start}: expected the same cell ids in the first column of both files",
+        .labels.display(),
+        .cells.display()
+    )]
+    NoCellMatched {
+        /// The labels file.
+        labels: PathBuf,
+        /// The table of cells.
+        cells: PathBuf,
+        /// The first ids of the labels file.
+        labels_start: String,
+        /// The first ids of the table.
+        cells_start: String,
+    },
 }
 
 /// What is wrong with one field's text.

@@ -2,11 +2,12 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::error::ReadError;
 use super::format::{self, Format, GZIP_MAGIC, HDF5_MAGIC, KNOWN_EXTENSIONS};
-use super::{csv, h5ad};
+use super::source::MatrixSource;
+use super::{cell_table, csv, h5ad};
 use crate::data::{GeneSymbols, Screen, ValueKind};
 
 /// obs columns tried, in order, for the perturbation label when none is given.
@@ -28,6 +29,8 @@ pub struct Loaded {
     pub format: Format,
     /// Why that format (and, for text, which delimiter), for `inspect` and the logs.
     pub reason: String,
+    /// Which matrix was read and what its values look like.
+    pub matrix: MatrixSource,
 }
 
 /// Options for reading a screen; [`Builder::build_from_path`] reads one.
@@ -49,6 +52,9 @@ pub struct Builder<'s> {
     pub(super) values: Option<ValueKind>,
     pub(super) normalize: Option<Normalize>,
     pub(super) symbols: &'s GeneSymbols,
+    // Which matrix of an h5ad, or which file labels a table of cells.
+    pub(super) layer: Option<String>,
+    pub(super) labels: Option<PathBuf>,
 }
 
 /// A per-cell normalisation applied to single cells before they are averaged.
@@ -71,7 +77,23 @@ impl<'s> Builder<'s> {
             values: None,
             normalize: None,
             symbols,
+            layer: None,
+            labels: None,
         }
+    }
+
+    /// Reads the h5ad layer `layers/NAME` instead of `X` (refused for other formats).
+    pub fn layer(mut self, layer: Option<String>) -> Self {
+        self.layer = layer;
+        self
+    }
+
+    /// Reads the screen as a table of cells (first column the cell id, one column per gene)
+    /// whose labels are in this separate file (one row per cell: a cell-id column and the
+    /// perturbation-key column, or one-hot 0/1 columns), joined on cell id.
+    pub fn labels(mut self, labels: Option<PathBuf>) -> Self {
+        self.labels = labels;
+        self
     }
 
     /// Forces the format instead of detecting it.
@@ -118,24 +140,14 @@ impl<'s> Builder<'s> {
 
     /// Reads a screen from a file, detecting the format from its first bytes and extension.
     pub fn build_from_path(&self, path: &Path) -> Result<Loaded, ReadError> {
-        let io_err = |source| ReadError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let mut file = File::open(path).map_err(io_err)?;
-        let mut magic = [0u8; 8];
-        let n = read_up_to(&mut file, &mut magic).map_err(io_err)?;
-        if n == 0 {
-            return Err(ReadError::Empty {
-                path: path.to_path_buf(),
-            });
+        let magic = read_magic(path)?;
+        if let Some(labels) = &self.labels {
+            return self.read_labelled_cells(path, &magic, labels);
         }
         let ext = format::base_extension(path);
         let (format, reason) = match self.format {
             Some(f) => (Some(f), "named with --format"),
-            None if &magic[..n] == HDF5_MAGIC => {
-                (Some(Format::H5ad), "the file has the HDF5 signature")
-            }
+            None if magic == HDF5_MAGIC => (Some(Format::H5ad), "the file has the HDF5 signature"),
             None if matches!(ext.as_deref(), Some("h5ad" | "h5")) => {
                 (Some(Format::H5ad), "the extension is .h5ad")
             }
@@ -149,8 +161,18 @@ impl<'s> Builder<'s> {
                 }
             },
         };
+        if format != Some(Format::H5ad)
+            && let Some(layer) = &self.layer
+        {
+            return Err(ReadError::Inapplicable {
+                path: path.to_path_buf(),
+                message: format!(
+                    "--layer {layer} names a layer of an AnnData .h5ad file, but this file is a text table, which has one matrix: drop --layer"
+                ),
+            });
+        }
         if format == Some(Format::H5ad) {
-            if &magic[..n] != HDF5_MAGIC {
+            if magic != HDF5_MAGIC {
                 return Err(ReadError::Hdf5 {
                     path: path.to_path_buf(),
                     object: "/".into(),
@@ -158,24 +180,63 @@ impl<'s> Builder<'s> {
                         .into(),
                 });
             }
-            return h5ad::read(self, path).map(|screen| Loaded {
+            return h5ad::read(self, path).map(|(screen, matrix)| Loaded {
                 screen,
                 format: Format::H5ad,
                 reason: reason.to_string(),
+                matrix,
             });
         }
-        let file = File::open(path).map_err(io_err)?;
-        let reader: Box<dyn Read> = if magic.starts_with(GZIP_MAGIC) {
-            Box::new(flate2::read::MultiGzDecoder::new(file))
-        } else {
-            Box::new(file)
+        self.read_text(open_text(path, &magic)?, path, format, ext.as_deref())
+    }
+
+    /// A table of cells joined with the labels in `labels` (see [`Builder::labels`]).
+    fn read_labelled_cells(
+        &self,
+        path: &Path,
+        magic: &[u8],
+        labels: &Path,
+    ) -> Result<Loaded, ReadError> {
+        let refuse = |why: &str| {
+            Err(ReadError::Inapplicable {
+                path: path.to_path_buf(),
+                message: format!(
+                    "--labels {} goes with a table of cells (first column the cell id, one column per gene), but {why}",
+                    labels.display()
+                ),
+            })
         };
-        self.read_text(
-            BufReader::with_capacity(1 << 16, reader),
+        if magic == HDF5_MAGIC || self.format == Some(Format::H5ad) {
+            return refuse(
+                "this is an h5ad file, whose labels are obs columns: drop --labels and name the column with --perturbation-key",
+            );
+        }
+        if let Some(f @ (Format::Long | Format::Ranked)) = self.format {
+            return refuse(&format!("--format {f} names another layout"));
+        }
+        if self.layer.is_some() {
+            return refuse("--layer names a layer of an h5ad file: drop --layer");
+        }
+        let (label_table, _) = text_table(
+            open_text(labels, &read_magic(labels)?)?,
+            labels,
+            format::base_extension(labels).as_deref(),
+        )?;
+        let (cells, _) = text_table(
+            open_text(path, magic)?,
             path,
-            format,
-            ext.as_deref(),
-        )
+            format::base_extension(path).as_deref(),
+        )?;
+        let (screen, matrix) = cell_table::read(self, cells, label_table)?;
+        Ok(Loaded {
+            screen,
+            format: Format::Wide,
+            reason: format!(
+                "--labels {} names the labels of a table of cells",
+                labels.display()
+            ),
+            matrix,
+        })
     }
 
     /// Reads a text screen from memory or any reader; `name` is used in errors.
@@ -191,22 +252,12 @@ impl<'s> Builder<'s> {
 
     fn read_text(
         &self,
-        mut reader: impl BufRead,
+        reader: impl BufRead,
         path: &Path,
         format: Option<Format>,
         ext: Option<&str>,
     ) -> Result<Loaded, ReadError> {
-        let first_line = peek_line(&mut reader).map_err(|source| ReadError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        if first_line.trim().is_empty() {
-            return Err(ReadError::Empty {
-                path: path.to_path_buf(),
-            });
-        }
-        let delimiter = format::sniff_delimiter(ext, &first_line);
-        let table = csv::Table::new(reader, path.to_path_buf(), delimiter)?;
+        let (table, delimiter) = text_table(reader, path, ext)?;
         let (format, reason) = match format {
             Some(Format::H5ad) => {
                 return Err(ReadError::Hdf5 {
@@ -229,8 +280,63 @@ impl<'s> Builder<'s> {
             screen,
             format,
             reason,
+            matrix: MatrixSource::table(),
         })
     }
+}
+
+/// The first bytes of a file (up to 8: enough for the HDF5 and gzip signatures); an empty file
+/// is an error.
+fn read_magic(path: &Path) -> Result<Vec<u8>, ReadError> {
+    let io_err = |source| ReadError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = File::open(path).map_err(io_err)?;
+    let mut magic = vec![0u8; 8];
+    let n = read_up_to(&mut file, &mut magic).map_err(io_err)?;
+    if n == 0 {
+        return Err(ReadError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    magic.truncate(n);
+    Ok(magic)
+}
+
+/// A text file opened for reading, decompressed when its first bytes are the gzip signature.
+fn open_text(path: &Path, magic: &[u8]) -> Result<BufReader<Box<dyn Read>>, ReadError> {
+    let file = File::open(path).map_err(|source| ReadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let reader: Box<dyn Read> = if magic.starts_with(GZIP_MAGIC) {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
+    Ok(BufReader::with_capacity(1 << 16, reader))
+}
+
+/// A delimited table with its header read, and its delimiter (sniffed from the extension and
+/// the header line); a file without a header is empty.
+fn text_table<R: BufRead>(
+    mut reader: R,
+    path: &Path,
+    ext: Option<&str>,
+) -> Result<(csv::Table<R>, u8), ReadError> {
+    let first_line = peek_line(&mut reader).map_err(|source| ReadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if first_line.trim().is_empty() {
+        return Err(ReadError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let delimiter = format::sniff_delimiter(ext, &first_line);
+    let table = csv::Table::new(reader, path.to_path_buf(), delimiter)?;
+    Ok((table, delimiter))
 }
 
 fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {

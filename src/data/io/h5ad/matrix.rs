@@ -1,6 +1,6 @@
-//! The `X` matrix of an h5ad file, read in blocks.
+//! The `X` matrix (or a layer) of an h5ad file, read in blocks.
 //!
-//! In: the HDF5 object `/X`, dense (a 2-D dataset) or sparse (a group with `data`, `indices`,
+//! In: the HDF5 object `/X` or `/layers/NAME` (anndata writes both alike), dense (a 2-D dataset) or sparse (a group with `data`, `indices`,
 //! `indptr`, marked `encoding-type` = `csr_matrix` / `csc_matrix`, or by the old
 //! `h5sparse_format` attribute), of any float or integer type, compressed or not. Out: blocks of
 //! `f32` values ([`Block`]) handed to a visitor, so a caller never holds more than one block; or
@@ -11,11 +11,12 @@ use hdf5::{Dataset, File, Group};
 use ndarray::{Array2, ArrayView2, s};
 
 use super::encoding::{encoding_type, str_attr};
+use crate::data::io::source::Encoding;
 
 /// Values per block (4 MiB of `f32`; a sparse block also holds its indices).
 const BLOCK: usize = 1 << 20;
 
-/// What went wrong reading `X`; the reader adds the file and the row/column names.
+/// What went wrong reading the matrix; the reader adds the file and the row/column names.
 #[derive(Debug)]
 pub(super) enum MatrixError {
     /// An HDF5 object is missing, malformed or unreadable.
@@ -28,21 +29,21 @@ pub(super) enum MatrixError {
     },
 }
 
-fn hdf5_error(object: &str) -> impl Fn(hdf5::Error) -> MatrixError + '_ {
+fn hdf5_error(object: impl std::fmt::Display) -> impl Fn(hdf5::Error) -> MatrixError {
     move |e| MatrixError::Hdf5 {
         object: object.to_string(),
         message: e.to_string(),
     }
 }
 
-fn malformed(object: &str, message: String) -> MatrixError {
+fn malformed(object: impl std::fmt::Display, message: String) -> MatrixError {
     MatrixError::Hdf5 {
         object: object.to_string(),
         message,
     }
 }
 
-/// How `X` is stored.
+/// How the matrix is stored.
 #[derive(Debug)]
 enum Layout {
     Dense(Dataset),
@@ -55,7 +56,7 @@ enum Layout {
     },
 }
 
-/// One block of `X` handed to a visitor.
+/// One block of the matrix handed to a visitor.
 #[derive(Debug)]
 pub(super) enum Block<'a> {
     /// Dense rows starting at row `first`.
@@ -95,61 +96,82 @@ fn readable(ds: Dataset, object: &str) -> Result<Dataset, MatrixError> {
     Ok(ds)
 }
 
-/// The `X` matrix of an open h5ad file.
+/// The `X` matrix (or a layer) of an open h5ad file.
 #[derive(Debug)]
 pub(super) struct Matrix {
     layout: Layout,
     rows: usize,
     cols: usize,
+    /// Its HDF5 path, `/X` or `/layers/NAME`, for messages.
+    object: String,
 }
 
 impl Matrix {
-    /// Opens `/X`, working out its layout and shape.
-    pub(super) fn open(file: &File) -> Result<Matrix, MatrixError> {
-        if !file.link_exists("X") {
-            return Err(malformed(
-                "/X",
-                "missing: expected the expression matrix X (cells or perturbations × genes)".into(),
-            ));
+    /// Opens `X`, or the layer `layers/NAME` when `layer` names one, working out its layout and
+    /// shape; an unknown layer is an error listing the layers present.
+    pub(super) fn open(file: &File, layer: Option<&str>) -> Result<Matrix, MatrixError> {
+        let (name, object) = match layer {
+            Some(layer) => (format!("layers/{layer}"), format!("/layers/{layer}")),
+            None => ("X".to_string(), "/X".to_string()),
+        };
+        if !file.link_exists(&name) {
+            let message = match layer {
+                None => {
+                    "missing: expected the expression matrix X (cells or perturbations × genes)"
+                        .to_string()
+                }
+                Some(_) => {
+                    let names = layer_names(file);
+                    let present = if names.is_empty() {
+                        "the file has no layers".to_string()
+                    } else {
+                        let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+                        format!("the layers are {}", quoted.join(", "))
+                    };
+                    format!("no such layer: {present}; without --layer, X is read")
+                }
+            };
+            return Err(malformed(&object, message));
         }
-        if let Ok(ds) = file.dataset("X") {
+        if let Ok(ds) = file.dataset(&name) {
             let shape = ds.shape();
             if shape.len() != 2 {
                 return Err(malformed(
-                    "/X",
+                    &object,
                     format!("has {} dimensions, expected a 2-D matrix", shape.len()),
                 ));
             }
             return Ok(Matrix {
                 rows: shape[0],
                 cols: shape[1],
-                layout: Layout::Dense(readable(ds, "/X")?),
+                layout: Layout::Dense(readable(ds, &object)?),
+                object,
             });
         }
-        let g = file.group("X").map_err(hdf5_error("/X"))?;
+        let g = file.group(&name).map_err(hdf5_error(&object))?;
         let kind = encoding_type(&g).or_else(|| str_attr(&g, "h5sparse_format"));
         let by_rows = match kind.as_deref() {
             Some("csr_matrix" | "csr") => true,
             Some("csc_matrix" | "csc") => false,
             other => {
                 return Err(malformed(
-                    "/X",
+                    &object,
                     format!(
                         "a group with encoding-type {other:?}: expected a dense dataset, csr_matrix or csc_matrix"
                     ),
                 ));
             }
         };
-        let [rows, cols] = sparse_shape(&g)?;
+        let [rows, cols] = sparse_shape(&g, &object)?;
         let member = |name: &str| {
-            let object = format!("/X/{name}");
+            let member = format!("{object}/{name}");
             let ds = g.dataset(name).map_err(|_| {
                 malformed(
-                    &object,
-                    "missing: a sparse X needs data, indices and indptr".into(),
+                    &member,
+                    "missing: a sparse matrix needs data, indices and indptr".into(),
                 )
             })?;
-            readable(ds, &object)
+            readable(ds, &member)
         };
         Ok(Matrix {
             layout: Layout::Sparse {
@@ -160,12 +182,39 @@ impl Matrix {
             },
             rows,
             cols,
+            object,
         })
     }
 
     /// Rows (obs) and columns (var).
     pub(super) fn shape(&self) -> (usize, usize) {
         (self.rows, self.cols)
+    }
+
+    /// Its HDF5 path, `/X` or `/layers/NAME`.
+    pub(super) fn object(&self) -> &str {
+        &self.object
+    }
+
+    /// How it is stored, and its stored number type (`float32`, `int64`, …) when HDF5 says.
+    pub(super) fn encoding(&self) -> (Encoding, Option<String>) {
+        let (encoding, values) = match &self.layout {
+            Layout::Dense(ds) => (Encoding::Dense, ds),
+            Layout::Sparse { data, by_rows, .. } => (
+                if *by_rows {
+                    Encoding::Csr
+                } else {
+                    Encoding::Csc
+                },
+                data,
+            ),
+        };
+        let dtype = values
+            .dtype()
+            .and_then(|t| t.to_descriptor())
+            .map(|t| t.to_string())
+            .ok();
+        (encoding, dtype)
     }
 
     /// Visits the whole matrix block by block: dense rows, sparse rows (CSR) or sparse columns
@@ -181,10 +230,10 @@ impl Matrix {
                 while first < self.rows {
                     let end = (first + step).min(self.rows);
                     let values: Array2<f32> = if first == 0 && end == self.rows {
-                        ds.read_2d().map_err(hdf5_error("/X"))?
+                        ds.read_2d().map_err(hdf5_error(&self.object))?
                     } else {
                         ds.read_slice_2d(s![first..end, ..])
-                            .map_err(hdf5_error("/X"))?
+                            .map_err(hdf5_error(&self.object))?
                     };
                     check_dense(first, values.view())?;
                     visitor(Block::DenseRows {
@@ -217,9 +266,10 @@ impl Matrix {
         } else {
             (self.cols, self.rows)
         };
-        let ptr: Vec<i64> = indptr.read_raw().map_err(hdf5_error("/X/indptr"))?;
+        let member = |name: &str| format!("{}/{name}", self.object);
+        let ptr: Vec<i64> = indptr.read_raw().map_err(hdf5_error(member("indptr")))?;
         let nnz = data.size();
-        check_indptr(&ptr, major, nnz, indices.size())?;
+        check_indptr(&self.object, &ptr, major, nnz, indices.size())?;
         let mut rel_ptr: Vec<usize> = Vec::new();
         let mut idx: Vec<usize> = Vec::new();
         let mut first = 0;
@@ -233,7 +283,7 @@ impl Matrix {
             let hi = ptr[end] as usize;
             let values: Vec<f32> = if hi > lo {
                 data.read_slice_1d(lo..hi)
-                    .map_err(hdf5_error("/X/data"))?
+                    .map_err(hdf5_error(member("data")))?
                     .into_raw_vec_and_offset()
                     .0
             } else {
@@ -242,7 +292,7 @@ impl Matrix {
             let raw: Vec<i64> = if hi > lo {
                 indices
                     .read_slice_1d(lo..hi)
-                    .map_err(hdf5_error("/X/indices"))?
+                    .map_err(hdf5_error(member("indices")))?
                     .into_raw_vec_and_offset()
                     .0
             } else {
@@ -252,7 +302,7 @@ impl Matrix {
             for (k, &i) in raw.iter().enumerate() {
                 if i < 0 || i as usize >= minor {
                     return Err(malformed(
-                        "/X/indices",
+                        member("indices"),
                         format!("entry {} is {i}: expected an index in 0..{minor}", lo + k),
                     )
                     .into());
@@ -286,7 +336,7 @@ impl Matrix {
     /// perturbation). A dense `X` is read in one HDF5 call.
     pub(super) fn read_dense(&self) -> Result<Array2<f32>, MatrixError> {
         if let Layout::Dense(ds) = &self.layout {
-            let values: Array2<f32> = ds.read_2d().map_err(hdf5_error("/X"))?;
+            let values: Array2<f32> = ds.read_2d().map_err(hdf5_error(&self.object))?;
             check_dense(0, values.view())?;
             return Ok(values);
         }
@@ -321,35 +371,47 @@ impl Matrix {
     }
 }
 
+/// The names under `/layers`, sorted (empty when the file has none).
+pub(super) fn layer_names(file: &File) -> Vec<String> {
+    let mut names = file
+        .group("layers")
+        .and_then(|g| g.member_names())
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
 /// The `shape` attribute of a sparse group (`h5sparse_shape` in old files).
-fn sparse_shape(g: &Group) -> Result<[usize; 2], MatrixError> {
-    let names = g.attr_names().map_err(hdf5_error("/X"))?;
+fn sparse_shape(g: &Group, object: &str) -> Result<[usize; 2], MatrixError> {
+    let names = g.attr_names().map_err(hdf5_error(object))?;
     let name = ["shape", "h5sparse_shape"]
         .into_iter()
         .find(|n| names.iter().any(|a| a == n))
-        .ok_or_else(|| malformed("/X", "sparse X has no `shape` attribute".into()))?;
+        .ok_or_else(|| malformed(object, "sparse matrix has no `shape` attribute".into()))?;
     let shape: Vec<i64> = g
         .attr(name)
         .and_then(|a| a.read_raw())
-        .map_err(hdf5_error("/X"))?;
+        .map_err(hdf5_error(object))?;
     match shape[..] {
         [r, c] if r >= 0 && c >= 0 => Ok([r as usize, c as usize]),
         _ => Err(malformed(
-            "/X",
+            object,
             format!("`shape` attribute is {shape:?}, expected two non-negative sizes"),
         )),
     }
 }
 
 fn check_indptr(
+    object: &str,
     ptr: &[i64],
     major: usize,
     nnz: usize,
     n_indices: usize,
 ) -> Result<(), MatrixError> {
+    let indptr = format!("{object}/indptr");
     if ptr.len() != major + 1 {
         return Err(malformed(
-            "/X/indptr",
+            &indptr,
             format!(
                 "has {} entries, expected {} (one per row or column, plus one)",
                 ptr.len(),
@@ -359,22 +421,24 @@ fn check_indptr(
     }
     if n_indices != nnz {
         return Err(malformed(
-            "/X/indices",
-            format!("has {n_indices} entries but /X/data has {nnz}: expected the same number"),
+            format!("{object}/indices"),
+            format!(
+                "has {n_indices} entries but {object}/data has {nnz}: expected the same number"
+            ),
         ));
     }
     if ptr[0] != 0 || ptr[major] as usize != nnz {
         return Err(malformed(
-            "/X/indptr",
+            &indptr,
             format!(
-                "runs from {} to {}, expected 0 to {nnz} (the entries in /X/data)",
+                "runs from {} to {}, expected 0 to {nnz} (the entries in {object}/data)",
                 ptr[0], ptr[major]
             ),
         ));
     }
     if let Some(i) = ptr.windows(2).position(|w| w[1] < w[0]) {
         return Err(malformed(
-            "/X/indptr",
+            &indptr,
             format!("decreases after entry {i}: expected non-decreasing offsets"),
         ));
     }

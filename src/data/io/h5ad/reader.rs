@@ -1,7 +1,9 @@
 //! Reading `.h5ad` files into a [`Screen`].
 //!
 //! In: an AnnData file with `X` (dense, CSR or CSC; any float or integer type; compressed or
-//! not), `obs` (with the perturbation label column) and `var` (gene names). Out: one [`Screen`].
+//! not) or, with `--layer NAME`, `layers/NAME` in its place, `obs` (with the perturbation label
+//! column) and `var` (gene names). Out: one [`Screen`], and a [`MatrixSource`] saying which
+//! matrix was read and what its values look like.
 //!
 //! **Single cells or pseudo-bulk?** The file holds single cells when its rows repeat labels: at
 //! least twice as many obs rows as distinct perturbation labels. Single cells are streamed block
@@ -26,9 +28,11 @@ use hdf5::File;
 use ndarray::{Array1, Axis, s};
 
 use super::frame::{Frame, Labels};
-use super::matrix::{Block, Matrix, MatrixError};
+use super::matrix::{Block, Matrix, MatrixError, layer_names};
+use crate::data::io::cells::{CellGroups, log1p_cp10k, screen_from_cells};
 use crate::data::io::error::ReadError;
 use crate::data::io::reader::{Builder, DEFAULT_PERTURBATION_KEYS};
+use crate::data::io::source::{MatrixSource, ValueStats};
 use crate::data::pseudobulk::Accumulator;
 use crate::data::{Screen, ValueKind};
 
@@ -45,8 +49,11 @@ pub const SYMBOL_COLUMNS: &[&str] = &[
 /// An obs column that marks Replogle's normalised bulk layout (values z-scored against controls).
 const REPLOGLE_MARKER: &str = "gene_id";
 
-/// Reads an h5ad screen.
-pub(in crate::data::io) fn read(builder: &Builder<'_>, path: &Path) -> Result<Screen, ReadError> {
+/// Reads an h5ad screen, and says which matrix it was read from.
+pub(in crate::data::io) fn read(
+    builder: &Builder<'_>,
+    path: &Path,
+) -> Result<(Screen, MatrixSource), ReadError> {
     let err = |object: &str, message: String| ReadError::Hdf5 {
         path: path.to_path_buf(),
         object: object.to_string(),
@@ -68,7 +75,8 @@ pub(in crate::data::io) fn read(builder: &Builder<'_>, path: &Path) -> Result<Sc
         };
         err("/", format!("cannot open as HDF5 ({e}){hint}"))
     })?;
-    let x = Matrix::open(&file).map_err(|e| matrix_error(path, e, None, &[]))?;
+    let x = Matrix::open(&file, builder.layer.as_deref())
+        .map_err(|e| matrix_error(path, e, "/X", None, &[]))?;
     let (n_rows, n_cols) = x.shape();
     let obs = Frame::open(&file, "obs").map_err(frame_err)?;
     let var = Frame::open(&file, "var").map_err(frame_err)?;
@@ -79,11 +87,21 @@ pub(in crate::data::io) fn read(builder: &Builder<'_>, path: &Path) -> Result<Sc
         return Err(err(
             &format!("/obs/{key}"),
             format!(
-                "has {} rows but X has {n_rows}: expected one label per X row",
-                labels.codes.len()
+                "has {} rows but {name} has {n_rows}: expected one label per {name} row",
+                labels.codes.len(),
+                name = x.object().trim_start_matches('/'),
             ),
         ));
     }
+    let (encoding, dtype) = x.encoding();
+    let mut matrix = MatrixSource {
+        name: x.object().trim_start_matches('/').to_string(),
+        encoding,
+        dtype,
+        values: None,
+        layers: layer_names(&file),
+        labels: None,
+    };
     let source = Source {
         builder,
         path,
@@ -95,9 +113,10 @@ pub(in crate::data::io) fn read(builder: &Builder<'_>, path: &Path) -> Result<Sc
         unmapped_genes,
     };
     let distinct = used_values(&labels).iter().filter(|u| **u).count();
-    if n_rows >= 2 * distinct.max(1) {
+    let mut stats = ValueStats::default();
+    let screen = if n_rows >= 2 * distinct.max(1) {
         tracing::debug!(cells = n_rows, labels = distinct, "h5ad holds single cells");
-        source.read_cells()
+        source.read_cells(&mut stats)
     } else {
         let stored = stored_value_kind(&file);
         let replogle = obs.has(REPLOGLE_MARKER);
@@ -106,8 +125,10 @@ pub(in crate::data::io) fn read(builder: &Builder<'_>, path: &Path) -> Result<Sc
             replogle,
             "h5ad holds one row per perturbation"
         );
-        source.read_bulk(stored, replogle)
-    }
+        source.read_bulk(stored, replogle, &mut stats)
+    }?;
+    matrix.values = stats.summary();
+    Ok((screen, matrix))
 }
 
 /// Everything read before the rows are interpreted.
@@ -132,11 +153,12 @@ impl Source<'_> {
     }
 
     fn matrix_error(&self, e: MatrixError) -> ReadError {
-        matrix_error(self.path, e, Some(self.obs), &self.genes)
+        matrix_error(self.path, e, self.x.object(), Some(self.obs), &self.genes)
     }
 
-    /// Single cells → one mean profile per perturbation, streaming over `X`.
-    fn read_cells(self) -> Result<Screen, ReadError> {
+    /// Single cells → one mean profile per perturbation, streaming over the matrix; `stats`
+    /// sees every value.
+    fn read_cells(self, stats: &mut ValueStats) -> Result<Screen, ReadError> {
         let builder = self.builder;
         let used = used_values(self.labels);
         // Group 0 is the control; perturbations follow in order of first category.
@@ -183,51 +205,54 @@ impl Source<'_> {
             );
         }
         let mut acc = Accumulator::new(perturbations.len() + 1, self.genes.len());
-        let mut probe = CountsProbe::default();
         let normalize = builder.normalize.is_some();
         self.x
             .visit(|block| {
-                probe.look(&block);
-                accumulate(&mut acc, &group_of_row, block, normalize)
+                match &block {
+                    Block::DenseRows { values, .. } => match values.as_slice() {
+                        Some(all) => stats.look(all),
+                        None => values.outer_iter().for_each(|r| stats.look(&r.to_vec())),
+                    },
+                    Block::Sparse { data, .. } => stats.look(data),
+                }
+                accumulate(&mut acc, &group_of_row, block, normalize, self.x.object())
             })
             .map_err(|e| self.matrix_error(e))?;
-        if !normalize && probe.is_counts() {
-            return Err(ReadError::Hdf5 {
+        let (rows, cols) = self.x.shape();
+        stats.fill_implicit_zeros(rows as u64 * cols as u64);
+        if !normalize && stats.is_counts() {
+            return Err(ReadError::RawCounts {
                 path: self.path.to_path_buf(),
-                object: "/X".into(),
-                message: format!(
-                    "holds raw counts (every value a whole number, the largest {}): expected log-normalised expression; normalise in scanpy (sc.pp.normalize_total(adata, target_sum=1e4); sc.pp.log1p(adata)) or pass --normalize log1p-cp10k",
-                    probe.max
-                ),
+                matrix: format!("HDF5 `{}`", self.x.object()),
+                max: stats.max(),
             });
         }
-        let pb = acc.finish(0);
-        // Categories without cells (common after subsetting) are not perturbations of this file.
-        let kept: Vec<usize> = (1..=perturbations.len())
-            .filter(|&g| pb.cells[g] > 0)
-            .collect();
-        let names = kept.iter().map(|&g| perturbations[g - 1].clone()).collect();
-        let profiles = pb.means.select(Axis(0), &kept);
-        let top_de = pb.top_de.select(Axis(0), &kept);
-        let cells = kept.iter().map(|&g| pb.cells[g]).collect();
+        let groups = CellGroups {
+            perturbations,
+            genes: self.genes,
+            unmapped_genes: self.unmapped_genes,
+            unmapped_perturbations: unmapped_perts,
+        };
         let kind = builder.values.unwrap_or(ValueKind::Expression);
-        let control = pb.means.row(0).to_owned();
-        Screen::from_profiles(names, self.genes, control, profiles, kind)
-            .map(|s| {
-                s.with_cells(cells, pb.cells[0])
-                    .with_top_de(top_de)
-                    .with_unmapped(self.unmapped_genes, unmapped_perts)
-            })
-            .map_err(|source| ReadError::Screen {
-                path: self.path.to_path_buf(),
-                source,
-            })
+        screen_from_cells(&acc, groups, kind).map_err(|source| ReadError::Screen {
+            path: self.path.to_path_buf(),
+            source,
+        })
     }
 
     /// One row per perturbation; control rows averaged into the control profile.
-    fn read_bulk(self, stored: Option<ValueKind>, replogle: bool) -> Result<Screen, ReadError> {
+    fn read_bulk(
+        self,
+        stored: Option<ValueKind>,
+        replogle: bool,
+        stats: &mut ValueStats,
+    ) -> Result<Screen, ReadError> {
         let builder = self.builder;
         let values = self.x.read_dense().map_err(|e| self.matrix_error(e))?;
+        match values.as_slice() {
+            Some(all) => stats.look(all),
+            None => stats.look(&values.iter().copied().collect::<Vec<_>>()),
+        }
         let obs_names = || self.obs.index().unwrap_or_default();
         let mut rows: Vec<usize> = Vec::new();
         let mut names: Vec<String> = Vec::new();
@@ -305,59 +330,15 @@ impl Source<'_> {
     }
 }
 
-/// Whether every value seen is a whole number, and the largest.
-#[derive(Debug)]
-struct CountsProbe {
-    integers: bool,
-    max: f32,
-}
-
-impl Default for CountsProbe {
-    fn default() -> Self {
-        CountsProbe {
-            integers: true,
-            max: f32::NEG_INFINITY,
-        }
-    }
-}
-
-impl CountsProbe {
-    fn look(&mut self, block: &Block<'_>) {
-        if !self.integers {
-            return;
-        }
-        let mut see = |v: f32| {
-            self.integers &= v.fract() == 0.0 && v >= 0.0;
-            self.max = self.max.max(v);
-        };
-        match block {
-            Block::DenseRows { values, .. } => values.iter().copied().for_each(&mut see),
-            Block::Sparse { data, .. } => data.iter().copied().for_each(&mut see),
-        }
-    }
-
-    fn is_counts(&self) -> bool {
-        self.integers && self.max > crate::data::io::reader::COUNTS_ABOVE
-    }
-}
-
-/// ln(1 + 10⁴ x / Σ x) of one cell's values (a cell with no counts stays 0).
-fn log1p_cp10k(values: &[f32]) -> Vec<f32> {
-    let total: f64 = values.iter().map(|&v| f64::from(v)).sum();
-    let factor = if total > 0.0 { 1e4 / total } else { 0.0 };
-    values
-        .iter()
-        .map(|&v| (f64::from(v) * factor).ln_1p() as f32)
-        .collect()
-}
-
-/// Adds one block of `X` to the accumulator; rows of group `usize::MAX` are skipped. With
-/// `normalise`, each cell is first normalised by [`log1p_cp10k`] (cells as rows only).
+/// Adds one block of the matrix (HDF5 `object`) to the accumulator; rows of group `usize::MAX`
+/// are skipped. With `normalise`, each cell is first normalised by [`log1p_cp10k`] (cells as
+/// rows only).
 fn accumulate(
     acc: &mut Accumulator,
     group_of_row: &[usize],
     block: Block<'_>,
     normalise: bool,
+    object: &str,
 ) -> Result<(), MatrixError> {
     match block {
         Block::DenseRows { first, values } => {
@@ -396,8 +377,8 @@ fn accumulate(
         }
         Block::Sparse { by_rows: false, .. } if normalise => {
             return Err(MatrixError::Hdf5 {
-                object: "/X".into(),
-                message: "is CSC (stored by gene): --normalize needs cells as rows; convert with adata.X = adata.X.tocsr() or normalise in scanpy".into(),
+                object: object.to_string(),
+                message: "is CSC (stored by gene): --normalize needs cells as rows; convert with adata.X = adata.X.tocsr() (or the layer likewise) or normalise in scanpy".into(),
             });
         }
         Block::Sparse {
@@ -542,8 +523,15 @@ fn stored_value_kind(file: &File) -> Option<ValueKind> {
     }
 }
 
-/// A matrix error with the file, and the obs row and gene names when known.
-fn matrix_error(path: &Path, e: MatrixError, obs: Option<&Frame>, genes: &[String]) -> ReadError {
+/// A matrix error with the file, and the obs row and gene names when known; `object` is the
+/// matrix a non-finite value sits in.
+fn matrix_error(
+    path: &Path,
+    e: MatrixError,
+    object: &str,
+    obs: Option<&Frame>,
+    genes: &[String],
+) -> ReadError {
     match e {
         MatrixError::Hdf5 { object, message } => ReadError::Hdf5 {
             path: path.to_path_buf(),
@@ -560,7 +548,7 @@ fn matrix_error(path: &Path, e: MatrixError, obs: Option<&Frame>, genes: &[Strin
                 .map_or(String::new(), |g| format!(" (gene `{g}`)"));
             ReadError::Hdf5 {
                 path: path.to_path_buf(),
-                object: "/X".into(),
+                object: object.to_string(),
                 message: format!(
                     "row {row}{row_name}, column {column}{gene}: expected a finite number, got {value}"
                 ),
@@ -725,11 +713,11 @@ mod tests {
                 damaged(d, "shape.h5ad", |f| {
                     f.group("X").unwrap().delete_attr("shape").unwrap();
                 }),
-                "HDF5 `/X`: sparse X has no `shape` attribute",
+                "HDF5 `/X`: sparse matrix has no `shape` attribute",
             ),
             (
                 damaged(d, "data.h5ad", |f| f.unlink("X/data").unwrap()),
-                "HDF5 `/X/data`: missing: a sparse X needs data, indices and indptr",
+                "HDF5 `/X/data`: missing: a sparse matrix needs data, indices and indptr",
             ),
             (
                 damaged(d, "obs.h5ad", |f| f.unlink("obs").unwrap()),
