@@ -185,6 +185,12 @@ pub struct ScreenArgs {
     /// Keep gene and perturbation names exactly as written (no alias resolution).
     #[arg(long)]
     pub no_aliases: bool,
+    /// Missing values in CSV/TSV tables: empty, NA, NaN, N/A, #N/A or null cells
+    /// (case-insensitive), and pairs a long table has no row for. refuse: stop at the first,
+    /// naming it; zero: read them as 0, "no change" (only with --values response or z-score);
+    /// drop-genes: leave out every gene with a missing value, so no metric sees those genes.
+    #[arg(long, value_enum, value_name = "HOW", default_value_t)]
+    pub missing: crate::data::io::missing::Missing,
 }
 
 /// `--values` choices.

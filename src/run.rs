@@ -69,8 +69,12 @@ pub fn read_screen(
         .control_labels(args.control.clone())
         .values(args.values.map(Into::into))
         .normalize(args.normalize)
-        .build_from_path(path)
-        .context("loading screen")?;
+        .missing(args.missing)
+        .build_from_path(path);
+    let loaded = match loaded {
+        Err(e) if e.is_usage() => return Err(UsageError(format!("loading screen: {e}")).into()),
+        other => other.context("loading screen")?,
+    };
     tracing::info!(
         path = %path.display(),
         format = %loaded.format,
