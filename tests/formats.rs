@@ -280,6 +280,50 @@ fn assert_mse(got: &BTreeMap<String, f64>, want: &[(&str, f64)]) {
     }
 }
 
+/// Writes `name`, runs `inspect name --no-aliases FLAGS`, expects exit `code` and every `want`
+/// in stderr.
+fn inspect_refuses(
+    dir: &Dir,
+    name: &str,
+    contents: &str,
+    flags: &[&str],
+    code: i32,
+    want: &[&str],
+) {
+    dir.create(name, contents);
+    let err = dir
+        .command()
+        .args(["inspect", name, "--no-aliases"])
+        .args(flags)
+        .assert_exit(code);
+    for w in want {
+        assert!(err.contains(w), "{w}\n{err}");
+    }
+}
+
+/// `inspect --json --no-aliases` of a file: its gene count and mean |response|, checked.
+fn assert_inspected(
+    dir: &Dir,
+    name: &str,
+    flags: &[&str],
+    genes: u64,
+    mean_abs: f64,
+) -> serde_json::Value {
+    let stdout = dir
+        .command()
+        .args(["inspect", name, "--json", "--no-aliases"])
+        .args(flags)
+        .stdout();
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["genes"], genes, "{v}");
+    let got = v["mean_abs_response"].as_f64().unwrap();
+    assert!(
+        (got - mean_abs).abs() < 1e-6,
+        "mean |response| {mean_abs}: {v}"
+    );
+    v
+}
+
 /// metrics.csv of `evaluate` (the small two-module screen's run) on `data`.
 fn evaluate_metrics(dir: &Dir, data: &str, flags: &[&str]) -> String {
     let mut args = crate::evaluate::FULL_RUN.to_vec();
@@ -293,47 +337,64 @@ fn evaluate_metrics(dir: &Dir, data: &str, flags: &[&str]) -> String {
     std::fs::read_to_string(dir.path().join(out).join("metrics.csv")).unwrap()
 }
 
+/// The evaluate suite's screen with each line's fields rewritten by `edit(line, fields)`.
+fn edited_screen(dir: &Dir, name: &str, edit: &dyn Fn(usize, Vec<&str>) -> Vec<String>) {
+    let screen = std::fs::read_to_string(dir.path().join("screen.csv")).unwrap();
+    let text: String = screen
+        .lines()
+        .enumerate()
+        .map(|(i, l)| edit(i, l.split(',').collect()).join(",") + "\n")
+        .collect();
+    dir.create(name, text);
+}
+
+/// `edited_screen` that replaces single cells: (line, field, text).
+fn screen_with_cells(dir: &Dir, name: &str, cells: &'static [(usize, usize, &'static str)]) {
+    edited_screen(dir, name, &|i, mut row| {
+        for &(line, field, text) in cells {
+            if line == i {
+                row[field] = text;
+            }
+        }
+        row.into_iter().map(String::from).collect()
+    });
+}
+
 mptest!(
     na_cells_are_refused_naming_the_cell_the_count_and_the_fix,
     |dir| {
-        dir.create(
+        inspect_refuses(
+            &dir,
             "na.csv",
             "perturbation,MYC,GATA1,TP53\nctrl,1,1,1\nKLF1,0.5,NA,2\nSPI1,,3,1\n",
+            &[],
+            1,
+            &[
+                "loading screen: na.csv:3: column `GATA1`: \"NA\" is a missing value; 2 of 9 values missing, in 2 of 3 genes",
+                "pass --missing drop-genes to leave those genes out, or --missing zero",
+                "(pandas: df.fillna(0) or df.dropna(axis=1))",
+            ],
         );
-        let err = dir
-            .command()
-            .args(["inspect", "na.csv", "--no-aliases"])
-            .assert_failure();
-        for want in [
-            "loading screen: na.csv:3: column `GATA1`: \"NA\" is a missing value; 2 of 9 values missing, in 2 of 3 genes",
-            "pass --missing drop-genes to leave those genes out, or --missing zero",
-            "(pandas: df.fillna(0) or df.dropna(axis=1))",
-        ] {
-            assert!(err.contains(want), "{want}\n{err}");
-        }
         // Every missing token counts, in any case; the first one met is named, here an empty cell
         // in a control row.
-        dir.create(
+        inspect_refuses(
+            &dir,
             "tokens.csv",
             "perturbation,g1,g2,g3,g4,g5,g6\nctrl,,1,1,1,1,1\nA,na,NaN,n/a,#N/A,NULL,1\n",
+            &[],
+            1,
+            &[
+                "tokens.csv:2: column `g1`: an empty cell is a missing value; 6 of 12 values missing, in 5 of 6 genes",
+            ],
         );
-        let err = dir
-            .command()
-            .args(["inspect", "tokens.csv", "--no-aliases"])
-            .assert_failure();
-        assert!(
-        err.contains("tokens.csv:2: column `g1`: an empty cell is a missing value; 6 of 12 values missing, in 5 of 6 genes"),
-        "{err}"
-    );
         // Anything else that is not a number is still an error naming the cell.
-        dir.create("dash.csv", "perturbation,g1\nctrl,1\nA,-\n");
-        let err = dir
-            .command()
-            .args(["inspect", "dash.csv", "--missing", "drop-genes"])
-            .assert_failure();
-        assert!(
-            err.contains("dash.csv:3: column `g1`: expected a number, got \"-\""),
-            "{err}"
+        inspect_refuses(
+            &dir,
+            "dash.csv",
+            "perturbation,g1\nctrl,1\nA,-\n",
+            &["--missing", "drop-genes"],
+            1,
+            &["dash.csv:3: column `g1`: expected a number, got \"-\""],
         );
     }
 );
@@ -345,43 +406,32 @@ mptest!(
         dir.create("na.csv", na);
         dir.create("real.csv", "perturbation,g1,g2,g3\nA,1,1,1\nB,1,1,1\n");
         // A = (1, 0, 2), B = (0, 1, −1) against (1, 1, 1): mse (0 + 1 + 1)/3 and (1 + 0 + 4)/3.
-        let mse = mse_per_perturbation(
-            &dir,
-            "na.csv",
-            "real.csv",
-            &["--values", "response", "--missing", "zero"],
+        let zero = ["--values", "response", "--missing", "zero"];
+        assert_mse(
+            &mse_per_perturbation(&dir, "na.csv", "real.csv", &zero),
+            &[("A", 2.0 / 3.0), ("B", 5.0 / 3.0)],
         );
-        assert_mse(&mse, &[("A", 2.0 / 3.0), ("B", 5.0 / 3.0)]);
         // Expression is the default for a wide table, and a 0 there is not "no change": a usage
         // error before anything is read.
-        dir.create("expr.csv", format!("{na}ctrl,1,1,1\n"));
+        let expr = format!("{na}ctrl,1,1,1\n");
         for values in [&[][..], &["--values", "expression"][..]] {
-            let err = dir
-                .command()
-                .args(["inspect", "expr.csv", "--missing", "zero"])
-                .args(values)
-                .assert_exit(2);
-            assert!(
-            err.contains("expr.csv: --missing zero reads a missing value as 0, which means \"no change\" only for values relative to control, but these are read as expression"),
-            "{err}"
-        );
-            assert!(
-                err.contains("pass --values response or --values z-score"),
-                "{err}"
+            let flags = [values, &["--missing", "zero"][..]].concat();
+            inspect_refuses(
+                &dir,
+                "expr.csv",
+                &expr,
+                &flags,
+                2,
+                &[
+                    "expr.csv: --missing zero reads a missing value as 0, which means \"no change\" only for values relative to control, but these are read as expression",
+                    "pass --values response or --values z-score",
+                ],
             );
         }
-        // End to end: evaluate on NA cells read as 0 is evaluate on the table with 0 written in.
+        // End to end: evaluate on an NA cell read as 0 is evaluate on the table with 0 written in.
         crate::evaluate::setup(&dir);
-        let screen = std::fs::read_to_string(dir.path().join("screen.csv")).unwrap();
-        let with = |cell: &str| {
-            let mut lines: Vec<String> = screen.lines().map(String::from).collect();
-            let mut row3: Vec<&str> = lines[3].split(',').collect();
-            row3[4] = cell;
-            lines[3] = row3.join(",");
-            lines.join("\n") + "\n"
-        };
-        dir.create("screen_na.csv", with("NA"));
-        dir.create("screen_0.csv", with("0"));
+        screen_with_cells(&dir, "screen_na.csv", &[(3, 4, "NA")]);
+        screen_with_cells(&dir, "screen_0.csv", &[(3, 4, "0")]);
         let zeroed = evaluate_metrics(&dir, "screen_na.csv", &["--missing", "zero"]);
         assert_eq!(zeroed, evaluate_metrics(&dir, "screen_0.csv", &[]));
         assert_ne!(zeroed, evaluate_metrics(&dir, "screen.csv", &[]));
@@ -397,91 +447,42 @@ mptest!(missing_drop_genes_leaves_those_genes_out, |dir| {
         &mse_per_perturbation(&dir, "na.csv", "real.csv", &flags),
         &[("A", 1.0), ("B", 4.0)],
     );
-    let stdout = dir
-        .command()
-        .args(["inspect", "na.csv", "--no-aliases"])
-        .args(flags)
-        .stdout();
-    assert!(stdout.contains("genes measured    1"), "{stdout}");
+    let v = assert_inspected(&dir, "na.csv", &flags, 1, 1.5);
     assert!(
-        stdout.contains(
-            "dropped 2 of 3 genes with missing values (--missing drop-genes): `g1`, `g2`"
+        v["format_reason"].as_str().unwrap().ends_with(
+            "; dropped 2 of 3 genes with missing values (--missing drop-genes): `g1`, `g2`"
         ),
-        "{stdout}"
+        "{v}"
     );
-    // Expression: a gene missing in the control row goes too; responses are profile − control.
+    // Expression: a gene missing in the control row goes too; responses are profile − control:
+    // A = (2, −1), B = (−1, 3), mean |response| 7/4.
     dir.create(
         "expr.csv",
         "perturbation,g1,g2,g3\nctrl,1,,2\nA,3,1,1\nB,0,1,5\n",
     );
-    let v: serde_json::Value = serde_json::from_str(
-        &dir.command()
-            .args([
-                "inspect",
-                "expr.csv",
-                "--json",
-                "--no-aliases",
-                "--missing",
-                "drop-genes",
-            ])
-            .stdout(),
-    )
-    .unwrap();
-    // A = (2, −1), B = (−1, 3): mean |response| 7/4.
-    assert_eq!(v["genes"], 2);
-    assert!(
-        (v["mean_abs_response"].as_f64().unwrap() - 1.75).abs() < 1e-6,
-        "{v}"
-    );
+    assert_inspected(&dir, "expr.csv", &["--missing", "drop-genes"], 2, 1.75);
     // When every gene has a gap none is left: say which row to remove.
-    dir.create("holes.csv", "perturbation,g1,g2\nA,1,2\nB,NA,\nC,3,NA\n");
-    let err = dir
-        .command()
-        .args([
-            "inspect",
-            "holes.csv",
-            "--no-aliases",
-            "--values",
-            "response",
-        ])
-        .args(["--missing", "drop-genes"])
-        .assert_failure();
-    assert!(
-        err.contains("holes.csv: all 2 genes have a missing value, so --missing drop-genes leaves none; perturbation `B` misses the most (2 of 2): remove it from the table"),
-        "{err}"
+    inspect_refuses(
+        &dir,
+        "holes.csv",
+        "perturbation,g1,g2\nA,1,2\nB,NA,\nC,3,NA\n",
+        &flags,
+        1,
+        &[
+            "holes.csv: all 2 genes have a missing value, so --missing drop-genes leaves none; perturbation `B` misses the most (2 of 2): remove it from the table",
+        ],
     );
-    // End to end: evaluate with drop-genes is evaluate on the table without those columns.
+    // End to end: evaluate with drop-genes is evaluate on the table without those columns:
+    // g2 (field 2) has an empty cell in P1's row (line 2), g5 (field 5) NaN in P6's (line 7).
     crate::evaluate::setup(&dir);
-    let screen = std::fs::read_to_string(dir.path().join("screen.csv")).unwrap();
-    let edit = |f: &dyn Fn(usize, Vec<&str>) -> Vec<String>| {
-        screen
-            .lines()
+    screen_with_cells(&dir, "screen_na.csv", &[(2, 2, ""), (7, 5, "NaN")]);
+    edited_screen(&dir, "screen_cut.csv", &|_, row| {
+        row.into_iter()
             .enumerate()
-            .map(|(i, l)| f(i, l.split(',').collect()).join(",") + "\n")
-            .collect::<String>()
-    };
-    // g2 (column 2) has an empty cell in P1's row, g5 (column 5) NaN in P6's.
-    dir.create(
-        "screen_na.csv",
-        edit(&|i, mut row| {
-            match i {
-                2 => row[2] = "",
-                7 => row[5] = "NaN",
-                _ => {}
-            }
-            row.into_iter().map(String::from).collect()
-        }),
-    );
-    dir.create(
-        "screen_cut.csv",
-        edit(&|_, row| {
-            row.into_iter()
-                .enumerate()
-                .filter(|(c, _)| *c != 2 && *c != 5)
-                .map(|(_, v)| v.to_string())
-                .collect()
-        }),
-    );
+            .filter(|(c, _)| *c != 2 && *c != 5)
+            .map(|(_, v)| v.to_string())
+            .collect()
+    });
     assert_eq!(
         evaluate_metrics(&dir, "screen_na.csv", &["--missing", "drop-genes"]),
         evaluate_metrics(&dir, "screen_cut.csv", &[])
@@ -491,28 +492,20 @@ mptest!(missing_drop_genes_leaves_those_genes_out, |dir| {
 mptest!(
     sparse_long_tables_need_missing_to_say_what_an_absent_pair_is,
     |dir| {
-        dir.create(
+        let sparse = "perturbation,gene,value\nA,g1,1\nA,g2,3\nA,g3,2\nB,g1,-1\n";
+        inspect_refuses(
+            &dir,
             "sparse.csv",
-            "perturbation,gene,value\nA,g1,1\nA,g2,3\nA,g3,2\nB,g1,-1\n",
+            sparse,
+            &["--values", "response"],
+            1,
+            &[
+                "sparse.csv: perturbation `B` has no value for gene `g2`; 2 of 6 values missing, in 2 of 3 genes",
+                "--missing drop-genes",
+                "df.pivot(index=\"perturbation\", columns=\"gene\", values=\"value\").fillna(0)",
+            ],
         );
         dir.create("real.csv", "perturbation,g1,g2,g3\nA,1,1,1\nB,1,1,1\n");
-        let err = dir
-            .command()
-            .args([
-                "inspect",
-                "sparse.csv",
-                "--values",
-                "response",
-                "--no-aliases",
-            ])
-            .assert_failure();
-        for want in [
-            "sparse.csv: perturbation `B` has no value for gene `g2`; 2 of 6 values missing, in 2 of 3 genes",
-            "--missing drop-genes",
-            "df.pivot(index=\"perturbation\", columns=\"gene\", values=\"value\").fillna(0)",
-        ] {
-            assert!(err.contains(want), "{want}\n{err}");
-        }
         // zero: B = (−1, 0, 0); A = (1, 3, 2) against (1, 1, 1): (0 + 4 + 1)/3, B (4 + 1 + 1)/3.
         let zero = ["--values", "response", "--missing", "zero"];
         assert_mse(
@@ -526,62 +519,33 @@ mptest!(
             &[("A", 0.0), ("B", 4.0)],
         );
         // An NA value is missing like an absent pair, and is named with its line.
-        dir.create(
+        let na_long = format!("{sparse}B,g3,NA\n");
+        inspect_refuses(
+            &dir,
             "na_long.csv",
-            "perturbation,gene,value\nA,g1,1\nA,g2,3\nA,g3,2\nB,g1,-1\nB,g3,NA\n",
-        );
-        let err = dir
-            .command()
-            .args([
-                "inspect",
-                "na_long.csv",
-                "--values",
-                "response",
-                "--no-aliases",
-            ])
-            .assert_failure();
-        assert!(
-            err.contains(
-                "na_long.csv:6: column `value`: \"NA\" is a missing value; 2 of 6 values missing"
-            ),
-            "{err}"
+            &na_long,
+            &["--values", "response"],
+            1,
+            &["na_long.csv:6: column `value`: \"NA\" is a missing value; 2 of 6 values missing"],
         );
         assert_mse(
             &mse_per_perturbation(&dir, "na_long.csv", "real.csv", &zero),
             &[("A", 5.0 / 3.0), ("B", 2.0)],
         );
-        // Control rows without a gene: the control is named; drop-genes leaves that gene out.
-        dir.create(
+        // Control rows without a gene: the control is named; drop-genes leaves that gene out, and
+        // A = (2 − 1, 0 − 1) over g1 and g3.
+        let expr_long = "perturbation,gene,value\nctrl,g1,1\nctrl,g3,1\nA,g1,2\nA,g2,5\nA,g3,0\n";
+        inspect_refuses(
+            &dir,
             "expr_long.csv",
-            "perturbation,gene,value\nctrl,g1,1\nctrl,g3,1\nA,g1,2\nA,g2,5\nA,g3,0\n",
+            expr_long,
+            &[],
+            1,
+            &[
+                "expr_long.csv: the control rows have no value for gene `g2`; 1 of 6 values missing, in 1 of 3 genes",
+            ],
         );
-        let err = dir
-            .command()
-            .args(["inspect", "expr_long.csv", "--no-aliases"])
-            .assert_failure();
-        assert!(
-        err.contains("expr_long.csv: the control rows have no value for gene `g2`; 1 of 6 values missing, in 1 of 3 genes"),
-        "{err}"
-    );
-        let v: serde_json::Value = serde_json::from_str(
-            &dir.command()
-                .args([
-                    "inspect",
-                    "expr_long.csv",
-                    "--json",
-                    "--no-aliases",
-                    "--missing",
-                    "drop-genes",
-                ])
-                .stdout(),
-        )
-        .unwrap();
-        // A = (2 − 1, 0 − 1) over g1, g3.
-        assert_eq!(v["genes"], 2);
-        assert!(
-            (v["mean_abs_response"].as_f64().unwrap() - 1.0).abs() < 1e-6,
-            "{v}"
-        );
+        assert_inspected(&dir, "expr_long.csv", &["--missing", "drop-genes"], 2, 1.0);
     }
 );
 
@@ -593,22 +557,13 @@ mptest!(decimal_commas_read_as_the_same_table_with_points, |dir| {
     dir.create("comma.csv", &comma);
     dir.create("comma.tsv", comma.replace(';', "\t"));
     for file in ["comma.csv", "comma.tsv"] {
-        let v: serde_json::Value = serde_json::from_str(
-            &dir.command()
-                .args(["inspect", file, "--json", "--no-aliases"])
-                .stdout(),
-        )
-        .unwrap();
+        // KLF1 = (−1.75, 1.5, 0), SPI1 = (1.5, 0.25, −1.9): mean |response| 6.9/6.
+        let v = assert_inspected(&dir, file, &[], 3, 6.9 / 6.0);
         assert!(
             v["format_reason"]
                 .as_str()
                 .unwrap()
                 .ends_with("-separated, decimal commas"),
-            "{v}"
-        );
-        // KLF1 = (−1.75, 1.5, 0), SPI1 = (1.5, 0.25, −1.9): mean |response| 6.9/6.
-        assert!(
-            (v["mean_abs_response"].as_f64().unwrap() - 6.9 / 6.0).abs() < 1e-6,
             "{v}"
         );
         assert_mse(
@@ -631,26 +586,23 @@ mptest!(decimal_commas_read_as_the_same_table_with_points, |dir| {
 });
 
 mptest!(mixed_decimal_marks_are_refused_naming_both_cells, |dir| {
-    dir.create(
+    inspect_refuses(
+        &dir,
         "mixed.csv",
         "perturbation;MYC;GATA1\nctrl;1;1\nKLF1;1,5;-0,25\nSPI1;2;1.5\n",
-    );
-    let err = dir
-        .command()
-        .args(["inspect", "mixed.csv", "--no-aliases"])
-        .assert_failure();
-    assert!(
-        err.contains("mixed.csv:4: column `GATA1`: expected a decimal comma like the first number with a fraction (line 3, column `MYC`: \"1,5\"), got \"1.5\""),
-        "{err}"
+        &[],
+        1,
+        &[
+            "mixed.csv:4: column `GATA1`: expected a decimal comma like the first number with a fraction (line 3, column `MYC`: \"1,5\"), got \"1.5\"",
+        ],
     );
     // A comma-separated table has no decimal commas: a quoted "1,5" is not a number.
-    dir.create("quoted.csv", "perturbation,MYC\nctrl,1\nKLF1,\"1,5\"\n");
-    let err = dir
-        .command()
-        .args(["inspect", "quoted.csv", "--no-aliases"])
-        .assert_failure();
-    assert!(
-        err.contains("quoted.csv:3: column `MYC`: expected a number, got \"1,5\""),
-        "{err}"
+    inspect_refuses(
+        &dir,
+        "quoted.csv",
+        "perturbation,MYC\nctrl,1\nKLF1,\"1,5\"\n",
+        &[],
+        1,
+        &["quoted.csv:3: column `MYC`: expected a number, got \"1,5\""],
     );
 });

@@ -1,7 +1,7 @@
 //! Missing values of text tables and the `--missing` policy that decides what they become.
 //!
 //! The table readers mark a missing value (an NA or empty cell, a pair a long table leaves out)
-//! as NaN in the matrix and the control profile; [`resolve`] turns the marks into an error,
+//! as NaN in the matrix and the control profile; `resolve` turns the marks into an error,
 //! zeros or fewer genes. Every [`Screen`](crate::data::Screen) thus stays finite, so no
 //! predictor or metric has to learn to skip NaN.
 
