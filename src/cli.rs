@@ -185,10 +185,8 @@ pub struct ScreenArgs {
     /// Keep gene and perturbation names exactly as written (no alias resolution).
     #[arg(long)]
     pub no_aliases: bool,
-    /// Missing values in CSV/TSV tables: empty, NA, NaN, N/A, #N/A or null cells
-    /// (case-insensitive), and pairs a long table has no row for. refuse: stop at the first,
-    /// naming it; zero: read them as 0, "no change" (only with --values response or z-score);
-    /// drop-genes: leave out every gene with a missing value, so no metric sees those genes.
+    /// What missing values in CSV/TSV tables become: empty, NA, NaN, N/A, #N/A or null cells
+    /// (any case), and pairs a long table has no row for. h5ad files are not affected.
     #[arg(long, value_enum, value_name = "HOW", default_value_t)]
     pub missing: crate::data::io::missing::Missing,
 }
@@ -243,6 +241,24 @@ mod tests {
         };
         assert_eq!(a.screen.control, vec!["NT", "ctrl"]);
         assert_eq!(a.screen.format, Some(Format::Long));
+    }
+
+    #[test]
+    fn missing_defaults_to_refuse_and_takes_its_three_values() {
+        use crate::data::io::missing::Missing;
+        let parse = |extra: &[&str]| {
+            let mut args = vec!["mechpert", "inspect", "s.csv"];
+            args.extend_from_slice(extra);
+            match Cli::try_parse_from(args).map(|c| c.command) {
+                Ok(Command::Inspect(a)) => Ok(a.screen.missing),
+                Ok(_) => panic!("not inspect"),
+                Err(e) => Err(e.exit_code()),
+            }
+        };
+        assert_eq!(parse(&[]), Ok(Missing::Refuse));
+        assert_eq!(parse(&["--missing", "zero"]), Ok(Missing::Zero));
+        assert_eq!(parse(&["--missing", "drop-genes"]), Ok(Missing::DropGenes));
+        assert_eq!(parse(&["--missing", "mean"]), Err(2));
     }
 
     #[test]
