@@ -194,6 +194,10 @@ pub struct ScreenArgs {
     /// Keep gene and perturbation names exactly as written (no alias resolution).
     #[arg(long)]
     pub no_aliases: bool,
+    /// What missing values in CSV/TSV tables become: empty, NA, NaN, N/A, #N/A or null cells
+    /// (any case), and pairs a long table has no row for. h5ad files are not affected.
+    #[arg(long, value_enum, value_name = "HOW", default_value_t)]
+    pub missing: crate::data::io::missing::Missing,
 }
 
 /// `--values` choices.
@@ -265,6 +269,24 @@ mod tests {
         };
         assert_eq!(a.screen.layer.as_deref(), Some("counts"));
         assert_eq!(a.screen.labels, Some(PathBuf::from("labels.csv")));
+    }
+
+    #[test]
+    fn missing_defaults_to_refuse_and_takes_its_three_values() {
+        use crate::data::io::missing::Missing;
+        let parse = |extra: &[&str]| {
+            let mut args = vec!["mechpert", "inspect", "s.csv"];
+            args.extend_from_slice(extra);
+            match Cli::try_parse_from(args).map(|c| c.command) {
+                Ok(Command::Inspect(a)) => Ok(a.screen.missing),
+                Ok(_) => panic!("not inspect"),
+                Err(e) => Err(e.exit_code()),
+            }
+        };
+        assert_eq!(parse(&[]), Ok(Missing::Refuse));
+        assert_eq!(parse(&["--missing", "zero"]), Ok(Missing::Zero));
+        assert_eq!(parse(&["--missing", "drop-genes"]), Ok(Missing::DropGenes));
+        assert_eq!(parse(&["--missing", "mean"]), Err(2));
     }
 
     #[test]

@@ -71,8 +71,12 @@ pub fn read_screen(
         .normalize(args.normalize)
         .layer(args.layer.clone())
         .labels(args.labels.clone())
-        .build_from_path(path)
-        .context("loading screen")?;
+        .missing(args.missing)
+        .build_from_path(path);
+    let loaded = match loaded {
+        Err(e) if e.is_usage() => return Err(UsageError(format!("loading screen: {e}")).into()),
+        other => other.context("loading screen")?,
+    };
     tracing::info!(
         path = %path.display(),
         format = %loaded.format,

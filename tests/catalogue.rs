@@ -560,7 +560,7 @@ fn csv_cases() -> Vec<Case> {
             "NaN",
             "n.csv",
             "perturbation,g1,g2\nA,NaN,2\nnon-targeting,1,2\n",
-            &["n.csv:2: column `g1`: expected a finite number, got \"NaN\""]
+            &["n.csv:2: column `g1`: \"NaN\" is a missing value; 1 of 4 values missing"]
         ),
         csv_case!(
             "infinity",

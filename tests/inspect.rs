@@ -103,7 +103,7 @@ mptest!(non_numeric_and_nan_cells_name_line_and_column, |dir| {
     dir.create("n.csv", "perturbation,MYC,GATA1\nctrl,1,1\nKLF1,NaN,1\n");
     let err = dir.command().args(["inspect", "n.csv"]).assert_failure();
     assert!(
-        err.contains("n.csv:3: column `MYC`: expected a finite number, got \"NaN\""),
+        err.contains("n.csv:3: column `MYC`: \"NaN\" is a missing value"),
         "{err}"
     );
     dir.create("i.csv", "perturbation,MYC\nctrl,1\nKLF1,-inf\n");

@@ -316,6 +316,21 @@ mptest!(a_table_of_cells_reads_with_a_labels_file, |dir| {
         stderr.contains("other.csv: no cell id of the labels matches a cell of cells.csv: the labels start `x1`, `x2`, the table starts `c1`, `c2`, `c3`"),
         "{stderr}"
     );
+    // A missing value among cells is refused naming the cell (--missing is for perturbation
+    // tables; cells are averaged as read).
+    dir.create(
+        "holes.csv",
+        "cell,TP53,MYC\nc1,1,2\nc2,NA,4\nc3,5,0\nc4,7,2\nc5,2,2\n",
+    );
+    let stderr = dir
+        .command()
+        .args(["inspect", "holes.csv", "--labels", "labels.tsv.gz"])
+        .args(["--perturbation-key", "guide", "--missing", "zero"])
+        .assert_failure();
+    assert!(
+        stderr.contains("holes.csv:3: column `TP53`: expected a number, got the missing value \"NA\": a table of cells must be complete"),
+        "{stderr}"
+    );
     // --labels with an h5ad is refused: its labels are obs columns.
     let h5ad = repo().join("experiments/data/embedded/renge_ipsc.h5ad");
     let stderr = dir

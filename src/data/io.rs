@@ -14,6 +14,8 @@ mod csv;
 pub mod error;
 pub mod format;
 pub mod h5ad;
+pub mod missing;
+pub mod number;
 pub mod reader;
 pub mod source;
 pub mod split;

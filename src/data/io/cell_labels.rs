@@ -137,7 +137,7 @@ fn assign_one_hot<R: BufRead>(
             message: format!(
                 "no label column `{}` and no one-hot column (only 0 and 1) after the cell id: the header has {}; name the label column with --perturbation-key",
                 DEFAULT_PERTURBATION_KEYS.join("` or `"),
-                abbreviate(t.header())
+                abbreviate(t.header(), "columns")
             ),
         });
     }

@@ -1,4 +1,7 @@
 //! CSV/TSV screens: wide, long and ranked-signature tables.
+//!
+//! Numbers may use a decimal comma where the delimiter is not a comma; missing values (NA or
+//! empty cells, pairs a long table leaves out) become what [`Builder::missing`] says.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -7,7 +10,9 @@ use std::path::PathBuf;
 
 use ndarray::{Array1, Array2};
 
-use super::error::{FieldError, ReadError, parse_finite};
+use super::error::{FieldError, ReadError};
+use super::missing::{self, MissingAt};
+use super::number::{Cell, DecimalMark};
 use super::reader::{Builder, DEFAULT_PERTURBATION_KEYS};
 use crate::data::{Screen, ValueKind};
 
@@ -17,6 +22,9 @@ pub(super) struct Table<R> {
     header: Vec<String>,
     path: PathBuf,
     record: ::csv::StringRecord,
+    numbers: DecimalMark,
+    first_missing: Option<MissingAt>,
+    notes: Vec<String>,
 }
 
 impl<R: BufRead> Table<R> {
@@ -41,6 +49,9 @@ impl<R: BufRead> Table<R> {
             header,
             path,
             record: ::csv::StringRecord::new(),
+            numbers: DecimalMark::new(delimiter),
+            first_missing: None,
+            notes: Vec::new(),
         })
     }
 
@@ -56,6 +67,16 @@ impl<R: BufRead> Table<R> {
     /// A field of the current record, trimmed (possibly empty).
     pub(super) fn text(&self, column: usize) -> &str {
         self.record[column].trim()
+    }
+
+    /// Whether the numbers read use a decimal comma.
+    pub(super) fn uses_decimal_comma(&self) -> bool {
+        self.numbers.uses_comma()
+    }
+
+    /// What the reader did beyond reading (missing values zeroed or genes dropped).
+    pub(super) fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     /// Advances to the next record, checking its width; returns its 1-based line.
@@ -94,8 +115,39 @@ impl<R: BufRead> Table<R> {
         }
     }
 
-    pub(super) fn number(&self, line: u64, column: usize) -> Result<f32, ReadError> {
-        parse_finite(&self.record[column]).map_err(|e| self.field_error(line, column, e))
+    /// The number in a cell of a table of single cells, where a missing value is an error:
+    /// `--missing` applies to per-perturbation tables, not to cells about to be averaged.
+    pub(super) fn number(&mut self, line: u64, column: usize) -> Result<f32, ReadError> {
+        let header = &self.header;
+        let at = || format!("line {line}, column `{}`", header[column]);
+        match self.numbers.parse(&self.record[column], at) {
+            Ok(Cell::Number(v)) => Ok(v),
+            Ok(Cell::Missing) => {
+                let text = self.record[column].trim().to_string();
+                Err(self.field_error(line, column, FieldError::MissingInCells(text)))
+            }
+            Err(e) => Err(self.field_error(line, column, e)),
+        }
+    }
+
+    /// The number in a cell; NaN marks a missing value, the first of which is remembered.
+    fn value(&mut self, line: u64, column: usize) -> Result<f32, ReadError> {
+        let header = &self.header;
+        let at = || format!("line {line}, column `{}`", header[column]);
+        match self.numbers.parse(&self.record[column], at) {
+            Ok(Cell::Number(v)) => Ok(v),
+            Ok(Cell::Missing) => {
+                if self.first_missing.is_none() {
+                    self.first_missing = Some(MissingAt::Cell {
+                        line,
+                        column: self.header[column].clone(),
+                        text: self.record[column].trim().to_string(),
+                    });
+                }
+                Ok(f32::NAN)
+            }
+            Err(e) => Err(self.field_error(line, column, e)),
+        }
     }
 
     pub(super) fn name(&self, line: u64, column: usize) -> Result<&str, ReadError> {
@@ -113,7 +165,7 @@ impl<R: BufRead> Table<R> {
             .ok_or_else(|| ReadError::MissingColumn {
                 path: self.path.clone(),
                 column: wanted.join("` or `"),
-                available: abbreviate(&self.header),
+                available: abbreviate(&self.header, "columns"),
             })
     }
 
@@ -151,10 +203,11 @@ fn csv_error(path: &std::path::Path, e: ::csv::Error) -> ReadError {
     }
 }
 
-pub(super) fn abbreviate(names: &[String]) -> String {
+/// The first six names, quoted, and how many there are when more.
+pub(super) fn abbreviate(names: &[String], noun: &str) -> String {
     let shown: Vec<String> = names.iter().take(6).map(|n| format!("`{n}`")).collect();
     if names.len() > 6 {
-        format!("{}, … ({} columns)", shown.join(", "), names.len())
+        format!("{}, … ({} {noun})", shown.join(", "), names.len())
     } else {
         shown.join(", ")
     }
@@ -239,8 +292,9 @@ fn spelled(symbol: &str, raw: &str) -> String {
 /// Wide: first column the perturbation, one column per gene, control rows averaged.
 pub(super) fn read_wide<R: BufRead>(
     builder: &Builder<'_>,
-    mut t: Table<R>,
+    t: &mut Table<R>,
 ) -> Result<Screen, ReadError> {
+    missing::check(builder.missing, value_kind(builder), &t.path)?;
     let label = t.label_column(builder)?;
     let mut genes = Names::new("gene");
     let mut gene_cols = Vec::with_capacity(t.header.len());
@@ -267,14 +321,14 @@ pub(super) fn read_wide<R: BufRead>(
         let name = t.name(line, label)?.to_string();
         if builder.is_control(&name) {
             for (g, &c) in gene_cols.iter().enumerate() {
-                control[g] += f64::from(t.number(line, c)?);
+                control[g] += f64::from(t.value(line, c)?);
             }
             control_rows += 1;
             continue;
         }
         perts.insert_unique(builder, &name, format!("line {line}"), &t.path, line)?;
         for &c in &gene_cols {
-            values.push(t.number(line, c)?);
+            values.push(t.value(line, c)?);
         }
     }
     let n_perts = perts.order.len();
@@ -283,7 +337,7 @@ pub(super) fn read_wide<R: BufRead>(
         .then(|| Array1::from_iter(control.iter().map(|v| (v / control_rows as f64) as f32)));
     finish(
         builder,
-        &t.path,
+        t,
         perts,
         genes,
         control,
@@ -319,11 +373,12 @@ impl SeenPairs {
     }
 }
 
-/// Long: `perturbation, gene, value`, one row per pair; every pair must be present.
+/// Long: `perturbation, gene, value`, one row per pair; an absent pair is a missing value.
 pub(super) fn read_long<R: BufRead>(
     builder: &Builder<'_>,
-    mut t: Table<R>,
+    t: &mut Table<R>,
 ) -> Result<Screen, ReadError> {
+    missing::check(builder.missing, value_kind(builder), &t.path)?;
     let label = t.label_column(builder)?;
     let gene_col = t.column(&["gene"])?;
     let value_col = t.column(&["value"])?;
@@ -335,7 +390,7 @@ pub(super) fn read_long<R: BufRead>(
     while let Some(line) = t.next()? {
         let p_name = t.name(line, label)?.to_string();
         let g_name = t.name(line, gene_col)?.to_string();
-        let value = t.number(line, value_col)?;
+        let value = t.value(line, value_col)?;
         let p = perts.intern(builder, &p_name) as u32;
         if p as usize == is_control_row.len() {
             is_control_row.push(builder.is_control(&p_name));
@@ -356,8 +411,8 @@ pub(super) fn read_long<R: BufRead>(
         }
     }
     let n_perts = kept.order.len();
-    let mut matrix = Array2::<f32>::zeros((n_perts, n_genes));
-    let mut filled = Array2::<bool>::from_elem((n_perts, n_genes), false);
+    // NaN marks the pairs no row gives (and the genes no control row gives).
+    let mut matrix = Array2::<f32>::from_elem((n_perts, n_genes), f32::NAN);
     let mut control_sum = vec![0f64; n_genes];
     let mut control_n = vec![0u32; n_genes];
     for (p, g, v) in triplets {
@@ -367,35 +422,21 @@ pub(super) fn read_long<R: BufRead>(
             control_n[g] += 1;
         } else {
             matrix[[row_of[p], g]] = v;
-            filled[[row_of[p], g]] = true;
         }
     }
-    if let Some(((r, g), _)) = filled.indexed_iter().find(|(_, f)| !**f) {
-        return Err(ReadError::MissingPair {
-            path: t.path.clone(),
-            perturbation: kept.order[r].clone(),
-            gene: genes.order[g].clone(),
-        });
-    }
     let has_control = control_n.iter().any(|&n| n > 0);
-    if has_control && let Some(g) = control_n.iter().position(|&n| n == 0) {
-        return Err(ReadError::MissingPair {
-            path: t.path.clone(),
-            perturbation: "control".into(),
-            gene: genes.order[g].clone(),
-        });
-    }
     let control = has_control.then(|| {
-        Array1::from_iter(
-            control_sum
-                .iter()
-                .zip(&control_n)
-                .map(|(s, &n)| (s / f64::from(n)) as f32),
-        )
+        Array1::from_iter(control_sum.iter().zip(&control_n).map(|(s, &n)| {
+            if n == 0 {
+                f32::NAN
+            } else {
+                (s / f64::from(n)) as f32
+            }
+        }))
     });
     finish(
         builder,
-        &t.path,
+        t,
         kept,
         genes,
         control,
@@ -408,7 +449,7 @@ pub(super) fn read_long<R: BufRead>(
 /// perturbation that ranks it (R the largest rank in the file), else 0. `in_up` is not used.
 pub(super) fn read_ranked<R: BufRead>(
     builder: &Builder<'_>,
-    mut t: Table<R>,
+    t: &mut Table<R>,
 ) -> Result<Screen, ReadError> {
     // Without a perturbation column the first column would be taken for one, and a single
     // ranking (`rank,gene,score`, a PageRank table) would pass for a screen of "perturbations"
@@ -423,7 +464,7 @@ pub(super) fn read_ranked<R: BufRead>(
             path: t.path.clone(),
             message: format!(
                 "columns {} hold `rank` and `gene` but no perturbation column: a ranked-signature screen needs `perturbation` (or condition, target_gene, or --perturbation-key COLUMN) beside `rank` and `gene`; a single gene ranking is not a screen",
-                abbreviate(&t.header)
+                abbreviate(&t.header, "columns")
             ),
         });
     }
@@ -474,42 +515,62 @@ pub(super) fn read_ranked<R: BufRead>(
         })
 }
 
-fn finish(
+/// What the values are: as the builder says, else expression (wide and long tables).
+fn value_kind(builder: &Builder<'_>) -> ValueKind {
+    builder.values.unwrap_or(ValueKind::Expression)
+}
+
+fn finish<R>(
     builder: &Builder<'_>,
-    path: &std::path::Path,
+    t: &mut Table<R>,
     perts: Names,
     genes: Names,
     control: Option<Array1<f32>>,
     matrix: Array2<f32>,
     where_: &str,
 ) -> Result<Screen, ReadError> {
+    let path = t.path.clone();
     if perts.order.is_empty() && genes.order.is_empty() {
-        return Err(ReadError::Empty {
-            path: path.to_path_buf(),
-        });
+        return Err(ReadError::Empty { path });
     }
-    let unmapped = (genes.unmapped, perts.unmapped);
-    let screen = match (builder.values.unwrap_or(ValueKind::Expression), control) {
-        (ValueKind::Expression, Some(control)) => Screen::from_profiles(
-            perts.order,
-            genes.order,
-            control,
-            matrix,
-            ValueKind::Expression,
-        ),
+    let kind = value_kind(builder);
+    // Values relative to control ignore any control rows, and so do their missing values.
+    let control = match (kind, control) {
+        (ValueKind::Expression, Some(control)) => Some(control),
         (ValueKind::Expression, None) => {
             return Err(ReadError::NoControl {
-                path: path.to_path_buf(),
+                path,
                 where_: where_.to_string(),
                 tried: builder.control_labels.clone(),
             });
         }
-        (kind, _) => Screen::from_responses(perts.order, genes.order, matrix, kind),
+        (_, _) => None,
+    };
+    let resolved = missing::resolve(
+        builder.missing,
+        &path,
+        t.first_missing.take(),
+        &perts.order,
+        genes.order,
+        control,
+        matrix,
+    )?;
+    if let Some(note) = resolved.note {
+        tracing::warn!(path = %path.display(), "{note}");
+        t.notes.push(note);
+    }
+    let unmapped = (genes.unmapped, perts.unmapped);
+    let screen = match resolved.control {
+        Some(control) => Screen::from_profiles(
+            perts.order,
+            resolved.genes,
+            control,
+            resolved.matrix,
+            ValueKind::Expression,
+        ),
+        None => Screen::from_responses(perts.order, resolved.genes, resolved.matrix, kind),
     };
     screen
         .map(|s| s.with_unmapped(unmapped.0, unmapped.1))
-        .map_err(|source| ReadError::Screen {
-            path: path.to_path_buf(),
-            source,
-        })
+        .map_err(|source| ReadError::Screen { path, source })
 }

@@ -4,6 +4,7 @@
 use std::io;
 use std::path::PathBuf;
 
+use super::missing::MissingAt;
 use crate::data::ScreenError;
 
 /// Why a screen could not be read.
@@ -99,15 +100,50 @@ pub enum ReadError {
         /// The labels tried.
         tried: Vec<String>,
     },
-    /// A long table lacks a perturbation/gene pair.
-    #[error("{}: perturbation `{perturbation}` has no value for gene `{gene}`: a long table needs every pair", .path.display())]
-    MissingPair {
+    /// Missing values (NA or empty cells, pairs absent from a long table) under
+    /// `--missing refuse`.
+    #[error(
+        "{}{at}; {missing} of {values} values missing, in {genes_with} of {genes} genes: pass --missing drop-genes to leave those genes out, or --missing zero to read them as 0 (responses and z-scores only); or fill them before writing the table ({fix})",
+        .path.display(),
+        fix = .at.pandas_fix()
+    )]
+    Missing {
         /// The file.
         path: PathBuf,
-        /// Perturbation.
-        perturbation: String,
-        /// Gene.
-        gene: String,
+        /// The first missing value.
+        at: MissingAt,
+        /// How many values are missing.
+        missing: usize,
+        /// How many values the screen has (perturbations × genes, plus the control's).
+        values: usize,
+        /// Genes with at least one missing value.
+        genes_with: usize,
+        /// Genes in the table.
+        genes: usize,
+    },
+    /// `--missing zero` for values read as expression.
+    #[error(
+        "{}: --missing zero reads a missing value as 0, which means \"no change\" only for values relative to control, but these are read as expression (the default for wide and long tables), where 0 means not expressed: pass --values response or --values z-score if they are relative to control, or --missing drop-genes",
+        .path.display()
+    )]
+    ZeroForExpression {
+        /// The file.
+        path: PathBuf,
+    },
+    /// `--missing drop-genes` when every gene has a missing value.
+    #[error(
+        "{}: all {genes} genes have a missing value, so --missing drop-genes leaves none; {worst} misses the most ({worst_missing} of {genes}): remove it from the table, or pass --missing zero if the values are responses or z-scores",
+        .path.display()
+    )]
+    NoCompleteGene {
+        /// The file.
+        path: PathBuf,
+        /// Genes in the table.
+        genes: usize,
+        /// The row with most missing values (``perturbation `X` `` or `the control`).
+        worst: String,
+        /// How many values it misses.
+        worst_missing: usize,
     },
     /// An HDF5 object is missing or malformed.
     #[error("{}: HDF5 `{object}`: {message}", .path.display())]
@@ -175,6 +211,13 @@ pub enum ReadError {
     },
 }
 
+impl ReadError {
+    /// Whether the options, not the file, are at fault: the command line has to change.
+    pub fn is_usage(&self) -> bool {
+        matches!(self, ReadError::ZeroForExpression { .. })
+    }
+}
+
 /// What is wrong with one field's text.
 #[derive(Debug, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -182,9 +225,27 @@ pub enum FieldError {
     /// The text is not a number.
     #[error("expected a number, got {0:?}")]
     NotANumber(String),
-    /// The number is NaN or infinite.
+    /// The number is infinite, or beyond the range of f32.
     #[error("expected a finite number, got {0:?}")]
     NotFinite(String),
+    /// A number written with the other decimal mark than the table's first number with a
+    /// fraction.
+    #[error(
+        "expected {expected} like the first number with a fraction ({first}), got {got:?}: one table uses one decimal mark"
+    )]
+    MixedDecimalMarks {
+        /// The text.
+        got: String,
+        /// `a decimal point` or `a decimal comma`.
+        expected: &'static str,
+        /// Where the first number with a fraction is, and its text.
+        first: String,
+    },
+    /// A missing value among single cells, which are averaged as read.
+    #[error(
+        "expected a number, got the missing value {0:?}: a table of cells must be complete (--missing applies to tables of perturbations); fill the cells first, e.g. pandas df.fillna(0)"
+    )]
+    MissingInCells(String),
     /// A rank that is not a whole number ≥ 1.
     #[error("expected a whole rank ≥ 1, got {0:?}")]
     BadRank(String),
@@ -194,37 +255,4 @@ pub enum FieldError {
     /// Bytes that are not UTF-8.
     #[error("expected UTF-8 text, got an invalid byte after {0} valid bytes")]
     NotUtf8(usize),
-}
-
-/// Parses a finite `f32`, with the field text (trimmed) kept in the error.
-pub fn parse_finite(text: &str) -> Result<f32, FieldError> {
-    let trimmed = text.trim();
-    match trimmed.parse::<f32>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => Err(FieldError::NotFinite(trimmed.to_string())),
-        Err(_) => Err(FieldError::NotANumber(trimmed.to_string())),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_parse_or_say_why_not() {
-        assert_eq!(parse_finite(" 1.5 "), Ok(1.5));
-        assert_eq!(
-            parse_finite("NaN"),
-            Err(FieldError::NotFinite("NaN".into()))
-        );
-        assert_eq!(
-            parse_finite("inf"),
-            Err(FieldError::NotFinite("inf".into()))
-        );
-        assert_eq!(
-            parse_finite("oops"),
-            Err(FieldError::NotANumber("oops".into()))
-        );
-        assert_eq!(parse_finite(""), Err(FieldError::NotANumber("".into())));
-    }
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::error::ReadError;
 use super::format::{self, Format, GZIP_MAGIC, HDF5_MAGIC, KNOWN_EXTENSIONS};
+use super::missing::Missing;
 use super::source::MatrixSource;
 use super::{cell_table, csv, h5ad};
 use crate::data::{GeneSymbols, Screen, ValueKind};
@@ -55,6 +56,7 @@ pub struct Builder<'s> {
     // Which matrix of an h5ad, or which file labels a table of cells.
     pub(super) layer: Option<String>,
     pub(super) labels: Option<PathBuf>,
+    pub(super) missing: Missing,
 }
 
 /// A per-cell normalisation applied to single cells before they are averaged.
@@ -79,6 +81,7 @@ impl<'s> Builder<'s> {
             symbols,
             layer: None,
             labels: None,
+            missing: Missing::Refuse,
         }
     }
 
@@ -127,6 +130,26 @@ impl<'s> Builder<'s> {
     /// single cells whose values are all whole numbers above [`COUNTS_ABOVE`] is refused.
     pub fn normalize(mut self, normalize: Option<Normalize>) -> Self {
         self.normalize = normalize;
+        self
+    }
+
+    /// What a missing value in a CSV/TSV table (an NA or empty cell, a pair a long table
+    /// leaves out) becomes; refused by default.
+    ///
+    /// ```
+    /// use mechpert::data::{GeneSymbols, io::{Builder, missing::Missing}};
+    /// use mechpert::data::ValueKind;
+    /// let text = "perturbation,HBG1,TAL1\nMYC,0.5,NA\nGATA1,1,2\n";
+    /// let builder = Builder::new(GeneSymbols::embedded()).values(Some(ValueKind::Response));
+    /// let read = |b: &Builder| b.build_from_reader(text.as_bytes(), "t.csv".as_ref(), None);
+    /// assert!(read(&builder).is_err());
+    /// let zero = read(&builder.clone().missing(Missing::Zero)).unwrap().screen;
+    /// assert_eq!(zero.response().row(0).to_vec(), vec![0.5, 0.0]);
+    /// let dropped = read(&builder.missing(Missing::DropGenes)).unwrap().screen;
+    /// assert_eq!(dropped.genes(), ["HBG1"]);
+    /// ```
+    pub fn missing(mut self, missing: Missing) -> Self {
+        self.missing = missing;
         self
     }
 
@@ -257,7 +280,7 @@ impl<'s> Builder<'s> {
         format: Option<Format>,
         ext: Option<&str>,
     ) -> Result<Loaded, ReadError> {
-        let (table, delimiter) = text_table(reader, path, ext)?;
+        let (mut table, delimiter) = text_table(reader, path, ext)?;
         let (format, reason) = match format {
             Some(Format::H5ad) => {
                 return Err(ReadError::Hdf5 {
@@ -270,12 +293,19 @@ impl<'s> Builder<'s> {
             None => format::sniff_text(table.header()),
         };
         let screen = match format {
-            Format::Wide => csv::read_wide(self, table)?,
-            Format::Long => csv::read_long(self, table)?,
-            Format::Ranked => csv::read_ranked(self, table)?,
+            Format::Wide => csv::read_wide(self, &mut table)?,
+            Format::Long => csv::read_long(self, &mut table)?,
+            Format::Ranked => csv::read_ranked(self, &mut table)?,
             Format::H5ad => unreachable!("handled above"),
         };
-        let reason = format!("{reason}; {}", format::delimiter_name(delimiter));
+        let mut reason = format!("{reason}; {}", format::delimiter_name(delimiter));
+        if table.uses_decimal_comma() {
+            reason.push_str(", decimal commas");
+        }
+        for note in table.notes() {
+            reason.push_str("; ");
+            reason.push_str(note);
+        }
         Ok(Loaded {
             screen,
             format,
