@@ -1,6 +1,6 @@
 //! `mechpert plan`: the design loop on the real binary — outputs and their columns, sealed
-//! held-out rows, thread-count determinism, SIGKILL and SIGINT with resume, and configuration
-//! errors named before any work.
+//! held-out rows, thread-count determinism, SIGKILL and SIGINT with resume, configuration
+//! errors named before any work, and the permuted-feedback control.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
