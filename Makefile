@@ -102,6 +102,7 @@ experiments: build
 	bash experiments/ablations_k562/run.sh
 	bash experiments/anchors_k562/run.sh
 	bash experiments/anchors_sim/run.sh
+	bash experiments/controls_feedback/run.sh
 
 # libFuzzer on stable Rust: the coverage flags cargo-fuzz passes for `--sanitizer none`, plus
 # debug assertions and overflow checks (fuzz/Cargo.toml). `--target` keeps them off build scripts

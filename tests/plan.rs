@@ -1,6 +1,6 @@
 //! `mechpert plan`: the design loop on the real binary — outputs and their columns, sealed
-//! held-out rows, thread-count determinism, SIGKILL and SIGINT with resume, and configuration
-//! errors named before any work.
+//! held-out rows, thread-count determinism, SIGKILL and SIGINT with resume, configuration
+//! errors named before any work, and the permuted-feedback control.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -431,4 +431,157 @@ mptest!(bad_settings_are_refused_before_any_work, |dir| {
     for out in ["o1", "o2", "o3", "o5"] {
         assert!(!dir.path().join(out).join("rounds.csv").exists(), "{out}");
     }
+});
+
+/// The value of `metric` for `predictor` in round `round` of every row of a `rounds.csv`.
+fn round_values(rounds: &str, round: &str, predictor: &str, metric: &str) -> Vec<f64> {
+    rounds
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[2] == round && f[4] == predictor && f[5] == metric).then(|| f[6].parse().unwrap())
+        })
+        .collect()
+}
+
+mptest!(
+    permuted_feedback_trains_on_the_other_picks_truth_and_scores_the_truth,
+    |dir| {
+        // Two initial picks A and B can only swap responses. C's one consensus neighbour is A and
+        // D's is B, so the raw consensus kNN predicts C with what A shows and D with what B shows;
+        // E has none and gets the training mean (0.5, 0.5), which the swap leaves unchanged.
+        dir.create(
+            "tiny.csv",
+            "gene,x,y\nA,1,0\nB,0,1\nC,1,0\nD,0,1\nE,0.5,0.5\n",
+        );
+        dir.create(
+            "n.tsv",
+            "target\tneighbour\tweight\tvotes\tagents\nC\tA\t1\t1\tk\nD\tB\t1\t1\tk\n",
+        );
+        dir.create("initial.txt", "A\nB\n");
+        let run = |out: &str, feedback: &str| {
+            dir.command()
+                .args(["plan", "--data", "tiny.csv", "--values", "response"])
+                .args(["--neighbours", "n.tsv"])
+                .args(["--predictor", "consensus", "--strategies", "random"])
+                .args(["--initial", "initial.txt", "--rounds", "1", "--batch", "1"])
+                .args(["--seeds", "1", "--metrics", "mse", "--feedback", feedback])
+                .args(["--out", out, "-q"])
+                .stdout();
+            read(&dir, &format!("{out}/rounds.csv"))
+        };
+        let truth = run("true", "true");
+        let permuted = run("permuted", "permuted");
+        // True feedback: C and D predicted exactly, E by the mean: MSE 0.
+        assert_eq!(round_values(&truth, "0", "consensus", "mse"), [0.0]);
+        // Permuted: C gets B's (0, 1) against its (1, 0), D the reverse: MSE (1 + 1 + 0) / 3.
+        let got = round_values(&permuted, "0", "consensus", "mse");
+        assert!((got[0] - 2.0 / 3.0).abs() < 1e-6, "{got:?}");
+        // The training mean sees the same responses, reassigned: (0.5, 0.5) against C, D and E
+        // gives MSE (0.25 + 0.25 + 0) / 3 either way.
+        let mean = round_values(&permuted, "0", "mean", "mse");
+        assert!((mean[0] - 1.0 / 6.0).abs() < 1e-6, "{mean:?}");
+        assert_eq!(
+            round_values(&truth, "0", "mean", "mse"),
+            round_values(&permuted, "0", "mean", "mse")
+        );
+    }
+);
+
+mptest!(
+    permuted_feedback_says_so_everywhere_reruns_and_leaves_blind_strategies_alone,
+    |dir| {
+        screen(&dir);
+        let strategies = "random,degree,uncertainty";
+        dir.command()
+            .args(plan_args("true", strategies, &[]))
+            .stdout();
+        dir.command()
+            .args(plan_args("perm", strategies, &["--feedback", "permuted"]))
+            .stdout();
+        // Strategies that do not read feedback pick the same genes in the same order.
+        let picked = |out: &str, strategy: &str| -> Vec<String> {
+            read(&dir, &format!("{out}/picks.csv"))
+                .lines()
+                .filter(|l| l.starts_with(&format!("{strategy},")))
+                .map(|l| l.split(',').take(5).collect::<Vec<_>>().join(","))
+                .collect()
+        };
+        for s in ["random", "degree"] {
+            assert_eq!(picked("true", s).len(), 2 * 3 * 4, "{s}");
+            assert_eq!(picked("true", s), picked("perm", s), "{s}");
+        }
+        // The predictor learns from what it is shown, so its scores move.
+        let scores = |out: &str| {
+            round_values(
+                &read(&dir, &format!("{out}/rounds.csv")),
+                "3",
+                "consensus:shrunk",
+                "pearson_delta",
+            )
+        };
+        assert_ne!(scores("true"), scores("perm"));
+        // Every output of the control says so; the default run's files are as before.
+        assert!(read(&dir, "perm/summary.md").contains("- **feedback: permuted (control)"));
+        assert!(read(&dir, "perm/run.json").contains("\"feedback\": \"permuted\""));
+        assert!(read(&dir, "perm/config.toml").contains("feedback = \"permuted\""));
+        let picks = read(&dir, "perm/picks.csv");
+        assert!(
+            picks
+                .lines()
+                .skip(1)
+                .all(|l| l.contains("permuted feedback: shown another revealed gene's response")),
+            "{picks}"
+        );
+        assert!(!read(&dir, "true/summary.md").contains("feedback"));
+        assert!(!read(&dir, "true/config.toml").contains("feedback"));
+        assert!(read(&dir, "true/run.json").contains("\"feedback\": \"true\""));
+        // The control's config.toml reruns as is, to the same numbers.
+        dir.command()
+            .args([
+                "plan",
+                "--config",
+                "perm/config.toml",
+                "--out",
+                "again",
+                "-q",
+            ])
+            .stdout();
+        assert_eq!(
+            read(&dir, "perm/rounds.csv"),
+            read(&dir, "again/rounds.csv")
+        );
+        assert_eq!(read(&dir, "perm/picks.csv"), read(&dir, "again/picks.csv"));
+    }
+);
+
+mptest!(a_bad_feedback_is_named_with_the_accepted_values, |dir| {
+    screen(&dir);
+    dir.create("fb.toml", "feedback = \"shuffled\"\n");
+    let stderr = dir
+        .command()
+        .args([
+            "plan",
+            "--config",
+            "fb.toml",
+            "--data",
+            "screen.csv",
+            "--out",
+            "o",
+            "-q",
+        ])
+        .assert_exit(2);
+    assert!(
+        stderr.contains("fb.toml: feedback `shuffled`: expected true or permuted"),
+        "{stderr}"
+    );
+    let stderr = dir
+        .command()
+        .args(plan_args("o", "random", &["--feedback", "shuffled"]))
+        .assert_exit(2);
+    assert!(
+        stderr.contains("--feedback") && stderr.contains("[possible values: true, permuted]"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("o").exists());
 });

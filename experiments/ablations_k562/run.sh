@@ -7,6 +7,11 @@
 #   shuffled-{1,2,3}                   τ 1 table with every neighbour name permuted (controls.py)
 #   symmetrised                        τ 1 table with every edge also reversed (controls.py)
 #   directed is tau-1 itself (regulators → target only)
+#   panels/without-X, only-X           leave-one-resource-out (7 agents) and each resource alone
+#   panels/agents{2,4}-{1..4}          the number of agents: 4 random subsets of 2 and of 4
+#                                      resources (panels.py, seed 1); 7 and 8 come from above
+# Sub-panel runs keep metrics.csv and summary.md (figures and per-perturbation values are
+# deleted, and their consensus tables are .gitignored: `panels/X.toml` rebuilds each in ~8 s).
 #
 #   experiments/ablations_k562/run.sh    # writes results/ablations_k562/ (summary.md, <variant>/)
 set -euo pipefail
@@ -39,7 +44,21 @@ for v in $variants; do
     fi
     "$bin" evaluate --data "$data" --observed 50 --draws 10 --seed 1 \
         --predictors consensus,consensus:shrunk --neighbours "$out/$v.tsv" \
-        --out "$out/$v" -q > /dev/null
+        --out "$out/$v" --force -q > /dev/null
 done
-python3 experiments/ablations_k562/tabulate.py "$out" $variants
-echo "ablations took $(( $(date +%s) - start )) s wall clock; summary in $out/summary.md"
+echo "variants done after $(( $(date +%s) - start )) s"
+panels=$(python3 experiments/ablations_k562/panels.py experiments/fewshot_k562/dense.toml "$out/panels" 1)
+for p in $panels; do
+    "$bin" consensus --data "$data" --agents "$out/panels/$p.toml" --out "$out/panels/$p.tsv" -q > /dev/null
+    if [ "$(wc -l < "$out/panels/$p.tsv")" -le 1 ]; then
+        echo "$p: the consensus has no edges, nothing to evaluate"
+        rm -rf "${out:?}/panels/$p"
+        continue
+    fi
+    "$bin" evaluate --data "$data" --observed 50 --draws 10 --seed 1 \
+        --predictors consensus,consensus:shrunk --neighbours "$out/panels/$p.tsv" \
+        --out "$out/panels/$p" --force -q > /dev/null
+    rm -f "$out/panels/$p"/predictors_* "$out/panels/$p/per_perturbation.csv"
+done
+python3 experiments/ablations_k562/tabulate.py "$out" $variants --panels $panels
+echo "ablations took $(( $(date +%s) - start )) s wall clock (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)); summary in $out/summary.md"

@@ -2,20 +2,28 @@
 # Anchor selection on the real K562 essential-gene signatures (Replogle 2022, rank scores).
 # Needs ../shared/data beside the checkout.
 #
-#   experiments/anchors_k562/run.sh     # writes results/anchors_k562/{budget50_string,budget50_collectri,curve_collectri}
+#   experiments/anchors_k562/run.sh     # writes results/anchors_k562/{budget50_string,budget50_collectri,curve_collectri,curve_string}
+#   RUNS=curve_string experiments/anchors_k562/run.sh   # one of them
+# then results/anchors_k562/curves.md from the curve runs present (tabulate.py: PearsonΔ by number
+# observed; the best MechPert strategy against the best centrality and random at each budget).
 #
 # budget50_*: nothing observed, one round of 50 picks, 10 seeds (the paper's setting); the
 # centrality strategies rank STRING v12 (budget50_string, which also holds every other strategy)
-# or CollecTRI (budget50_collectri). curve_collectri: rounds of 10, 15, 25, 50, 100 picks, 5 seeds.
+# or CollecTRI (budget50_collectri). curve_collectri, curve_string: rounds of 10, 15, 25, 50, 100
+# picks (10 → 200 observed), 5 seeds, centralities on CollecTRI or STRING. Centrality scores are
+# cached in target/centrality-cache (CENTRALITY_CACHE=DIR to move it): STRING betweenness is
+# ranked once for both STRING runs; the cache changes no number.
 # Predictor: consensus kNN over the dense knowledge panel (experiments/fewshot_k562/dense.toml),
 # shrunk to the mean by leave-one-out. Each run's summary.md has CIs and paired Wilcoxon tests.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 "${CARGO:-cargo}" build --release --locked --quiet
 bin=target/release/mechpert
-runs=${RUNS:-"budget50_string budget50_collectri curve_collectri"}
+runs=${RUNS:-"budget50_string budget50_collectri curve_collectri curve_string"}
+cache=${CENTRALITY_CACHE:-target/centrality-cache}
 for run in $runs; do
     start=$(date +%s)
-    "$bin" plan --config "experiments/anchors_k562/$run.toml" --force -q > /dev/null
-    echo "$run took $(( $(date +%s) - start )) s wall clock"
+    "$bin" plan --config "experiments/anchors_k562/$run.toml" --centrality-cache "$cache" --force -q > /dev/null
+    echo "$run took $(( $(date +%s) - start )) s wall clock; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 done
+python3 experiments/anchors_k562/tabulate.py results/anchors_k562 curve_collectri curve_string

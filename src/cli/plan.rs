@@ -48,6 +48,11 @@ pub struct PlanArgs {
     /// mse; discrimination_l1 on request: it costs O(queries² × genes) per round).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub metrics: Option<Vec<String>>,
+    /// What picked perturbations reveal: true (their measured responses) or permuted (the
+    /// control: each is shown another revealed perturbation's response; scores still use the
+    /// true ones). Default true.
+    #[arg(long, value_name = "KIND")]
+    pub feedback: Option<crate::plan::oracle::Feedback>,
     /// Worker threads for the jobs (strategy × seed); results do not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<NonZeroUsize>,

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::oracle::Feedback;
+
 /// Strategy names, as spelled on the command line and in every output.
 pub const STRATEGIES: &[&str] = &[
     "consensus",
@@ -87,6 +89,10 @@ pub struct PlanFile {
     /// Exponent on the uncertainty factor of `hybrid` (default 1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hybrid_weight: Option<f64>,
+    /// What picked perturbations reveal: `true` (default) or `permuted`, the control in which
+    /// each is shown another revealed perturbation's response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<String>,
     /// Knowledge shared by every screen unless a screen sets its own.
     #[serde(flatten)]
     pub knowledge: KnowledgeFile,
@@ -296,6 +302,8 @@ pub struct Settings {
     pub uncertainty_draws: usize,
     /// Exponent of `hybrid`.
     pub hybrid_weight: f64,
+    /// What picked perturbations reveal.
+    pub feedback: Feedback,
     /// The output folder of this screen.
     pub out: PathBuf,
 }
@@ -440,6 +448,8 @@ impl Settings {
             threads: Some(self.threads),
             uncertainty_draws: Some(self.uncertainty_draws),
             hybrid_weight: Some(self.hybrid_weight),
+            // Written only for the control, so a run with true feedback keeps its file.
+            feedback: (self.feedback != Feedback::True).then(|| self.feedback.as_str().into()),
             knowledge,
             screens: vec![screen],
         };
@@ -589,6 +599,7 @@ mod tests {
             threads: 2,
             uncertainty_draws: 4,
             hybrid_weight: 1.0,
+            feedback: Feedback::True,
             out: "/data/out/run".into(),
         }
     }

@@ -16,7 +16,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use sha2::{Digest, Sha256};
 
-use super::oracle::Oracle;
+use super::oracle::{Feedback, Oracle};
 use super::round::{RoundError, score_round};
 use super::strategy::oracle::UpperBound;
 use super::strategy::random::Random;
@@ -220,10 +220,10 @@ impl Plan<'_, '_> {
                         round: 0,
                         rank: i + 1,
                         gene: names[row].clone(),
-                        pick: Pick::new(
+                        pick: self.recorded(Pick::new(
                             row,
                             "initial set, the same for every strategy of this seed",
-                        ),
+                        )),
                     });
                 }
                 state.revealed = initial;
@@ -240,7 +240,7 @@ impl Plan<'_, '_> {
             let observed = if state.revealed.is_empty() {
                 Observed::nothing(self.oracle.layout())
             } else {
-                self.oracle.reveal(state.revealed.clone())
+                self.oracle.reveal_to_job(seed, state.revealed.clone())
             };
             if model.is_none() && !observed.is_empty() {
                 // Resumed from a checkpoint: refit what the last round fitted (deterministic).
@@ -294,7 +294,7 @@ impl Plan<'_, '_> {
                     round,
                     rank: i + 1,
                     gene: names[pick.row].clone(),
-                    pick,
+                    pick: self.recorded(pick),
                 });
             }
             model = self.score(&mut state, round)?;
@@ -303,6 +303,15 @@ impl Plan<'_, '_> {
             on_round();
         }
         Ok(state)
+    }
+
+    /// `pick` as `picks.csv` records it: under permuted feedback its rationale says so.
+    fn recorded(&self, mut pick: Pick) -> Pick {
+        if self.oracle.feedback() == Feedback::Permuted {
+            pick.rationale
+                .push_str("; permuted feedback: shown another revealed gene's response");
+        }
+        pick
     }
 
     /// The initial rows of `seed`.
@@ -325,7 +334,9 @@ impl Plan<'_, '_> {
         state: &mut JobState,
         round: usize,
     ) -> Result<Option<Box<dyn Fitted + 'm>>, JobError> {
-        let observed = self.oracle.reveal(state.revealed.clone());
+        let observed = self
+            .oracle
+            .reveal_to_job(state.seed, state.revealed.clone());
         let queries = observed.unobserved();
         let mut main = None;
         let scored = score_round(

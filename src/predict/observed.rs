@@ -54,11 +54,35 @@ pub struct Observed<'a> {
 
 impl<'a> Observed<'a> {
     /// Copies the responses of screen rows `rows` out of `screen` into a new sealed view. This
-    /// is the only way responses enter a view; the view keeps no reference to `screen`.
+    /// and [`Observed::reveal_mislabelled`] are the only ways responses enter a view; the view
+    /// keeps no reference to `screen`.
     ///
     /// # Panics
     /// When a row is out of range or repeated (caller bugs).
     pub fn reveal(screen: &'a Screen, rows: Vec<usize>) -> Observed<'a> {
+        let responses = screen.response().select(Axis(0), &rows);
+        Observed::sealed(screen, rows, responses)
+    }
+
+    /// Reveals screen rows `rows`, each with the measured response of the row at the same
+    /// position in `sources` instead of its own: the permuted-feedback control, in which every
+    /// revealed perturbation is shown another's response. Sealed as [`Observed::reveal`] is;
+    /// the oracle takes `sources` among `rows`, so no unrevealed response enters the view.
+    ///
+    /// # Panics
+    /// When a row is out of range or repeated, or the two lists differ in length (caller bugs).
+    pub fn reveal_mislabelled(
+        screen: &'a Screen,
+        rows: Vec<usize>,
+        sources: &[usize],
+    ) -> Observed<'a> {
+        assert_eq!(rows.len(), sources.len(), "one source row per revealed row");
+        let responses = screen.response().select(Axis(0), sources);
+        Observed::sealed(screen, rows, responses)
+    }
+
+    /// The view of `rows` holding `responses` (one row each, in order).
+    fn sealed(screen: &'a Screen, rows: Vec<usize>, responses: Array2<f32>) -> Observed<'a> {
         let n = screen.n_perturbations();
         let mut slot = vec![NOT_REVEALED; n];
         for (i, &r) in rows.iter().enumerate() {
@@ -66,7 +90,6 @@ impl<'a> Observed<'a> {
             assert!(slot[r] == NOT_REVEALED, "observed row {r} repeated");
             slot[r] = i as u32;
         }
-        let responses = screen.response().select(Axis(0), &rows);
         Observed::over(
             screen.layout(),
             Arc::new(Revealed { slot, responses }),

@@ -97,6 +97,9 @@ pub struct PlanHeader {
     pub initial: String,
     /// Picks per round.
     pub batches: Vec<usize>,
+    /// Under the permuted-feedback control, what the loop was shown; `None` for true feedback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<String>,
 }
 
 /// Writes `summary.md`.
@@ -121,6 +124,9 @@ pub fn write_summary(
         "- budget: initial {}, then rounds of {:?} picks; scored on every unobserved perturbation after each round",
         header.initial, header.batches
     )?;
+    if let Some(feedback) = &header.feedback {
+        writeln!(out, "- **feedback: {feedback}**")?;
+    }
     writeln!(
         out,
         "- seeds: {} ({}); each strategy sees the same initial set per seed",

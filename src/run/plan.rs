@@ -27,7 +27,7 @@ use crate::plan::config::{
     SimulateFile,
 };
 use crate::plan::jobs::{Initial, JobError, JobState, PickRow, Plan, RoundRow};
-use crate::plan::oracle::Oracle;
+use crate::plan::oracle::{Feedback, Oracle};
 use crate::plan::shard::{JobKey, Shard, assign, job_cost};
 use crate::priors::centrality::cache::ScoreCache;
 use crate::report::plan::{
@@ -249,6 +249,12 @@ fn resolve(args: &PlanArgs) -> anyhow::Result<Vec<Settings>> {
                 }),
                 uncertainty_draws: file.uncertainty_draws.unwrap_or(4),
                 hybrid_weight: file.hybrid_weight.unwrap_or(1.0),
+                feedback: match &file.feedback {
+                    None => Feedback::True,
+                    Some(f) => f
+                        .parse()
+                        .map_err(|m| UsageError(format!("{}: {m}", origin.display())))?,
+                },
             })
         })
         .collect()
@@ -389,6 +395,9 @@ fn apply_flags(file: &mut PlanFile, all: &PlanArgs) {
     if let Some(t) = all.threads {
         file.threads = Some(t.get());
     }
+    if let Some(f) = all.feedback {
+        file.feedback = Some(f.as_str().into());
+    }
 }
 
 /// Wall and CPU seconds of each stage, for `run.json`.
@@ -516,7 +525,7 @@ fn run_screen(
         f.write_all(config_text.as_bytes())
     })
     .with_context(|| format!("writing {}", checkpoint.display()))?;
-    let oracle = Oracle::new(screen);
+    let oracle = Oracle::with_feedback(screen, settings.feedback);
     let plan = Plan {
         oracle: &oracle,
         predictors: &predictors,
@@ -603,6 +612,9 @@ fn run_screen(
         seeds: settings.seeds.clone(),
         initial: format!("{} ({} perturbations)", settings.initial, initial.len()),
         batches: settings.batches.clone(),
+        feedback: (settings.feedback == Feedback::Permuted).then(|| {
+            "permuted (control): each revealed perturbation was shown another revealed perturbation's measured response (one seeded cycle through the pool per seed); predictions are scored against the true responses".to_string()
+        }),
     };
     let run_json = serde_json::json!({
         "mechpert_version": env!("CARGO_PKG_VERSION"),
@@ -617,6 +629,7 @@ fn run_screen(
         "seeds": settings.seeds,
         "initial": header.initial,
         "batches": settings.batches,
+        "feedback": settings.feedback.as_str(),
         "metrics": settings.metrics,
         "knowledge": knowledge.lines,
         "started": started,
