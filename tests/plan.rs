@@ -555,6 +555,56 @@ mptest!(
     }
 );
 
+mptest!(
+    feedback_permuted_to_strategy_misleads_the_strategy_and_not_the_scored_predictor,
+    |dir| {
+        screen(&dir);
+        let strategies = "random,degree,uncertainty";
+        dir.command()
+            .args(plan_args("true", strategies, &[]))
+            .stdout();
+        dir.command()
+            .args(plan_args(
+                "strat",
+                strategies,
+                &["--feedback", "permuted-to-strategy"],
+            ))
+            .stdout();
+        let rows = |out: &str, strategy: &str| -> Vec<String> {
+            read(&dir, &format!("{out}/rounds.csv"))
+                .lines()
+                .filter(|l| l.starts_with(&format!("{strategy},")))
+                .map(String::from)
+                .collect()
+        };
+        let picked = |out: &str, strategy: &str| -> Vec<String> {
+            read(&dir, &format!("{out}/picks.csv"))
+                .lines()
+                .filter(|l| l.starts_with(&format!("{strategy},")))
+                .map(|l| l.split(',').take(5).collect::<Vec<_>>().join(","))
+                .collect()
+        };
+        // Strategies blind to feedback pick the same genes, and the scored predictors, trained
+        // on the true responses, give exactly the numbers of the true run.
+        for s in ["random", "degree"] {
+            assert_eq!(picked("true", s), picked("strat", s), "{s}");
+            // 2 seeds × 3 rounds × (run predictor, training mean) × 6 default metrics.
+            assert_eq!(rows("true", s).len(), 2 * 3 * 2 * 6, "{s}");
+            assert_eq!(rows("true", s), rows("strat", s), "{s}");
+        }
+        // The uncertainty strategy reads a model of the reassigned responses: it picks others.
+        assert_ne!(
+            picked("true", "uncertainty"),
+            picked("strat", "uncertainty")
+        );
+        assert!(
+            read(&dir, "strat/summary.md").contains("- **feedback: permuted-to-strategy (control)")
+        );
+        assert!(read(&dir, "strat/run.json").contains("\"feedback\": \"permuted-to-strategy\""));
+        assert!(read(&dir, "strat/config.toml").contains("feedback = \"permuted-to-strategy\""));
+    }
+);
+
 mptest!(a_bad_feedback_is_named_with_the_accepted_values, |dir| {
     screen(&dir);
     dir.create("fb.toml", "feedback = \"shuffled\"\n");
@@ -572,7 +622,9 @@ mptest!(a_bad_feedback_is_named_with_the_accepted_values, |dir| {
         ])
         .assert_exit(2);
     assert!(
-        stderr.contains("fb.toml: feedback `shuffled`: expected true or permuted"),
+        stderr.contains(
+            "fb.toml: feedback `shuffled`: expected true, permuted or permuted-to-strategy"
+        ),
         "{stderr}"
     );
     let stderr = dir
@@ -580,7 +632,8 @@ mptest!(a_bad_feedback_is_named_with_the_accepted_values, |dir| {
         .args(plan_args("o", "random", &["--feedback", "shuffled"]))
         .assert_exit(2);
     assert!(
-        stderr.contains("--feedback") && stderr.contains("[possible values: true, permuted]"),
+        stderr.contains("--feedback")
+            && stderr.contains("[possible values: true, permuted, permuted-to-strategy]"),
         "{stderr}"
     );
     assert!(!dir.path().join("o").exists());

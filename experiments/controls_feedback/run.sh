@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Permuted-feedback control for the strategies that learn from what they observe (issue 14):
-# each setting runs twice, with true feedback and with `--feedback permuted` (every revealed
+# each setting runs three times: true feedback; `--feedback permuted-to-strategy` (only the
+# strategy and the model it reads are misled; the scored predictor trains on the true rows,
+# which isolates what a strategy takes from feedback); and `--feedback permuted` (every revealed
 # pick is shown another revealed pick's measured response, one seeded cycle per seed; scores
 # still use the true held-out responses). uncertainty and hybrid read the fitted model: if they
 # gain anything from feedback, the gain should vanish under the permutation. random and
@@ -8,14 +10,14 @@
 # both runs, so their rows measure what permuted training rows alone cost the predictor. The
 # K562 setting needs ../shared/data.
 #
-#   experiments/controls_feedback/run.sh   # writes results/controls_feedback/{k562,sim}_{true,permuted}/ and summary.md
+#   experiments/controls_feedback/run.sh   # writes results/controls_feedback/{k562,sim}_{true,permuted,permuted-to-strategy}/ and summary.md
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 "${CARGO:-cargo}" build --release --locked --quiet
 bin=target/release/mechpert
 out=results/controls_feedback
 for setting in ${SETTINGS:-k562 sim}; do
-    for feedback in true permuted; do
+    for feedback in true permuted permuted-to-strategy; do
         start=$(date +%s)
         "$bin" plan --config "experiments/controls_feedback/$setting.toml" --feedback "$feedback" \
             --out "$out/${setting}_$feedback" --force -q > /dev/null

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """summary.md for run.sh (standard library only).
 
-  tabulate.py OUT SETTING...   reads OUT/<SETTING>_true/rounds.csv and OUT/<SETTING>_permuted/rounds.csv
+  tabulate.py OUT SETTING...   reads OUT/<SETTING>_{true,permuted,permuted-to-strategy}/rounds.csv
 
 Per setting, strategy and round: PearsonΔ of the run's predictor (consensus:shrunk) on every
-unobserved perturbation, mean over seeds ± 1.96 standard errors, with true and with permuted
-feedback; the paired difference (permuted − true) with how many seeds fell; and each
-strategy's gain over random under either feedback.
+unobserved perturbation, mean over seeds ± 1.96 standard errors, with true feedback, with
+feedback permuted for strategy and predictor, and permuted for the strategy only; the paired
+differences from true with how many seeds fell; and each strategy's gain over random.
 """
 import csv
 import math
@@ -48,20 +48,23 @@ def diff(a, b):
 def table(out, setting):
     true = load(out / f"{setting}_true" / "rounds.csv")
     perm = load(out / f"{setting}_permuted" / "rounds.csv")
+    strat = load(out / f"{setting}_permuted-to-strategy" / "rounds.csv")
     strategies = list(dict.fromkeys(s for s, _ in true))
     sizes = sorted({n for _, n in true})
     lines = [
-        "| strategy | observed | true feedback | permuted feedback | permuted − true | vs random, true | vs random, permuted |",
-        "|---|---|---|---|---|---|---|",
+        "| strategy | observed | true feedback | permuted (both) | permuted − true | "
+        "permuted to strategy only | strategy-only − true | vs random, true | "
+        "vs random, strategy-only |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for s in strategies:
         for n in sizes:
-            t, p = true[(s, n)], perm[(s, n)]
-            rt, rp = true[("random", n)], perm[("random", n)]
+            t, p, q = true[(s, n)], perm[(s, n)], strat[(s, n)]
+            rt, rq = true[("random", n)], strat[("random", n)]
             vs = (lambda a, r: "–" if s == "random" else diff(a, r).replace(" lower)", " below random)"))
             lines.append(
                 f"| {s} | {n} | {cell(list(t.values()))} | {cell(list(p.values()))} | "
-                f"{diff(p, t)} | {vs(t, rt)} | {vs(p, rp)} |"
+                f"{diff(p, t)} | {cell(list(q.values()))} | {diff(q, t)} | {vs(t, rt)} | {vs(q, rq)} |"
             )
     return "\n".join(lines)
 
@@ -70,8 +73,8 @@ def main():
     out = pathlib.Path(sys.argv[1])
     parts = [
         "# Permuted-feedback control (experiments/controls_feedback/run.sh)\n",
-        "Each setting ran twice from the same settings file, with true feedback and with "
-        "`--feedback permuted`: every revealed pick is shown the measured response of another revealed "
+        "Each setting ran three times from the same settings file: with true feedback; with "
+        "`--feedback permuted`, where the strategy and the scored predictor are both shown, for every revealed pick, the measured response of another revealed "
         "pick (the next one along a cycle through the pool drawn once per seed; the responses shown "
         "are the revealed ones, reassigned, so the training mean is unchanged and no held-out response "
         "is shown), while predictions are still scored against the true responses. Strategies "
@@ -85,12 +88,17 @@ def main():
         "because the predictor is fitted on the permuted rows. Random and diversity pick the "
         "same genes in every round of both runs, so their rows measure what permuted training "
         "rows alone cost the predictor; a strategy's own use of feedback shows in its gain over "
-        "random.\n",
+        "random. `--feedback permuted-to-strategy` shows the reassigned responses to the "
+        "strategy and the model it reads only, while the scored predictor trains on the true "
+        "ones: random and diversity then give exactly the true run's numbers, and what is left "
+        "of a model-based strategy's difference from the true run is what it takes from "
+        "feedback.\n",
     ]
     for setting in sys.argv[2:]:
         parts.append(f"## {setting}: {LABEL.get(setting, setting)}\n")
         parts.append(f"Runs: [{setting}_true]({setting}_true/summary.md), "
-                     f"[{setting}_permuted]({setting}_permuted/summary.md).\n")
+                     f"[{setting}_permuted]({setting}_permuted/summary.md), "
+                     f"[{setting}_permuted-to-strategy]({setting}_permuted-to-strategy/summary.md).\n")
         parts.append(table(out, setting) + "\n")
     (out / "summary.md").write_text("\n".join(parts))
 

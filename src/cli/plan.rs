@@ -48,9 +48,11 @@ pub struct PlanArgs {
     /// mse; discrimination_l1 on request: it costs O(queries² × genes) per round).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub metrics: Option<Vec<String>>,
-    /// What picked perturbations reveal: true (their measured responses) or permuted (the
-    /// control: each is shown another revealed perturbation's response; scores still use the
-    /// true ones). Default true.
+    /// What picked perturbations reveal: true (their measured responses); permuted (the
+    /// control: each is shown another revealed perturbation's response, by the strategy and the
+    /// scored predictors; scores still use the true ones); permuted-to-strategy (only the
+    /// strategy and the model it reads are shown the reassigned responses: isolates what a
+    /// strategy takes from feedback). Default true.
     #[arg(long, value_name = "KIND")]
     pub feedback: Option<crate::plan::oracle::Feedback>,
     /// Worker threads for the jobs (strategy × seed); results do not depend on it.

@@ -240,24 +240,11 @@ impl Plan<'_, '_> {
             let observed = if state.revealed.is_empty() {
                 Observed::nothing(self.oracle.layout())
             } else {
-                self.oracle.reveal_to_job(seed, state.revealed.clone())
+                self.oracle.reveal_to_strategy(seed, state.revealed.clone())
             };
             if model.is_none() && !observed.is_empty() {
                 // Resumed from a checkpoint: refit what the last round fitted (deterministic).
-                model =
-                    Some(
-                        self.predictors[0]
-                            .fit(&observed)
-                            .map_err(|source| JobError::Round {
-                                strategy: name.clone(),
-                                seed,
-                                round,
-                                source: Box::new(RoundError {
-                                    predictor: self.predictors[0].name().to_string(),
-                                    source,
-                                }),
-                            })?,
-                    );
+                model = Some(self.fit_for_strategy(&observed, &name, seed, round)?);
             }
             let candidates = observed.unobserved();
             let view = View {
@@ -307,7 +294,7 @@ impl Plan<'_, '_> {
 
     /// `pick` as `picks.csv` records it: under permuted feedback its rationale says so.
     fn recorded(&self, mut pick: Pick) -> Pick {
-        if self.oracle.feedback() == Feedback::Permuted {
+        if self.oracle.feedback().misleads_strategy() {
             pick.rationale
                 .push_str("; permuted feedback: shown another revealed gene's response");
         }
@@ -336,7 +323,7 @@ impl Plan<'_, '_> {
     ) -> Result<Option<Box<dyn Fitted + 'm>>, JobError> {
         let observed = self
             .oracle
-            .reveal_to_job(state.seed, state.revealed.clone());
+            .reveal_to_predictors(state.seed, state.revealed.clone());
         let queries = observed.unobserved();
         let mut main = None;
         let scored = score_round(
@@ -370,7 +357,41 @@ impl Plan<'_, '_> {
                 });
             }
         }
+        if self.oracle.feedback() == Feedback::PermutedToStrategy {
+            // The strategy reads a model of what it was shown, not of the scored predictors'
+            // true rows.
+            let shown = self
+                .oracle
+                .reveal_to_strategy(state.seed, state.revealed.clone());
+            return Ok(Some(self.fit_for_strategy(
+                &shown,
+                &state.strategy,
+                state.seed,
+                round,
+            )?));
+        }
         Ok(main)
+    }
+
+    /// The run's predictor fitted on `observed`, the model the next round's strategy reads.
+    fn fit_for_strategy<'m>(
+        &'m self,
+        observed: &Observed<'m>,
+        strategy: &str,
+        seed: u64,
+        round: usize,
+    ) -> Result<Box<dyn Fitted + 'm>, JobError> {
+        self.predictors[0]
+            .fit(observed)
+            .map_err(|source| JobError::Round {
+                strategy: strategy.to_string(),
+                seed,
+                round,
+                source: Box::new(RoundError {
+                    predictor: self.predictors[0].name().to_string(),
+                    source,
+                }),
+            })
     }
 }
 

@@ -8,9 +8,11 @@
 //! [`Oracle::held_out_response_for_upper_bound`].
 //!
 //! Under [`Feedback::Permuted`] (the permuted-feedback control) the oracle shows each revealed
-//! perturbation another revealed perturbation's measured response, while it still scores
-//! predictions against the true responses: a strategy that learns from what it is shown should
-//! then lose whatever it gained over strategies that do not read feedback.
+//! perturbation another revealed perturbation's measured response, to the strategy and to the
+//! scored predictors alike, while it still scores predictions against the true responses. Under
+//! [`Feedback::PermutedToStrategy`] only the strategy (its view and the model it reads) is
+//! shown the reassigned responses; the scored predictors train on the true ones, so a strategy
+//! that learns from feedback loses its gain while the predictor is left as it was.
 
 use std::str::FromStr;
 
@@ -34,6 +36,10 @@ pub enum Feedback {
     /// no held-out response enters a view and the training mean is unchanged; a lone revealed
     /// perturbation has no other to take from and keeps its own.
     Permuted,
+    /// The same reassignment shown to the strategy only: its view and the model it reads are
+    /// fitted on the reassigned responses, the scored predictors on the measured ones. This
+    /// isolates what a strategy takes from feedback from what the predictor does.
+    PermutedToStrategy,
 }
 
 impl Feedback {
@@ -42,7 +48,13 @@ impl Feedback {
         match self {
             Feedback::True => "true",
             Feedback::Permuted => "permuted",
+            Feedback::PermutedToStrategy => "permuted-to-strategy",
         }
+    }
+
+    /// Whether the strategy is shown reassigned responses (either control).
+    pub fn misleads_strategy(self) -> bool {
+        self != Feedback::True
     }
 }
 
@@ -50,7 +62,7 @@ impl FromStr for Feedback {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         <Feedback as clap::ValueEnum>::from_str(s, false)
-            .map_err(|_| format!("feedback `{s}`: expected true or permuted"))
+            .map_err(|_| format!("feedback `{s}`: expected true, permuted or permuted-to-strategy"))
     }
 }
 
@@ -88,16 +100,24 @@ impl<'s> Oracle<'s> {
         Observed::reveal(self.screen, rows)
     }
 
-    /// Reveals screen rows `rows` to the design-loop job of `seed`: a sealed view of their
-    /// measured responses, or under [`Feedback::Permuted`] of the responses of
+    /// Reveals screen rows `rows` to the strategy of the design-loop job of `seed`: a sealed
+    /// view of their measured responses, or under either permuted control of the responses of
     /// [`Oracle::feedback_sources`].
-    pub fn reveal_to_job(&self, seed: u64, rows: Vec<usize>) -> Observed<'s> {
+    pub fn reveal_to_strategy(&self, seed: u64, rows: Vec<usize>) -> Observed<'s> {
+        if self.feedback.misleads_strategy() {
+            let sources = self.feedback_sources(seed, &rows);
+            Observed::reveal_mislabelled(self.screen, rows, &sources)
+        } else {
+            self.reveal(rows)
+        }
+    }
+
+    /// Reveals screen rows `rows` to the scored predictors of the job of `seed`: reassigned
+    /// only under [`Feedback::Permuted`].
+    pub fn reveal_to_predictors(&self, seed: u64, rows: Vec<usize>) -> Observed<'s> {
         match self.feedback {
-            Feedback::True => self.reveal(rows),
-            Feedback::Permuted => {
-                let sources = self.feedback_sources(seed, &rows);
-                Observed::reveal_mislabelled(self.screen, rows, &sources)
-            }
+            Feedback::Permuted => self.reveal_to_strategy(seed, rows),
+            Feedback::True | Feedback::PermutedToStrategy => self.reveal(rows),
         }
     }
 
@@ -184,7 +204,7 @@ mod tests {
             rows.iter().zip(&sources).all(|(r, s)| r != s),
             "{sources:?}"
         );
-        let view = oracle.reveal_to_job(2, rows.clone());
+        let view = oracle.reveal_to_strategy(2, rows.clone());
         for (&r, &src) in rows.iter().zip(&sources) {
             assert_eq!(view.response(r).to_vec(), vec![src as f32]);
         }
@@ -204,14 +224,14 @@ mod tests {
     #[test]
     fn true_feedback_reveals_the_measured_rows_and_names_parse() {
         let s = numbered();
-        let view = Oracle::new(&s).reveal_to_job(2, vec![3, 7]);
+        let view = Oracle::new(&s).reveal_to_strategy(2, vec![3, 7]);
         assert_eq!(view.response(3).to_vec(), vec![3.0]);
         assert_eq!(view.response(7).to_vec(), vec![7.0]);
         assert_eq!("permuted".parse::<Feedback>(), Ok(Feedback::Permuted));
         assert_eq!("true".parse::<Feedback>(), Ok(Feedback::True));
         assert_eq!(
             "shuffled".parse::<Feedback>(),
-            Err("feedback `shuffled`: expected true or permuted".to_string())
+            Err("feedback `shuffled`: expected true, permuted or permuted-to-strategy".to_string())
         );
         assert_eq!(Feedback::Permuted.as_str(), "permuted");
     }

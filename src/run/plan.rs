@@ -612,9 +612,11 @@ fn run_screen(
         seeds: settings.seeds.clone(),
         initial: format!("{} ({} perturbations)", settings.initial, initial.len()),
         batches: settings.batches.clone(),
-        feedback: (settings.feedback == Feedback::Permuted).then(|| {
-            "permuted (control): each revealed perturbation was shown another revealed perturbation's measured response (one seeded cycle through the pool per seed); predictions are scored against the true responses".to_string()
-        }),
+        feedback: match settings.feedback {
+            Feedback::True => None,
+            Feedback::Permuted => Some("permuted (control): each revealed perturbation was shown, to the strategy and to the scored predictors, another revealed perturbation's measured response (one seeded cycle through the pool per seed); predictions are scored against the true responses".to_string()),
+            Feedback::PermutedToStrategy => Some("permuted-to-strategy (control): the strategy and the model it reads were shown, for each revealed perturbation, another revealed perturbation's measured response (one seeded cycle through the pool per seed); the scored predictors trained on the true responses".to_string()),
+        },
     };
     let run_json = serde_json::json!({
         "mechpert_version": env!("CARGO_PKG_VERSION"),
