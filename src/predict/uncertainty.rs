@@ -92,15 +92,16 @@ pub fn bootstrap_variance(
             model.predict_into(chunk, slot);
         }
         for q in 0..chunk.len() {
+            // Each draw's prediction row once per query: a view per (query, gene) made the
+            // slicing cost more than the sums.
+            let rows: Vec<_> = (0..draws)
+                .map(|b| block.slice(ndarray::s![b, q, ..]))
+                .collect();
             let mut total = 0.0;
             for g in 0..genes {
-                let values = block.slice(ndarray::s![.., q, g]);
-                let mean = values.iter().map(|&v| f64::from(v)).sum::<f64>() / draws as f64;
-                total += values
-                    .iter()
-                    .map(|&v| (f64::from(v) - mean).powi(2))
-                    .sum::<f64>()
-                    / draws as f64;
+                let values = rows.iter().map(|row| f64::from(row[g]));
+                let mean = values.clone().sum::<f64>() / draws as f64;
+                total += values.map(|v| (v - mean).powi(2)).sum::<f64>() / draws as f64;
             }
             out.push(total / genes.max(1) as f64);
         }

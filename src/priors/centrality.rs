@@ -10,8 +10,8 @@
 //! | `in-degree`, `out-degree`, `degree` | neighbour counts (degree = in + out when directed) | no |
 //! | `weighted-in-degree`, … | sums of edge weights (strength) | yes |
 //! | `pagerank` | `pagerank(G, alpha=0.85, weight='weight', tol=1e-6)`: own power iteration, dangling mass spread uniformly ([`pagerank`]) | yes |
-//! | `betweenness` | `betweenness_centrality(G, normalized=True)` via rustworkx-core (Brandes, BFS) | **no** |
-//! | `closeness` | `closeness_centrality(G, wf_improved=True)` via rustworkx-core; incoming distances when directed | no |
+//! | `betweenness` | `betweenness_centrality(G, normalized=True)`: own Brandes search, parallel, bit-identical to rustworkx-core's ([`betweenness`]) | **no** |
+//! | `closeness` | `closeness_centrality(G, wf_improved=True)`: own breadth-first searches; incoming distances when directed ([`closeness`]) | no |
 //! | `eigenvector` | `eigenvector_centrality(G, weight='weight')`: power iteration on `Aᵀ + I` ([`eigenvector`]) | yes |
 //! | `katz` | `katz_centrality(G, alpha, beta=1, weight='weight')` with `alpha = 0.9 / min(max in-strength, max out-strength)` unless given ([`katz`]) | yes |
 //! | `random` | uniform scores from a seeded generator ([`random`]) | — |
