@@ -31,6 +31,7 @@ pub struct UsageError(pub String);
 /// Runs one parsed command, writing its result to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
     crate::threads::init_global();
+    crate::threads::single_threaded_blas();
     let quiet = cli.quiet;
     match cli.command {
         Command::Inspect(args) => inspect::run(args, out),

@@ -20,6 +20,21 @@
 /// memory is reserved, not committed, until used).
 pub const STACK_BYTES: usize = 64 << 20;
 
+unsafe extern "C" {
+    // OpenBLAS's own setter (libopenblas, linked through ndarray-linalg's `openblas-system`).
+    fn openblas_set_num_threads(num_threads: std::ffi::c_int);
+}
+
+/// Makes OpenBLAS compute on the calling thread only. mechpert already runs draws, jobs and
+/// folds in parallel on rayon; OpenBLAS's own threads on top of those spin for work
+/// (`sched_yield`: 2.4× the wall time of one evaluate on a loaded 2-core machine) and make
+/// ridge's last digits depend on how many of them there are, i.e. on the machine's core count
+/// or `OPENBLAS_NUM_THREADS`. With one, results do not depend on any thread count.
+pub fn single_threaded_blas() {
+    // SAFETY: a plain setter taking an int, safe to call at any time from any thread.
+    unsafe { openblas_set_num_threads(1) }
+}
+
 /// A rayon pool of `n_threads` workers (0: one per core, or `RAYON_NUM_THREADS`) with
 /// [`STACK_BYTES`] stacks.
 pub fn pool(n_threads: usize) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {

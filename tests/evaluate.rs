@@ -252,6 +252,37 @@ mptest!(evaluate_on_shared_k562_signatures, |dir| {
     assert!(means[1] > means[0] + 0.02, "{row}");
 });
 
+mptest!(ridge_does_not_depend_on_the_openblas_thread_count, |dir| {
+    // Ridge over STRING's embedding on K562 is large enough for OpenBLAS to split its work;
+    // before mechpert pinned OpenBLAS to one thread, its values moved in the 8th digit between
+    // OPENBLAS_NUM_THREADS=1 and 2.
+    let Some(shared) =
+        crate::util::shared_data("ridge_does_not_depend_on_the_openblas_thread_count")
+    else {
+        return;
+    };
+    let data = shared
+        .join("perturbseq/replogle2022_k562_signatures/k562_essential_up_ranked_top1000.csv.gz");
+    let string = format!(
+        "string:{}",
+        shared.join("priors/string_v12_edges.tsv.gz").display()
+    );
+    let metrics = |threads: &str| {
+        let out = format!("t{threads}");
+        dir.command()
+            .env("OPENBLAS_NUM_THREADS", threads)
+            .args(["evaluate", "--data"])
+            .args([&data])
+            .args(["--observed", "50", "--draws", "1", "--predictors", "ridge"])
+            .args(["--graph", &string, "--out", &out, "-q"])
+            .stdout();
+        std::fs::read_to_string(dir.path().join(out).join("metrics.csv")).unwrap()
+    };
+    let one = metrics("1");
+    assert!(one.contains(",ridge,pearson_delta,"), "{one}");
+    assert_eq!(one, metrics("2"));
+});
+
 mptest!(evaluate_reads_the_table_mechpert_consensus_writes, |dir| {
     setup(&dir);
     dir.create(
