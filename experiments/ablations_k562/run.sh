@@ -62,3 +62,5 @@ for p in $panels; do
 done
 python3 experiments/ablations_k562/tabulate.py "$out" $variants --panels $panels
 echo "ablations took $(( $(date +%s) - start )) s wall clock (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)); summary in $out/summary.md"
+"$bin" report $(for v in $variants; do [ -d "$out/$v" ] && echo "$out/$v"; done) \
+    --out "$out/report.html" -q

@@ -27,3 +27,6 @@ for run in $runs; do
     echo "$run took $(( $(date +%s) - start )) s wall clock; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 python3 experiments/anchors_k562/tabulate.py results/anchors_k562 curve_collectri curve_string
+"$bin" report $(for run in budget50_string budget50_collectri curve_collectri curve_string; do
+    [ -d "results/anchors_k562/$run" ] && echo "results/anchors_k562/$run"; done) \
+    --out results/anchors_k562/report.html -q

@@ -8,3 +8,4 @@ cd "$(dirname "$0")/../.."
 start=$(date +%s)
 target/release/mechpert plan --config experiments/anchors_sim/budget50.toml --force -q > /dev/null
 echo "anchors_sim took $(( $(date +%s) - start )) s wall clock"
+target/release/mechpert report results/anchors_sim/budget50 --out results/anchors_sim/report.html -q

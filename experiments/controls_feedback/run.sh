@@ -25,3 +25,5 @@ for setting in ${SETTINGS:-k562 sim}; do
     done
 done
 python3 experiments/controls_feedback/tabulate.py "$out" k562 sim
+"$bin" report $(for setting in k562 sim; do for feedback in true permuted-to-strategy permuted; do
+    echo "$out/${setting}_$feedback"; done; done) --out "$out/report.html" -q

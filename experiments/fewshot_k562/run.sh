@@ -56,3 +56,6 @@ for n in $sizes; do
 done
 python3 experiments/fewshot_k562/tabulate.py "$out"
 echo "few-shot K562 took $(( $(date +%s) - start )) s wall clock; summary in $out/summary.md"
+# One self-contained page over every run, in curve order (mechpert report).
+"$bin" report $(for n in 10 25 50 100 200; do for p in dense tf string go; do
+    [ -d "$out/n$n/$p" ] && echo "$out/n$n/$p"; done; done) --out "$out/report.html" -q

@@ -41,3 +41,4 @@ evaluate bundled consensus,consensus:shrunk
 evaluate string similarity,similarity:shrunk
 python3 experiments/fewshot_renge/tabulate.py "$out"
 echo "few-shot Renge took $(( $(date +%s) - start )) s wall clock; summary in $out/summary.md"
+"$bin" report "$out/n10/dense" "$out/n10/bundled" "$out/n10/string" --out "$out/report.html" -q

@@ -49,3 +49,4 @@ TOML
 done
 python3 experiments/fewshot_sim/tabulate.py "$out"
 echo "few-shot simulated took $(( $(date +%s) - start )) s wall clock; summary in $out/summary.md"
+"$bin" report "$out"/r*_a* --out "$out/report.html" -q
