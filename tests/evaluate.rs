@@ -204,16 +204,23 @@ mptest!(evaluate_data_errors_exit_1_and_name_the_file, |dir| {
     );
 });
 
-mptest!(evaluate_on_shared_k562_signatures, |dir| {
-    let Some(shared) = crate::util::shared_data("evaluate_on_shared_k562_signatures") else {
-        return;
-    };
+/// The shared K562 signatures and the `--graph` spec of STRING v12, or `None` (test skipped)
+/// without ../shared/data.
+fn k562_and_string(test: &str) -> Option<(std::path::PathBuf, String)> {
+    let shared = crate::util::shared_data(test)?;
     let data = shared
         .join("perturbseq/replogle2022_k562_signatures/k562_essential_up_ranked_top1000.csv.gz");
     let string = format!(
         "string:{}",
         shared.join("priors/string_v12_edges.tsv.gz").display()
     );
+    Some((data, string))
+}
+
+mptest!(evaluate_on_shared_k562_signatures, |dir| {
+    let Some((data, string)) = k562_and_string("evaluate_on_shared_k562_signatures") else {
+        return;
+    };
     let md = dir
         .command()
         .args([
@@ -256,17 +263,11 @@ mptest!(ridge_does_not_depend_on_the_openblas_thread_count, |dir| {
     // Ridge over STRING's embedding on K562 is large enough for OpenBLAS to split its work;
     // before mechpert pinned OpenBLAS to one thread, its values moved in the 8th digit between
     // OPENBLAS_NUM_THREADS=1 and 2.
-    let Some(shared) =
-        crate::util::shared_data("ridge_does_not_depend_on_the_openblas_thread_count")
+    let Some((data, string)) =
+        k562_and_string("ridge_does_not_depend_on_the_openblas_thread_count")
     else {
         return;
     };
-    let data = shared
-        .join("perturbseq/replogle2022_k562_signatures/k562_essential_up_ranked_top1000.csv.gz");
-    let string = format!(
-        "string:{}",
-        shared.join("priors/string_v12_edges.tsv.gz").display()
-    );
     let metrics = |threads: &str| {
         let out = format!("t{threads}");
         dir.command()

@@ -488,25 +488,34 @@ mptest!(
     }
 );
 
+/// random, degree and uncertainty planned twice on the shared screen: with true feedback into
+/// `true/`, and with `--feedback FEEDBACK` into `out/`.
+fn true_and_controlled_runs(dir: &crate::util::Dir, out: &str, feedback: &str) {
+    screen(dir);
+    let strategies = "random,degree,uncertainty";
+    dir.command()
+        .args(plan_args("true", strategies, &[]))
+        .stdout();
+    dir.command()
+        .args(plan_args(out, strategies, &["--feedback", feedback]))
+        .stdout();
+}
+
+/// The `strategy,seed,round,rank,gene` of every pick of `strategy` in `out/picks.csv`.
+fn picked(dir: &crate::util::Dir, out: &str, strategy: &str) -> Vec<String> {
+    read(dir, &format!("{out}/picks.csv"))
+        .lines()
+        .filter(|l| l.starts_with(&format!("{strategy},")))
+        .map(|l| l.split(',').take(5).collect::<Vec<_>>().join(","))
+        .collect()
+}
+
 mptest!(
     permuted_feedback_says_so_everywhere_reruns_and_leaves_blind_strategies_alone,
     |dir| {
-        screen(&dir);
-        let strategies = "random,degree,uncertainty";
-        dir.command()
-            .args(plan_args("true", strategies, &[]))
-            .stdout();
-        dir.command()
-            .args(plan_args("perm", strategies, &["--feedback", "permuted"]))
-            .stdout();
+        true_and_controlled_runs(&dir, "perm", "permuted");
         // Strategies that do not read feedback pick the same genes in the same order.
-        let picked = |out: &str, strategy: &str| -> Vec<String> {
-            read(&dir, &format!("{out}/picks.csv"))
-                .lines()
-                .filter(|l| l.starts_with(&format!("{strategy},")))
-                .map(|l| l.split(',').take(5).collect::<Vec<_>>().join(","))
-                .collect()
-        };
+        let picked = |out: &str, strategy: &str| picked(&dir, out, strategy);
         for s in ["random", "degree"] {
             assert_eq!(picked("true", s).len(), 2 * 3 * 4, "{s}");
             assert_eq!(picked("true", s), picked("perm", s), "{s}");
@@ -558,18 +567,7 @@ mptest!(
 mptest!(
     feedback_permuted_to_strategy_misleads_the_strategy_and_not_the_scored_predictor,
     |dir| {
-        screen(&dir);
-        let strategies = "random,degree,uncertainty";
-        dir.command()
-            .args(plan_args("true", strategies, &[]))
-            .stdout();
-        dir.command()
-            .args(plan_args(
-                "strat",
-                strategies,
-                &["--feedback", "permuted-to-strategy"],
-            ))
-            .stdout();
+        true_and_controlled_runs(&dir, "strat", "permuted-to-strategy");
         let rows = |out: &str, strategy: &str| -> Vec<String> {
             read(&dir, &format!("{out}/rounds.csv"))
                 .lines()
@@ -577,13 +575,7 @@ mptest!(
                 .map(String::from)
                 .collect()
         };
-        let picked = |out: &str, strategy: &str| -> Vec<String> {
-            read(&dir, &format!("{out}/picks.csv"))
-                .lines()
-                .filter(|l| l.starts_with(&format!("{strategy},")))
-                .map(|l| l.split(',').take(5).collect::<Vec<_>>().join(","))
-                .collect()
-        };
+        let picked = |out: &str, strategy: &str| picked(&dir, out, strategy);
         // Strategies blind to feedback pick the same genes, and the scored predictors, trained
         // on the true responses, give exactly the numbers of the true run.
         for s in ["random", "degree"] {
