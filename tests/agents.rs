@@ -522,23 +522,8 @@ mptest!(shipped_agent_configs_parse, |dir| {
             continue; // needs ../shared/data; run by tests/consensus.rs
         }
         dir.create("t.txt", "GATA1\n");
-        let mut cmd = dir.command();
-        cmd.args([
-            "consensus",
-            "--data",
-            "screen.csv",
-            "--agents",
-            path.to_str().unwrap(),
-        ])
-        .args([
-            "--out",
-            "o.tsv",
-            "--cache",
-            "empty-cache",
-            "--offline",
-            "--targets",
-            "t.txt",
-        ]);
+        let mut cmd = crate::consensus::consensus(&dir, path.to_str().unwrap(), "o.tsv");
+        cmd.args(["--cache", "empty-cache", "--offline", "--targets", "t.txt"]);
         if text.contains("\"@simulated\"") {
             // Truth agents of a screen that `mechpert plan` simulates: outside plan, a clear error.
             let err = cmd.assert_failure();

@@ -125,20 +125,10 @@ mptest!(raw_counts_are_refused_or_normalised_like_scanpy, |dir| {
 mptest!(a_bare_graph_path_names_the_kinds_that_read_it, |dir| {
     crate::evaluate::setup(&dir);
     dir.create("links.txt", "P0 P1\nP1 P2\n");
-    let eval = [
-        "evaluate",
-        "--data",
-        "screen.csv",
-        "--values",
-        "response",
-        "--no-aliases",
-        "--observed",
-        "4",
-        "--predictors",
-        "graph",
-        "--out",
-        "o",
-    ];
+    let eval: Vec<&str> = crate::evaluate::EVALUATE_RESPONSES
+        .into_iter()
+        .chain(["--observed", "4", "--predictors", "graph", "--out", "o"])
+        .collect();
     let commands: [&[&str]; 3] = [
         &["priors", "stats"],
         &eval,
