@@ -767,6 +767,32 @@ fn command_cases() -> Vec<Case> {
             absent: &["res"],
         },
         Case {
+            name: "plan with a billion bootstrap refits per round",
+            setup: |d| {
+                crate::evaluate::setup(d);
+                d.create("p.toml", "uncertainty_draws = 1000000000\n");
+                None
+            },
+            args: &[
+                "plan",
+                "--config",
+                "p.toml",
+                "--data",
+                "screen.csv",
+                "--values",
+                "response",
+                "--neighbours",
+                "consensus.tsv",
+                "--strategies",
+                "uncertainty",
+                "--out",
+                "res",
+            ],
+            code: 2,
+            want: &["uncertainty_draws 1000000000: expected 2 to 1000 bootstrap refits"],
+            absent: &["res"],
+        },
+        Case {
             name: "evaluate observing more than the pool",
             setup: |d| {
                 crate::evaluate::setup(d);

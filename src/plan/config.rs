@@ -41,6 +41,10 @@ pub const CENTRALITY: &[&str] = &[
 /// `seeds = 1e18` is a message, not an allocation until the process is killed.
 pub const MAX_SEEDS: u64 = 10_000;
 
+/// The most bootstrap refits `uncertainty` and `hybrid` make per round: each is a full refit
+/// of the predictor, so the cost grows with it without end.
+pub const MAX_UNCERTAINTY_DRAWS: usize = 1_000;
+
 /// Metrics scored unless the settings say otherwise.
 pub const DEFAULT_METRICS: &[&str] = &[
     "pearson_delta",
@@ -354,9 +358,9 @@ impl Settings {
         if self.threads == 0 {
             return Err("threads: expected at least 1".into());
         }
-        if self.uncertainty_draws < 2 {
+        if !(2..=MAX_UNCERTAINTY_DRAWS).contains(&self.uncertainty_draws) {
             return Err(format!(
-                "uncertainty_draws {}: expected at least 2 bootstrap refits",
+                "uncertainty_draws {}: expected 2 to {MAX_UNCERTAINTY_DRAWS} bootstrap refits (each refits the predictor every round)",
                 self.uncertainty_draws
             ));
         }
