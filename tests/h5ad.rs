@@ -191,6 +191,19 @@ mptest!(non_finite_values_name_row_and_gene, |dir| {
         ),
         "{err}"
     );
+    // --missing is for text tables: the message says so and how to fill the matrix instead.
+    let err = inspect_err(
+        &dir,
+        &[
+            fixture("bad_nan.h5ad").to_str().unwrap(),
+            "--missing",
+            "zero",
+        ],
+    );
+    assert!(
+        err.contains("--missing applies to CSV/TSV tables only; fill or drop in Python first, e.g. adata.X = np.nan_to_num(adata.X)"),
+        "{err}"
+    );
 });
 
 mptest!(duplicate_pseudo_bulk_rows_are_refused, |dir| {

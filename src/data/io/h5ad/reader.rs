@@ -550,7 +550,7 @@ fn matrix_error(
                 path: path.to_path_buf(),
                 object: object.to_string(),
                 message: format!(
-                    "row {row}{row_name}, column {column}{gene}: expected a finite number, got {value}"
+                    "row {row}{row_name}, column {column}{gene}: expected a finite number, got {value} (--missing applies to CSV/TSV tables only; fill or drop in Python first, e.g. adata.X = np.nan_to_num(adata.X) or adata = adata[:, ~np.isnan(adata.X).any(axis=0)])"
                 ),
             }
         }
