@@ -61,8 +61,15 @@ impl Feedback {
 impl FromStr for Feedback {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        <Feedback as clap::ValueEnum>::from_str(s, false)
-            .map_err(|_| format!("feedback `{s}`: expected true, permuted or permuted-to-strategy"))
+        use clap::ValueEnum;
+        <Feedback as ValueEnum>::from_str(s, false).map_err(|_| {
+            let names: Vec<&str> = Feedback::value_variants()
+                .iter()
+                .map(|f| f.as_str())
+                .collect();
+            let (last, rest) = names.split_last().expect("Feedback has variants");
+            format!("feedback `{s}`: expected {} or {last}", rest.join(", "))
+        })
     }
 }
 

@@ -115,38 +115,41 @@ impl<R: BufRead> Table<R> {
         }
     }
 
+    /// The number in a cell, or [`Cell::Missing`] for a missing-value token.
+    fn cell(&mut self, line: u64, column: usize) -> Result<Cell, ReadError> {
+        let header = &self.header;
+        let at = || format!("line {line}, column `{}`", header[column]);
+        self.numbers
+            .parse(&self.record[column], at)
+            .map_err(|e| self.field_error(line, column, e))
+    }
+
     /// The number in a cell of a table of single cells, where a missing value is an error:
     /// `--missing` applies to per-perturbation tables, not to cells about to be averaged.
     pub(super) fn number(&mut self, line: u64, column: usize) -> Result<f32, ReadError> {
-        let header = &self.header;
-        let at = || format!("line {line}, column `{}`", header[column]);
-        match self.numbers.parse(&self.record[column], at) {
-            Ok(Cell::Number(v)) => Ok(v),
-            Ok(Cell::Missing) => {
-                let text = self.record[column].trim().to_string();
+        match self.cell(line, column)? {
+            Cell::Number(v) => Ok(v),
+            Cell::Missing => {
+                let text = self.text(column).to_string();
                 Err(self.field_error(line, column, FieldError::MissingInCells(text)))
             }
-            Err(e) => Err(self.field_error(line, column, e)),
         }
     }
 
     /// The number in a cell; NaN marks a missing value, the first of which is remembered.
     fn value(&mut self, line: u64, column: usize) -> Result<f32, ReadError> {
-        let header = &self.header;
-        let at = || format!("line {line}, column `{}`", header[column]);
-        match self.numbers.parse(&self.record[column], at) {
-            Ok(Cell::Number(v)) => Ok(v),
-            Ok(Cell::Missing) => {
+        match self.cell(line, column)? {
+            Cell::Number(v) => Ok(v),
+            Cell::Missing => {
                 if self.first_missing.is_none() {
                     self.first_missing = Some(MissingAt::Cell {
                         line,
                         column: self.header[column].clone(),
-                        text: self.record[column].trim().to_string(),
+                        text: self.text(column).to_string(),
                     });
                 }
                 Ok(f32::NAN)
             }
-            Err(e) => Err(self.field_error(line, column, e)),
         }
     }
 
