@@ -14,6 +14,11 @@ use super::oracle::Feedback;
 
 /// Strategy names, as spelled on the command line and in every output.
 pub const STRATEGIES: &[&str] = &[
+    "anchors",
+    "anchors:per-target",
+    "anchors:symmetric",
+    "anchors:graph",
+    "anchors:facility",
     "consensus",
     "hubs",
     "degree",

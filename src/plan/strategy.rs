@@ -8,7 +8,8 @@
 //!
 //! | name | file | picks |
 //! |---|---|---|
-//! | `consensus` | `coverage.rs` | greedy coverage of the consensus graph (MechPert anchors) |
+//! | `anchors` (and its ablation variants `anchors:…`) | `anchors.rs`, `facility.rs` | greedy saturating coverage of the consensus neighbourhoods the predictor answers from (MechPert anchors) |
+//! | `consensus` | `coverage.rs` | greedy set cover of the consensus graph: a target counts once, at its first regulator |
 //! | `hubs` | `hubs.rs` | the agents' hub answers, by votes then mean confidence |
 //! | `degree`, `pagerank`, `betweenness`, `eigenvector`, `closeness` | `centrality.rs` | most central in a prior graph |
 //! | `random` | `random.rs` | uniformly at random |
@@ -25,9 +26,11 @@ use rand::seq::SliceRandom;
 
 use crate::predict::{Fitted, Observed, Predictor};
 
+pub mod anchors;
 pub mod centrality;
 pub mod coverage;
 pub mod diversity;
+pub mod facility;
 pub mod hubs;
 pub mod oracle;
 pub mod random;

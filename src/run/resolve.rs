@@ -22,6 +22,7 @@ use crate::consensus::{Tau, Weighting};
 use crate::data::{GeneSymbols, Layout};
 use crate::plan::config::{CENTRALITY, KnowledgeFile};
 use crate::plan::jobs::Chooser;
+use crate::plan::strategy::anchors::{Anchors, kernel_of};
 use crate::plan::strategy::centrality::Central;
 use crate::plan::strategy::coverage::{Coverage, CoverageGraph, Hybrid};
 use crate::plan::strategy::diversity::Diversity;
@@ -392,9 +393,10 @@ impl Knowledge {
 pub fn check_strategy_needs(strategies: &[String], k: &KnowledgeFile) -> Result<(), UsageError> {
     let needs = |names: &[&str]| strategies.iter().any(|s| names.contains(&s.as_str()));
     let has_consensus_source = k.agents.is_some() || k.neighbours.is_some();
-    if needs(&["consensus", "hybrid"]) && !has_consensus_source {
+    let anchors = strategies.iter().any(|s| s.starts_with("anchors"));
+    if (anchors || needs(&["consensus", "hybrid"])) && !has_consensus_source {
         return Err(UsageError(
-            "strategies consensus and hybrid need --agents or --neighbours".into(),
+            "strategies anchors, consensus and hybrid need --agents or --neighbours".into(),
         ));
     }
     if needs(&["hubs"]) && k.agents.is_none() && k.hubs.is_none() {
@@ -402,9 +404,9 @@ pub fn check_strategy_needs(strategies: &[String], k: &KnowledgeFile) -> Result<
             "strategy hubs needs --agents (asked the hubs question) or --neighbours with --hubs TSV".into(),
         ));
     }
-    if needs(&[CENTRALITY, &["diversity"]].concat()) && k.graph.is_none() {
+    if needs(&[CENTRALITY, &["diversity", "anchors:graph"]].concat()) && k.graph.is_none() {
         return Err(UsageError(
-            "centrality and diversity strategies need --graph SPEC (a prior graph, or `consensus`)"
+            "centrality, diversity and anchors:graph strategies need --graph SPEC (a prior graph, or `consensus`)"
                 .into(),
         ));
     }
@@ -465,6 +467,17 @@ pub fn build_choosers(
         .consensus
         .as_ref()
         .map(|g| Arc::new(CoverageGraph::new(g, layout)));
+    let anchors = strategies.iter().any(|s| s.starts_with("anchors"));
+    let consensus_kernel = knowledge
+        .consensus
+        .as_ref()
+        .filter(|_| anchors)
+        .map(|g| kernel_of(g, layout));
+    let graph_kernel = knowledge
+        .graph
+        .as_ref()
+        .filter(|_| strategies.iter().any(|s| s == "anchors:graph"))
+        .map(|(_, g)| kernel_of(g, layout));
     let uncertainty = Uncertainty::new(NonZeroUsize::new(uncertainty_draws).expect("checked ≥ 2"));
     let mut scores_cache: HashMap<String, Arc<Vec<f64>>> = HashMap::new();
     strategies
@@ -477,6 +490,14 @@ pub fn build_choosers(
                     .ok_or_else(|| UsageError(format!("strategy {name} needs --graph")).into())
             };
             Ok(match name.as_str() {
+                anchors if anchors.starts_with("anchors") => Chooser::Sealed(Box::new(
+                    Anchors::new(
+                        anchors,
+                        consensus_kernel.as_ref().expect("checked"),
+                        graph_kernel.as_ref(),
+                    )
+                    .expect("checked"),
+                )),
                 "consensus" => Chooser::Sealed(Box::new(Coverage::new(Arc::clone(
                     coverage.as_ref().expect("checked"),
                 )))),

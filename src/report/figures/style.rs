@@ -57,8 +57,9 @@ pub struct Look {
 }
 
 /// The strategies `plan` knows, each with its look; `oracle` last.
-const KNOWN: [(&str, usize, Shape, bool); 12] = [
-    ("consensus", 6, Shape::Circle, true),
+const KNOWN: [(&str, usize, Shape, bool); 13] = [
+    ("anchors", 6, Shape::Circle, true),
+    ("consensus", 6, Shape::Square, false),
     ("hubs", 7, Shape::Square, true),
     ("hybrid", 1, Shape::TriangleUp, true),
     ("uncertainty", 3, Shape::Diamond, true),
@@ -194,7 +195,7 @@ mod tests {
         }
         assert_eq!(look("oracle", 0).colour, RGBColor(0, 0, 0));
         assert_eq!(look("random", 0).colour, GREY);
-        assert_eq!(look("consensus", 0).colour, RGBColor(213, 94, 0));
+        assert_eq!(look("anchors", 0).colour, RGBColor(213, 94, 0));
     }
 
     #[test]
