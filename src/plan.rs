@@ -7,8 +7,10 @@
 //!
 //! Sealed by type: predictors and strategies receive [`Observed`](crate::predict::Observed)
 //! views, which hold the revealed rows and nothing else. `mechpert evaluate` is the one-round
-//! special case ([`few_shot`]); both go through [`round::score_round`].
+//! special case ([`few_shot`]); both go through [`round::score_round`]. `mechpert design
+//! --strategy auto` replays design rounds inside a real screen so far ([`backtest`]).
 
+pub mod backtest;
 pub mod config;
 pub mod few_shot;
 pub mod jobs;

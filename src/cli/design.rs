@@ -27,16 +27,25 @@ pub struct DesignArgs {
     /// Genes never to pick (one per line), e.g. known lethal or already ordered.
     #[arg(long, value_name = "FILE")]
     pub exclude: Option<PathBuf>,
-    /// Strategies, comma-separated, one block of ranks each: consensus, hubs, degree, pagerank,
-    /// betweenness, eigenvector, closeness, random, diversity; with --data also uncertainty and
-    /// hybrid. Example: --strategy consensus,degree
+    /// Strategies, comma-separated, one block of ranks each, or `auto`. `auto` with --data
+    /// backtests anchors, the centralities of --graph, uncertainty and random on the screen so
+    /// far (replayed design rounds, scored on measured perturbations set aside) and ranks with
+    /// the winner; without --data it is `anchors`. Named strategies: anchors (and its ablation
+    /// variants anchors:per-target, anchors:symmetric, anchors:graph, anchors:facility),
+    /// consensus (set cover), hubs, degree, pagerank, betweenness, eigenvector, closeness,
+    /// random, diversity; with --data also uncertainty and hybrid. Example: --strategy
+    /// anchors,degree
     #[arg(
         long,
         value_delimiter = ',',
         value_name = "LIST",
-        default_value = "consensus"
+        default_value = "auto"
     )]
     pub strategy: Vec<String>,
+    /// Replayed design rounds of `--strategy auto` (each: a fifth of the screen so far set
+    /// aside for scoring, half the rest as the start, the other half as the pool).
+    #[arg(long, value_name = "N", default_value = "10")]
+    pub backtest_repeats: NonZeroUsize,
     /// Where the consensus, hubs and prior graph come from.
     #[command(flatten)]
     pub knowledge: super::KnowledgeArgs,

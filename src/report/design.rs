@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use ndarray::ArrayView2;
 
+use crate::plan::backtest::Backtest;
 use crate::plan::strategy::Pick;
 
 /// One row of `next_screen.csv`.
@@ -131,11 +132,75 @@ pub struct Summary<'a> {
     pub predictions: Option<(String, usize, usize)>,
     /// The CSV written.
     pub out: String,
+    /// How `--strategy auto` chose when it could not backtest.
+    pub notes: &'a [String],
+    /// `--strategy auto` with data: the backtest that chose, the predictor it scored and the
+    /// CSV of every repeat's scores.
+    pub backtest: Option<(&'a Backtest, String, String)>,
+}
+
+/// The backtest's scores, one row per strategy and repeat: `strategy,repeat,pearson_delta`.
+pub fn write_backtest_csv(b: &Backtest, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "strategy,repeat,pearson_delta")?;
+    for (s, scores) in b.strategies.iter().zip(&b.scores) {
+        for (r, v) in scores.iter().enumerate() {
+            writeln!(out, "{s},{},{v}", r + 1)?;
+        }
+    }
+    Ok(())
+}
+
+/// The verdict first, then the paired table behind it.
+fn write_backtest(b: &Backtest, predictor: &str, csv: &str, out: &mut dyn Write) -> io::Result<()> {
+    let c = b.comparisons();
+    let repeats = b.scores.first().map_or(0, Vec::len);
+    let winner = &c[0];
+    write!(out, "strategy auto chose {}", winner.strategy)?;
+    match c.get(1) {
+        Some(next) => writeln!(
+            out,
+            ": PearsonΔ {:.3} against {:.3} for the runner-up {} (ahead on {} of {repeats} repeats{})",
+            winner.mean,
+            next.mean,
+            next.strategy,
+            repeats - next.beats_winner,
+            next.p.map_or(String::new(), |p| format!(", paired Wilcoxon p = {p:.2}")),
+        )?,
+        None => writeln!(out)?,
+    }
+    writeln!(
+        out,
+        "  backtest: {repeats} design rounds replayed inside the screen so far; each starts from {} measured perturbations, picks {} of {} more, and scores {predictor} (PearsonΔ, mean over {} perturbations set aside, the same for every strategy); per repeat: {csv}",
+        b.sizes.start, b.sizes.picks, b.sizes.pool, b.sizes.test
+    )?;
+    writeln!(
+        out,
+        "  {:<20} {:>9} {:>16} {:>14} {:>8}",
+        "strategy", "PearsonΔ", "− winner (sd)", "above winner", "p"
+    )?;
+    for x in &c {
+        writeln!(
+            out,
+            "  {:<20} {:>9.3} {:>16} {:>14} {:>8}",
+            x.strategy,
+            x.mean,
+            format!("{:+.3} ({:.3})", x.difference, x.spread),
+            format!("{} of {repeats}", x.beats_winner),
+            x.p.map_or("–".to_string(), |p| format!("{p:.3}")),
+        )?;
+    }
+    Ok(())
 }
 
 impl Summary<'_> {
     /// Writes the summary for people.
     pub fn write(&self, out: &mut dyn Write) -> io::Result<()> {
+        for note in self.notes {
+            writeln!(out, "{note}")?;
+        }
+        if let Some((b, predictor, csv)) = &self.backtest {
+            write_backtest(b, predictor, csv, out)?;
+        }
         match &self.screen {
             Some((path, n)) => writeln!(out, "screen so far: {path} ({n} perturbations)")?,
             None => writeln!(out, "screen so far: none (a first screen)")?,

@@ -17,13 +17,14 @@ use super::resolve::{Choice, Knowledge, build_choosers, check_strategy_needs, co
 use crate::cli::DesignArgs;
 use crate::data::io::writer::write_atomically;
 use crate::data::{GeneSymbols, Layout, Resolution, Screen, ValueKind};
+use crate::plan::backtest::{MIN_MEASURED, backtest as backtest_strategies};
 use crate::plan::config::{KnowledgeFile, STRATEGIES};
 use crate::plan::jobs::{Chooser, stream};
 use crate::plan::strategy::View;
 use crate::predict::{Fitted, Observed, Predictor, TrainingMean, predict};
 use crate::priors::Graph;
 use crate::report::design::{
-    Coverage, DesignRow, Summary, write_design_csv, write_predictions_csv,
+    Coverage, DesignRow, Summary, write_backtest_csv, write_design_csv, write_predictions_csv,
 };
 
 /// Strategies that need observed responses (a fitted predictor).
@@ -31,7 +32,7 @@ const NEEDS_DATA: &[&str] = &["uncertainty", "hybrid"];
 
 /// Runs the command.
 pub fn run(args: DesignArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<()> {
-    let strategies = check_strategies(&args)?;
+    let named = check_strategies(&args)?;
     let choice = Choice::parse(&args.predictor, "--predictor")?;
     let k = KnowledgeFile {
         agents: args.knowledge.agents.clone(),
@@ -42,6 +43,12 @@ pub fn run(args: DesignArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result
         tau: args.knowledge.tau.as_ref().map(ToString::to_string),
         weighting: args.knowledge.weighting.map(|w| w.as_str().to_string()),
         graph: args.knowledge.graph.clone(),
+    };
+    let auto = named.is_empty();
+    let mut strategies = if auto {
+        auto_candidates(&k, args.data.is_some())
+    } else {
+        named
     };
     check_strategy_needs(&strategies, &k)?;
     if let Some(parent) = args.out.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -105,6 +112,42 @@ pub fn run(args: DesignArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result
         Some(l) => l,
         None => every_known_gene(&knowledge),
     };
+
+    // `auto`: the strategy that wins design rounds replayed inside the screen so far.
+    let mut notes = Vec::new();
+    let mut backtest = None;
+    if let (true, Some(s)) = (auto, &screen) {
+        if s.n_perturbations() < MIN_MEASURED {
+            strategies = vec!["anchors".into()];
+            notes.push(format!(
+                "strategy auto: the screen so far has {} perturbations, too few to backtest (at least {MIN_MEASURED}), so anchors",
+                s.n_perturbations()
+            ));
+        } else {
+            Knowledge::check_needs(
+                std::slice::from_ref(&choice),
+                knowledge.consensus.is_some(),
+                knowledge.graph.is_some(),
+            )?;
+            let choosers = build_choosers(&strategies, 4, 1.0, &knowledge, s.layout(), None)?;
+            let predictor = knowledge
+                .predictors(std::slice::from_ref(&choice), s.layout(), 1)?
+                .remove(0);
+            let b = backtest_strategies(
+                s,
+                &choosers,
+                &*predictor,
+                args.budget.get(),
+                args.backtest_repeats.get(),
+                args.seed,
+            )?;
+            let csv = backtest_path(&args.out);
+            write_atomically(&csv, |f| write_backtest_csv(&b, f))
+                .with_context(|| format!("writing {}", csv.display()))?;
+            strategies = vec![b.strategies[b.winner()].clone()];
+            backtest = Some((b, predictor.name().to_string(), csv.display().to_string()));
+        }
+    }
 
     // The layout: screen rows, candidates, then targets that are neither.
     let in_screen: HashSet<&str> = measured.iter().map(String::as_str).collect();
@@ -253,14 +296,55 @@ pub fn run(args: DesignArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result
         rows: &rows,
         predictions: predicted,
         out: args.out.display().to_string(),
+        notes: &notes,
+        backtest: backtest.as_ref().map(|(b, p, c)| (b, p.clone(), c.clone())),
     }
     .write(out)?;
     Ok(())
 }
 
+/// What `auto` chooses among: with data, anchors (given a consensus), the centralities of
+/// --graph, uncertainty and random, backtested; without data, anchors.
+fn auto_candidates(k: &KnowledgeFile, with_data: bool) -> Vec<String> {
+    if !with_data {
+        return vec!["anchors".into()];
+    }
+    let consensus = k.agents.is_some() || k.neighbours.is_some();
+    let graph = k.graph.is_some();
+    [
+        ("anchors", consensus),
+        ("degree", graph),
+        ("pagerank", graph),
+        ("betweenness", graph),
+        ("uncertainty", true),
+        ("random", true),
+    ]
+    .into_iter()
+    .filter(|&(_, usable)| usable)
+    .map(|(s, _)| s.to_string())
+    .collect()
+}
+
+/// `picks.csv` → `picks.backtest.csv`, beside it.
+fn backtest_path(out: &Path) -> std::path::PathBuf {
+    let stem = out.file_stem().map_or_else(
+        || "next_screen".into(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    out.with_file_name(format!("{stem}.backtest.csv"))
+}
+
 /// The strategy names, checked: known, not `oracle`, not repeated, data-needing ones only with
-/// --data.
+/// --data; empty for `auto`.
 fn check_strategies(args: &DesignArgs) -> Result<Vec<String>, UsageError> {
+    if args.strategy.iter().any(|s| s.trim() == "auto") {
+        if args.strategy.len() > 1 {
+            return Err(UsageError(
+                "strategy `auto` chooses one strategy by itself: give it alone, or name the strategies".into(),
+            ));
+        }
+        return Ok(Vec::new());
+    }
     let usable: Vec<&str> = STRATEGIES
         .iter()
         .copied()
