@@ -206,7 +206,7 @@ mptest!(design_refuses_bad_input_and_writes_nothing, |dir| {
         (
             &["--strategy", "katz", "--budget", "1"],
             2,
-            "unknown strategy `katz`: expected one of consensus, hubs,",
+            "unknown strategy `katz`: expected auto or one of anchors, anchors:per-target,",
         ),
         (
             &["--strategy", "degree", "--budget", "1"],
@@ -260,3 +260,145 @@ fn read_csv(dir: &Dir, path: &str) -> Vec<std::collections::HashMap<String, Stri
         })
         .collect()
 }
+
+/// A screen whose answer is known: 50 modules of 4 genes (the simulated screen's names), every
+/// member of a module responding with the module's pattern (plus 1 % noise), and a consensus
+/// that is exactly the modules. The first 30 modules are measured (`modules.csv`); the other 20
+/// are the candidates. A pick informs its whole module, so covering modules (anchors) must beat
+/// random picks and bootstrap uncertainty, which knows nothing about uncovered modules.
+fn modules(dir: &Dir) {
+    crate::plan::screen(dir);
+    let text = std::fs::read_to_string(dir.path().join("screen.csv")).unwrap();
+    let names: Vec<&str> = text
+        .lines()
+        .skip(2)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(names.len(), 200);
+    let mut state = 12345u64;
+    let mut uniform = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    };
+    let readouts = 30;
+    let patterns: Vec<Vec<f64>> = (0..50)
+        .map(|_| (0..readouts).map(|_| 2.0 * uniform()).collect())
+        .collect();
+    let mut screen = String::from("perturbation");
+    for g in 0..readouts {
+        screen.push_str(&format!(",R{g}"));
+    }
+    screen.push('\n');
+    for (i, name) in names.iter().take(120).enumerate() {
+        screen.push_str(name);
+        for v in &patterns[i / 4] {
+            screen.push_str(&format!(",{:.4}", v + 0.02 * uniform()));
+        }
+        screen.push('\n');
+    }
+    dir.create("modules.csv", screen);
+    let mut tsv = String::from("target\tneighbour\tweight\tvotes\tagents\n");
+    for m in 0..50 {
+        for a in 0..4 {
+            for b in 0..4 {
+                if a != b {
+                    tsv.push_str(&format!(
+                        "{}\t{}\t1\t1\ttruth\n",
+                        names[4 * m + a],
+                        names[4 * m + b]
+                    ));
+                }
+            }
+        }
+    }
+    dir.create("modules.tsv", tsv);
+}
+
+mptest!(
+    auto_backtests_and_picks_the_strategy_that_covers_the_modules,
+    |dir| {
+        modules(&dir);
+        let summary = dir
+            .command()
+            .args([
+                "design",
+                "--data",
+                "modules.csv",
+                "--values",
+                "response",
+                "--neighbours",
+                "modules.tsv",
+                "--budget",
+                "5",
+                "--out",
+                "next.csv",
+            ])
+            .stdout();
+        assert!(
+            summary.starts_with("strategy auto chose anchors: PearsonΔ"),
+            "{summary}"
+        );
+        assert!(
+        summary.contains("10 design rounds replayed inside the screen so far; each starts from 48 measured perturbations, picks 5 of 48 more"),
+        "{summary}"
+    );
+        let scores = read_csv(&dir, "next.backtest.csv");
+        assert_eq!(
+            scores.len(),
+            30,
+            "anchors, uncertainty and random × 10 repeats"
+        );
+        let mean = |s: &str| {
+            let v: Vec<f64> = scores
+                .iter()
+                .filter(|r| r["strategy"] == s)
+                .map(|r| r["pearson_delta"].parse().unwrap())
+                .collect();
+            v.iter().sum::<f64>() / v.len() as f64
+        };
+        assert!(mean("anchors") > mean("random") + 0.02, "{summary}");
+        assert!(mean("anchors") > mean("uncertainty") + 0.02, "{summary}");
+        // The picks are the winner's: five genes of five different unmeasured modules.
+        let picks = read_csv(&dir, "next.csv");
+        assert_eq!(picks.len(), 5);
+        assert!(picks.iter().all(|r| r["strategy"] == "anchors"));
+    }
+);
+
+mptest!(auto_without_data_is_anchors_and_stands_alone, |dir| {
+    modules(&dir);
+    dir.command()
+        .args([
+            "design",
+            "--neighbours",
+            "modules.tsv",
+            "--budget",
+            "3",
+            "--out",
+            "next.csv",
+        ])
+        .stdout();
+    let picks = read_csv(&dir, "next.csv");
+    assert!(picks.iter().all(|r| r["strategy"] == "anchors"));
+    let stderr = dir
+        .command()
+        .args([
+            "design",
+            "--neighbours",
+            "modules.tsv",
+            "--strategy",
+            "auto,random",
+            "--budget",
+            "3",
+            "--out",
+            "other.csv",
+        ])
+        .assert_exit(2);
+    assert!(
+        stderr.contains("strategy `auto` chooses one strategy by itself"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("other.csv").exists());
+});

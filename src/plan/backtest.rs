@@ -231,7 +231,10 @@ mod tests {
         assert_eq!((s.test, s.start, s.pool, s.picks), (20, 40, 40, 20));
         let s = Sizes::new(21, 3).unwrap();
         assert_eq!((s.test, s.start, s.pool, s.picks), (5, 8, 8, 3));
-        assert!(matches!(Sizes::new(19, 3), Err(BacktestError::TooSmall(19))));
+        assert!(matches!(
+            Sizes::new(19, 3),
+            Err(BacktestError::TooSmall(19))
+        ));
     }
 
     #[test]

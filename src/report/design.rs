@@ -164,7 +164,8 @@ fn write_backtest(b: &Backtest, predictor: &str, csv: &str, out: &mut dyn Write)
             next.mean,
             next.strategy,
             repeats - next.beats_winner,
-            next.p.map_or(String::new(), |p| format!(", paired Wilcoxon p = {p:.2}")),
+            next.p
+                .map_or(String::new(), |p| format!(", paired Wilcoxon p = {p:.2}")),
         )?,
         None => writeln!(out)?,
     }

@@ -365,7 +365,7 @@ fn check_strategies(args: &DesignArgs) -> Result<Vec<String>, UsageError> {
         }
         if !usable.contains(&s) {
             return Err(UsageError(format!(
-                "unknown strategy `{s}`: expected one of {}",
+                "unknown strategy `{s}`: expected auto or one of {}",
                 usable.join(", ")
             )));
         }
