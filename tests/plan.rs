@@ -442,6 +442,55 @@ mptest!(killed_runs_resume_to_identical_outputs, |dir| {
     }
 });
 
+mptest!(stack_is_a_plan_predictor_that_scores_and_resumes, |dir| {
+    screen(&dir);
+    // uncertainty reads the model too: bootstrap refits of the stack.
+    let strategies = "random,uncertainty";
+    let stack = ["--predictor", "stack", "--rounds", "4", "--threads", "1"];
+    let stdout = dir
+        .command()
+        .args(plan_args("whole", strategies, &stack))
+        .stdout();
+    assert!(
+        stdout.contains("pearson_delta with `stack` over 2 seeds"),
+        "{stdout}"
+    );
+    let rounds = read(&dir, "whole/rounds.csv");
+    for round in ["1", "4"] {
+        let scores = round_values(&rounds, round, "stack", "pearson_delta");
+        assert_eq!(scores.len(), 2 * 2, "{round}");
+        assert!(scores.iter().all(|v| v.is_finite()), "{scores:?}");
+    }
+    // The stack reports the blend it fitted: a weight per member, on the simplex.
+    let weights: f64 = ["w_mean", "w_consensus", "w_graph", "w_ridge"]
+        .iter()
+        .map(|w| round_values(&rounds, "4", "stack", w)[0])
+        .sum();
+    assert!((weights - 1.0).abs() < 1e-6, "{weights}");
+    let mut child = dir
+        .command()
+        .args(plan_args("killed", strategies, &stack))
+        .spawn();
+    wait_for(
+        &dir.path().join("killed/.checkpoint/random-seed1.json"),
+        Duration::from_secs(30),
+    );
+    let _ = child.kill(); // SIGKILL
+    let _ = child.wait();
+    if dir.path().join("killed/.checkpoint/config.toml").exists() {
+        dir.command()
+            .args(["plan", "--resume", "killed", "-q"])
+            .stdout();
+    }
+    for f in ["rounds.csv", "picks.csv", "test_set.csv", "summary.md"] {
+        assert_eq!(
+            read(&dir, &format!("killed/{f}")),
+            read(&dir, &format!("whole/{f}")),
+            "{f}"
+        );
+    }
+});
+
 mptest!(sigint_checkpoints_says_how_to_resume_and_exits_130, |dir| {
     screen(&dir);
     let strategies = "consensus,degree,random,uncertainty,hybrid";

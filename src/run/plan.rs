@@ -76,7 +76,7 @@ fn shard_jobs(all: &[Settings], shard: Shard) -> Vec<HashSet<JobKey>> {
         .enumerate()
         .flat_map(|(i, s)| {
             JobKey::all_of(s).map(move |key| {
-                let cost = job_cost(&key.strategy, s.batches.len());
+                let cost = job_cost(&key.strategy, &s.predictor, s.batches.len());
                 (i, key, cost)
             })
         })
