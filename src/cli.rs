@@ -90,8 +90,10 @@ pub enum Command {
     /// results/pred/draw0/real.h5ad --out scores.csv
     Score(ScoreArgs),
     /// The budgeted design loop on a held-out screen: each round every strategy picks a batch,
-    /// the picks are revealed, the predictor is refitted and every unobserved perturbation is
-    /// predicted and scored; strategies × seeds run in parallel, checkpointed every round.
+    /// the picks are revealed, the predictor is refitted and a fixed test set per seed (never
+    /// offered to a strategy; --test-fraction, default 0.2) is predicted and scored, or with
+    /// --test-fraction 0 every perturbation not yet picked; strategies × seeds run in
+    /// parallel, checkpointed every round.
     ///
     /// Example: mechpert plan --data screen.h5ad --neighbours consensus.tsv --graph collectri
     /// --strategies consensus,degree,pagerank,random --seeds 5 --rounds 5 --batch 10 --out

@@ -86,6 +86,9 @@ mptest!(
                     STRATEGIES,
                     "--metrics",
                     "mse",
+                    // design offers every unobserved gene: plan without a held-out test set.
+                    "--test-fraction",
+                    "0",
                     "--out",
                     "p",
                     "--force",

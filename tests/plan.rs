@@ -191,31 +191,8 @@ mptest!(
             .skip(1)
             .map(|l| l.split(',').nth(4).unwrap())
             .collect();
-        let original = read(&dir, "screen.csv");
-        let mut corrupted = String::new();
-        let mut state = 12345u64;
-        let mut replaced = 0;
-        for (i, line) in original.lines().enumerate() {
-            let name = line.split(',').next().unwrap();
-            if i == 0 || name == "non-targeting" || revealed.contains(name) {
-                corrupted.push_str(line);
-            } else {
-                replaced += 1;
-                corrupted.push_str(name);
-                for _ in line.split(',').skip(1) {
-                    state = state
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    corrupted.push_str(&format!(
-                        ",{:.4}",
-                        (state >> 40) as f64 / (1u64 << 24) as f64 * 4.0 - 2.0
-                    ));
-                }
-            }
-            corrupted.push('\n');
-        }
+        let replaced = noisy_copy(&dir, "noise.csv", |name| !revealed.contains(name));
         assert!(replaced > 100, "only {replaced} rows replaced");
-        dir.create("noise.csv", corrupted);
         let mut args = plan_args("noise", sealed, &[]);
         args[2] = "noise.csv";
         dir.command().args(args).stdout();
@@ -251,6 +228,164 @@ mptest!(
             read(&dir, "o-real/picks.csv"),
             read(&dir, "o-noise/picks.csv")
         );
+    }
+);
+
+/// Writes `screen.csv` into `out` with the row of every perturbation `replace` names (never the
+/// header or the control) replaced by seeded noise; returns how many rows it replaced.
+fn noisy_copy(dir: &Dir, out: &str, replace: impl Fn(&str) -> bool) -> usize {
+    let original = read(dir, "screen.csv");
+    let mut corrupted = String::new();
+    let mut state = 12345u64;
+    let mut replaced = 0;
+    for (i, line) in original.lines().enumerate() {
+        let name = line.split(',').next().unwrap();
+        if i == 0 || name == "non-targeting" || !replace(name) {
+            corrupted.push_str(line);
+        } else {
+            replaced += 1;
+            corrupted.push_str(name);
+            for _ in line.split(',').skip(1) {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                corrupted.push_str(&format!(
+                    ",{:.4}",
+                    (state >> 40) as f64 / (1u64 << 24) as f64 * 4.0 - 2.0
+                ));
+            }
+        }
+        corrupted.push('\n');
+    }
+    dir.create(out, corrupted);
+    replaced
+}
+
+/// The rows of a `rounds.csv` or `picks.csv` of seed `seed` (second column), header dropped.
+fn of_seed<'t>(table: &'t str, seed: &str) -> Vec<&'t str> {
+    table
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(1) == Some(seed))
+        .collect()
+}
+
+mptest!(
+    test_rows_are_never_picked_nor_seen_and_score_every_strategy_of_a_seed,
+    |dir| {
+        screen(&dir);
+        let initial = ["--initial", "random:10"];
+        let stdout = dir
+            .command()
+            .args(plan_args("real", ALL, &initial))
+            .stdout();
+        assert!(stdout.contains("test_set.csv"), "{stdout}");
+        // One test set per seed: 20 % of 200, drawn per seed.
+        let tests = read(&dir, "real/test_set.csv");
+        assert_eq!(tests.lines().next(), Some("seed,gene"));
+        let test_of = |seed: &str| -> std::collections::HashSet<String> {
+            tests
+                .lines()
+                .skip(1)
+                .filter_map(|l| l.split_once(','))
+                .filter(|(s, _)| *s == seed)
+                .map(|(_, gene)| gene.to_string())
+                .collect()
+        };
+        let (t1, t2) = (test_of("1"), test_of("2"));
+        assert_eq!((t1.len(), t2.len()), (40, 40));
+        assert_ne!(t1, t2);
+        // No strategy, the oracle and the initial set included, ever picks a test gene.
+        let picks = read(&dir, "real/picks.csv");
+        for l in picks.lines().skip(1) {
+            let f: Vec<&str> = l.splitn(6, ',').collect();
+            let test = if f[1] == "1" { &t1 } else { &t2 };
+            assert!(!test.contains(f[4]), "a test gene was picked: {l}");
+        }
+        assert_eq!(picks.lines().count(), 1 + 10 * 2 * (10 + 3 * 4));
+        let summary = read(&dir, "real/summary.md");
+        assert!(
+            summary.contains(
+                "- scored after each round on a fixed test set of 40 perturbations per seed (20 %)"
+            ),
+            "{summary}"
+        );
+        let run: serde_json::Value = serde_json::from_str(&read(&dir, "real/run.json")).unwrap();
+        assert_eq!(run["test_fraction"], 0.2);
+        assert!(
+            run["scored_on"]
+                .as_str()
+                .unwrap()
+                .starts_with("a fixed test set of 40 perturbations per seed (20 %)")
+        );
+        assert!(read(&dir, "real/config.toml").contains("test_fraction = 0.2"));
+
+        // Seed 1's test rows turned into noise: every strategy of seed 1, the oracle included,
+        // picks the same genes and its refitted models report the same fallbacks and
+        // shrinkage, so no test response reached a strategy or a predictor; every score of
+        // seed 1 moves, so each is computed on the test rows.
+        noisy_copy(&dir, "test-noise.csv", |name| t1.contains(name));
+        let mut args = plan_args("test-noise", ALL, &initial);
+        args[2] = "test-noise.csv";
+        dir.command().args(args).stdout();
+        let noisy_picks = read(&dir, "test-noise/picks.csv");
+        assert_eq!(of_seed(&noisy_picks, "1"), of_seed(&picks, "1"));
+        let rounds = read(&dir, "real/rounds.csv");
+        let noisy_rounds = read(&dir, "test-noise/rounds.csv");
+        let (real_1, noisy_1) = (of_seed(&rounds, "1"), of_seed(&noisy_rounds, "1"));
+        assert_eq!(real_1.len(), noisy_1.len());
+        for (a, b) in real_1.iter().zip(&noisy_1) {
+            let fitted = [",n_fallback,", ",alpha,", ",knob,"]
+                .iter()
+                .any(|m| a.contains(m));
+            if fitted {
+                assert_eq!(a, b, "a fitted model saw a test row");
+            } else if !a.contains(",mean,systema_pearson,") {
+                // (The training mean is its own Systema reference: 0 whatever the truth.)
+                assert_ne!(a, b, "a score did not read the test rows");
+            }
+        }
+
+        // Every other row of seed 1 that no job of seed 1 revealed turned into noise: the
+        // scores of every sealed strategy of seed 1 stay put, so the test rows are all that is
+        // scored, for every strategy alike.
+        let revealed_1: std::collections::HashSet<&str> = of_seed(&picks, "1")
+            .iter()
+            .map(|l| l.split(',').nth(4).unwrap())
+            .collect();
+        let replaced = noisy_copy(&dir, "rest-noise.csv", |name| {
+            !t1.contains(name) && !revealed_1.contains(name)
+        });
+        assert!(replaced > 20, "only {replaced} rows replaced");
+        let sealed = ALL.trim_end_matches(",oracle");
+        let mut args = plan_args("rest-noise", sealed, &initial);
+        args[2] = "rest-noise.csv";
+        dir.command().args(args).stdout();
+        let sealed_rows = |table: &str| -> Vec<String> {
+            of_seed(table, "1")
+                .into_iter()
+                .filter(|l| !l.starts_with("oracle,"))
+                .map(String::from)
+                .collect()
+        };
+        assert_eq!(
+            sealed_rows(&read(&dir, "rest-noise/rounds.csv")),
+            sealed_rows(&rounds)
+        );
+
+        // Test fraction 0: today's protocol, said so, and no test set.
+        dir.command()
+            .args(plan_args(
+                "remainder",
+                "random",
+                &["--test-fraction", "0", "--seeds", "1"],
+            ))
+            .stdout();
+        assert!(
+            read(&dir, "remainder/summary.md")
+                .contains("- scored after each round on the perturbations not yet picked\n")
+        );
+        assert_eq!(read(&dir, "remainder/test_set.csv"), "seed,gene\n");
     }
 );
 
@@ -304,6 +439,55 @@ mptest!(killed_runs_resume_to_identical_outputs, |dir| {
                 "{out}/{f}"
             );
         }
+    }
+});
+
+mptest!(stack_is_a_plan_predictor_that_scores_and_resumes, |dir| {
+    screen(&dir);
+    // uncertainty reads the model too: bootstrap refits of the stack.
+    let strategies = "random,uncertainty";
+    let stack = ["--predictor", "stack", "--rounds", "4", "--threads", "1"];
+    let stdout = dir
+        .command()
+        .args(plan_args("whole", strategies, &stack))
+        .stdout();
+    assert!(
+        stdout.contains("pearson_delta with `stack` over 2 seeds"),
+        "{stdout}"
+    );
+    let rounds = read(&dir, "whole/rounds.csv");
+    for round in ["1", "4"] {
+        let scores = round_values(&rounds, round, "stack", "pearson_delta");
+        assert_eq!(scores.len(), 2 * 2, "{round}");
+        assert!(scores.iter().all(|v| v.is_finite()), "{scores:?}");
+    }
+    // The stack reports the blend it fitted: a weight per member, on the simplex.
+    let weights: f64 = ["w_mean", "w_consensus", "w_graph", "w_ridge"]
+        .iter()
+        .map(|w| round_values(&rounds, "4", "stack", w)[0])
+        .sum();
+    assert!((weights - 1.0).abs() < 1e-6, "{weights}");
+    let mut child = dir
+        .command()
+        .args(plan_args("killed", strategies, &stack))
+        .spawn();
+    wait_for(
+        &dir.path().join("killed/.checkpoint/random-seed1.json"),
+        Duration::from_secs(30),
+    );
+    let _ = child.kill(); // SIGKILL
+    let _ = child.wait();
+    if dir.path().join("killed/.checkpoint/config.toml").exists() {
+        dir.command()
+            .args(["plan", "--resume", "killed", "-q"])
+            .stdout();
+    }
+    for f in ["rounds.csv", "picks.csv", "test_set.csv", "summary.md"] {
+        assert_eq!(
+            read(&dir, &format!("killed/{f}")),
+            read(&dir, &format!("whole/{f}")),
+            "{f}"
+        );
     }
 });
 
@@ -375,9 +559,23 @@ mptest!(bad_settings_are_refused_before_any_work, |dir| {
         "unknown predictor `knn` in predictor: expected mean, consensus,",
     );
     fails(
-        plan_args("o3", "random", &["--rounds", "3", "--batch", "70"]),
+        plan_args(
+            "o3",
+            "random",
+            &["--rounds", "3", "--batch", "70", "--test-fraction", "0"],
+        ),
         2,
         "the budget of 210 perturbations (initial 0 + rounds [70, 70, 70]) leaves nothing to predict in a screen of 200: at most 199 can be observed",
+    );
+    fails(
+        plan_args("o3", "random", &["--rounds", "3", "--batch", "55"]),
+        2,
+        "the budget of 165 perturbations (initial 0 + rounds [55, 55, 55]) does not fit in the 160 perturbations of a screen of 200 outside its test set of 40 (test_fraction 0.2): at most 160 can be observed",
+    );
+    fails(
+        plan_args("o3", "random", &["--test-fraction", "0.95"]),
+        2,
+        "test_fraction 0.95: expected a number in [0, 0.9]",
     );
     fails(
         plan_args("o4", "degree", &["--graph", "nosuch:x.tsv"]),
@@ -466,6 +664,7 @@ mptest!(
                 .args(["--predictor", "consensus", "--strategies", "random"])
                 .args(["--initial", "initial.txt", "--rounds", "1", "--batch", "1"])
                 .args(["--seeds", "1", "--metrics", "mse", "--feedback", feedback])
+                .args(["--test-fraction", "0"])
                 .args(["--out", out, "-q"])
                 .stdout();
             read(&dir, &format!("{out}/rounds.csv"))

@@ -63,6 +63,14 @@ mptest!(
         );
         let files = run_files(&dir, "full");
         assert_eq!(files, run_files(&dir, "merged"));
+        // The merged run carries each seed's test set (compared byte for byte below).
+        assert_eq!(
+            String::from_utf8(bytes(&dir, "merged/test_set.csv"))
+                .unwrap()
+                .lines()
+                .count(),
+            1 + 2 * 40
+        );
         assert!(files.iter().any(|f| f.ends_with(".svg")), "{files:?}");
         for f in &files {
             assert!(

@@ -14,11 +14,17 @@
 # deleted, and their consensus tables are .gitignored: `panels/X.toml` rebuilds each in ~8 s).
 #
 #   experiments/ablations_k562/run.sh    # writes results/ablations_k562/ (summary.md, <variant>/)
+#   DATA=screen.h5ad OUT=results/ablations_other experiments/ablations_k562/run.sh
+#
+# Knobs (environment): DATA=FILE the screen (default the K562 signatures above; any screen of
+# the same layout: perturbations of human genes named by symbol); OUT=DIR where everything goes
+# (default results/ablations_k562); N observed per draw (50), DRAWS (10), SEED (1).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 shared=../shared/data
-data="$shared/perturbseq/replogle2022_k562_signatures/k562_essential_up_ranked_top1000.csv.gz"
-out=results/ablations_k562
+data=${DATA:-"$shared/perturbseq/replogle2022_k562_signatures/k562_essential_up_ranked_top1000.csv.gz"}
+out=${OUT:-results/ablations_k562}
+n=${N:-50} draws=${DRAWS:-10} seed=${SEED:-1}
 mkdir -p "$out"
 "${CARGO:-cargo}" build --release --locked --quiet
 bin=target/release/mechpert
@@ -42,7 +48,7 @@ for v in $variants; do
         echo "$v: the consensus has no edges, nothing to evaluate"
         continue
     fi
-    "$bin" evaluate --data "$data" --observed 50 --draws 10 --seed 1 \
+    "$bin" evaluate --data "$data" --observed "$n" --draws "$draws" --seed "$seed" \
         --predictors consensus,consensus:shrunk --neighbours "$out/$v.tsv" \
         --out "$out/$v" --force -q > /dev/null
 done
@@ -55,7 +61,7 @@ for p in $panels; do
         rm -rf "${out:?}/panels/$p"
         continue
     fi
-    "$bin" evaluate --data "$data" --observed 50 --draws 10 --seed 1 \
+    "$bin" evaluate --data "$data" --observed "$n" --draws "$draws" --seed "$seed" \
         --predictors consensus,consensus:shrunk --neighbours "$out/panels/$p.tsv" \
         --out "$out/panels/$p" --force -q > /dev/null
     rm -f "$out/panels/$p"/predictors_* "$out/panels/$p/per_perturbation.csv"

@@ -15,18 +15,31 @@
 # ranked once for both STRING runs; the cache changes no number.
 # Predictor: consensus kNN over the dense knowledge panel (experiments/fewshot_k562/dense.toml),
 # shrunk to the mean by leave-one-out. Each run's summary.md has CIs and paired Wilcoxon tests.
+#
+# Knobs (environment), each unset = as the .toml files say:
+#   DATA=FILE        the screen, replacing the K562 file (any screen of the same layout)
+#   OUT=DIR          write the runs to DIR/<run> and the tables to DIR (default results/anchors_k562)
+#   SEEDS=N          seeds 1…N
+#   PREDICTOR=NAME   the predictor fitted every round, e.g. stack
+#   TEST_FRACTION=F  the fixed test set per seed (0: score the perturbations not yet picked)
+#   RUNS, CENTRALITY_CACHE as above
+#   DATA=other.h5ad OUT=results/anchors_other SEEDS=10 experiments/anchors_k562/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 "${CARGO:-cargo}" build --release --locked --quiet
 bin=target/release/mechpert
 runs=${RUNS:-"budget50_string budget50_collectri curve_collectri curve_string"}
 cache=${CENTRALITY_CACHE:-target/centrality-cache}
+out=${OUT:-results/anchors_k562}
 for run in $runs; do
     start=$(date +%s)
-    "$bin" plan --config "experiments/anchors_k562/$run.toml" --centrality-cache "$cache" --force -q > /dev/null
+    "$bin" plan --config "experiments/anchors_k562/$run.toml" --centrality-cache "$cache" \
+        ${DATA:+--data "$DATA"} ${OUT:+--out "$OUT/$run"} ${SEEDS:+--seeds "$SEEDS"} \
+        ${PREDICTOR:+--predictor "$PREDICTOR"} ${TEST_FRACTION:+--test-fraction "$TEST_FRACTION"} \
+        --force -q > /dev/null
     echo "$run took $(( $(date +%s) - start )) s wall clock; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 done
-python3 experiments/anchors_k562/tabulate.py results/anchors_k562 curve_collectri curve_string
+python3 experiments/anchors_k562/tabulate.py "$out" curve_collectri curve_string
 "$bin" report $(for run in budget50_string budget50_collectri curve_collectri curve_string; do
-    [ -d "results/anchors_k562/$run" ] && echo "results/anchors_k562/$run"; done) \
-    --out results/anchors_k562/report.html -q
+    [ -d "$out/$run" ] && echo "$out/$run"; done) \
+    --out "$out/report.html" -q

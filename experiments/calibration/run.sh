@@ -14,14 +14,18 @@
 # weight 1) as the consensus table → stats.py for the oracle 5-NN PearsonΔ, pairwise
 # correlations and top-PC variance. On the real screen, the known graph is STRING v12
 # (`graph:shrunk`), the reference for the +10 % target.
+#
+# Knobs (environment): DATA=FILE the real screen of the first row (default the K562 signatures;
+# any ranked screen of the same layout); OUT=DIR (default results/calibration); N observed (50);
+# DRAWS (5); SEED (1).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 presets=("$@")
 [ ${#presets[@]} -gt 0 ] || presets=(k562-like sparse-noisy small)
 shared=../shared/data
-real="$shared/perturbseq/replogle2022_k562_signatures/k562_essential_up_ranked_top1000.csv.gz"
+real=${DATA:-"$shared/perturbseq/replogle2022_k562_signatures/k562_essential_up_ranked_top1000.csv.gz"}
 string="$shared/priors/string_v12_edges.tsv.gz"
-out=results/calibration
+out=${OUT:-results/calibration}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cargo build --release --locked --quiet
@@ -32,7 +36,7 @@ if [ ! -x "$venv/bin/python" ]; then
     "$venv/bin/pip" install --quiet numpy
 fi
 py="$venv/bin/python experiments/calibration/stats.py"
-observed=50 draws=5 seed=1
+observed=${N:-50} draws=${DRAWS:-5} seed=${SEED:-1}
 
 # Mean PearsonΔ over draws of one predictor, from evaluate's tidy metrics.csv.
 pearson() {
@@ -65,7 +69,9 @@ row() { # name ranked evaluate-dir predictor [truth]
 if [ -f "$real" ] && [ -f "$string" ]; then
     "$bin" -q evaluate --data "$real" --observed $observed --draws $draws --seed $seed \
         --predictors mean,graph:shrunk --graph "string:$string" --out "$work/real" >/dev/null
-    row "real K562 (STRING graph)" "$real" "$work/real" graph:shrunk
+    label=K562
+    [ -z "${DATA:-}" ] || label=$(basename "$DATA")
+    row "real $label (STRING graph)" "$real" "$work/real" graph:shrunk
 else
     echo "SKIP real K562 row: $real or $string not found" >&2
 fi

@@ -11,19 +11,31 @@
 # K562 setting needs ../shared/data.
 #
 #   experiments/controls_feedback/run.sh   # writes results/controls_feedback/{k562,sim}_{true,permuted,permuted-to-strategy}/ and summary.md
+#   DATA=other.h5ad OUT=results/controls_other SETTINGS=k562 experiments/controls_feedback/run.sh
+#
+# Knobs (environment), each unset = as the .toml files say: DATA=FILE replaces the K562 screen
+# of the k562 setting (any screen of the same layout; the sim setting simulates its own, its
+# agents being noisy copies of the simulation's truth); OUT=DIR (default
+# results/controls_feedback); SETTINGS (k562 sim); SEEDS=N; TEST_FRACTION=F (0: score the
+# perturbations not yet picked).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 "${CARGO:-cargo}" build --release --locked --quiet
 bin=target/release/mechpert
-out=results/controls_feedback
-for setting in ${SETTINGS:-k562 sim}; do
+out=${OUT:-results/controls_feedback}
+settings=${SETTINGS:-k562 sim}
+for setting in $settings; do
+    data=
+    [ "$setting" = k562 ] && data=${DATA:-}
     for feedback in true permuted permuted-to-strategy; do
         start=$(date +%s)
         "$bin" plan --config "experiments/controls_feedback/$setting.toml" --feedback "$feedback" \
+            ${data:+--data "$data"} ${SEEDS:+--seeds "$SEEDS"} \
+            ${TEST_FRACTION:+--test-fraction "$TEST_FRACTION"} \
             --out "$out/${setting}_$feedback" --force -q > /dev/null
         echo "${setting}_$feedback took $(( $(date +%s) - start )) s wall clock; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     done
 done
-python3 experiments/controls_feedback/tabulate.py "$out" k562 sim
-"$bin" report $(for setting in k562 sim; do for feedback in true permuted-to-strategy permuted; do
+python3 experiments/controls_feedback/tabulate.py "$out" $settings
+"$bin" report $(for setting in $settings; do for feedback in true permuted-to-strategy permuted; do
     echo "$out/${setting}_$feedback"; done; done) --out "$out/report.html" -q

@@ -6,6 +6,11 @@
 # checkout.
 #
 #   experiments/fewshot_k562/run.sh      # writes results/fewshot_k562/ (summary.md, curve.svg, n*/)
+#   DATA=other.h5ad OUT=results/fewshot_other SIZES="25 50" experiments/fewshot_k562/run.sh
+#
+# Knobs (environment): DATA=FILE the screen (default the K562 signatures; any screen of the same
+# layout: perturbations of human genes named by symbol); OUT=DIR (default results/fewshot_k562);
+# SIZES, the observed counts N ("50 10 25 100 200"); DRAWS per N (10); SEED (1).
 #
 # Knowledge (all offline, no LLM): four agent panels built with `mechpert consensus --tau 1`:
 #   tf      CollecTRI, DoRothEA, TRRUST (experiments/agents/knowledge_k562.toml)
@@ -18,10 +23,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 shared=../shared/data
-data="$shared/perturbseq/replogle2022_k562_signatures/k562_essential_up_ranked_top1000.csv.gz"
+data=${DATA:-"$shared/perturbseq/replogle2022_k562_signatures/k562_essential_up_ranked_top1000.csv.gz"}
 string="string:$shared/priors/string_v12_edges.tsv.gz"
-out=results/fewshot_k562
+out=${OUT:-results/fewshot_k562}
 sizes=${SIZES:-"50 10 25 100 200"}
+draws=${DRAWS:-10} seed=${SEED:-1}
 mkdir -p "$out"
 "${CARGO:-cargo}" build --release --locked --quiet
 bin=target/release/mechpert
@@ -38,7 +44,7 @@ done
 evaluate() { # N PANEL PREDICTORS [extra args]
     local n=$1 panel=$2 predictors=$3
     shift 3
-    "$bin" evaluate --data "$data" --observed "$n" --draws 10 --seed 1 \
+    "$bin" evaluate --data "$data" --observed "$n" --draws "$draws" --seed "$seed" \
         --predictors "$predictors" --neighbours "$out/consensus_$panel.tsv" "$@" \
         --out "$out/n$n/$panel" --force -q > /dev/null
 }

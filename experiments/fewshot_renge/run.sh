@@ -10,6 +10,10 @@
 # graph feeds `graph`, `ridge` and `stack`, as on K562.
 #
 #   experiments/fewshot_renge/run.sh      # writes results/fewshot_renge/ (summary.md, n10/)
+#
+# Knobs (environment): DATA=FILE the screen (default the embedded Renge screen; any screen of
+# the same layout: perturbations of human genes named by symbol); OUT=DIR (default
+# results/fewshot_renge); N observed (10); DRAWS (20); SEED (1).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 shared=../shared/data
@@ -17,10 +21,10 @@ if [ ! -d "$shared/priors" ]; then
     echo "SKIP fewshot_renge: $shared/priors is absent (STRING and the dense panel need it)" >&2
     exit 0
 fi
-data=experiments/data/embedded/renge_ipsc.h5ad
+data=${DATA:-experiments/data/embedded/renge_ipsc.h5ad}
 string="string:$shared/priors/string_v12_edges.tsv.gz"
-out=results/fewshot_renge
-n=${N:-10}
+out=${OUT:-results/fewshot_renge}
+n=${N:-10} draws=${DRAWS:-20} seed=${SEED:-1}
 mkdir -p "$out"
 "${CARGO:-cargo}" build --release --locked --quiet
 bin=target/release/mechpert
@@ -32,7 +36,7 @@ done
 evaluate() { # PANEL PREDICTORS [extra args]
     local panel=$1 predictors=$2
     shift 2
-    "$bin" evaluate --data "$data" --observed "$n" --draws 20 --seed 1 \
+    "$bin" evaluate --data "$data" --observed "$n" --draws "$draws" --seed "$seed" \
         --predictors "$predictors" --neighbours "$out/consensus_$panel.tsv" "$@" \
         --out "$out/n$n/$panel" --force -q > /dev/null
 }
@@ -41,4 +45,4 @@ evaluate bundled consensus,consensus:shrunk
 evaluate string similarity,similarity:shrunk
 python3 experiments/fewshot_renge/tabulate.py "$out"
 echo "few-shot Renge took $(( $(date +%s) - start )) s wall clock; summary in $out/summary.md"
-"$bin" report "$out/n10/dense" "$out/n10/bundled" "$out/n10/string" --out "$out/report.html" -q
+"$bin" report "$out/n$n/dense" "$out/n$n/bundled" "$out/n$n/string" --out "$out/report.html" -q

@@ -9,11 +9,16 @@
 # The screen and the generated agents.toml files go to target/fewshot_sim/ (not committed).
 #
 #   experiments/fewshot_sim/run.sh     # writes results/fewshot_sim/ (summary.md, <setting>_a<A>/)
+#
+# Knobs (environment): OUT=DIR (default results/fewshot_sim); N observed (50); DRAWS (10); SEED
+# of the draws (1). No DATA: the agents are noisy copies of the simulation's own truth, which a
+# screen file does not have (experiments/fewshot_k562/run.sh takes DATA=FILE with
+# knowledge-resource agents).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-out=results/fewshot_sim
+out=${OUT:-results/fewshot_sim}
 scratch=target/fewshot_sim
-draws=10
+n=${N:-50} draws=${DRAWS:-10} seed=${SEED:-1}
 mkdir -p "$out" "$scratch"
 "${CARGO:-cargo}" build --release --locked --quiet
 bin=target/release/mechpert
@@ -41,7 +46,7 @@ recall = $recall
 fpr = $fpr
 seed = 7
 TOML
-        "$bin" evaluate --data "$scratch/screen.h5ad" --observed 50 --draws "$draws" --seed 1 \
+        "$bin" evaluate --data "$scratch/screen.h5ad" --observed "$n" --draws "$draws" --seed "$seed" \
             --predictors mean,consensus,consensus:shrunk,ridge --agents "$scratch/$name.toml" \
             --out "$out/$name" --force -q > /dev/null
         echo "$name done after $(( $(date +%s) - start )) s"

@@ -4,6 +4,8 @@
 # sweeps" table. Usage: experiments/perf/shard_costs.sh PRESET ROUNDS BATCH [WORKDIR]
 #   PRESET  a `mechpert simulate --preset` (small, k562-like)
 #   ROUNDS, BATCH  the schedule after `--initial random:10`
+#   STRATEGIES     (environment) the strategies to time, one job each (default all)
+#   PREDICTOR      (environment) the predictor fitted every round (default consensus:shrunk)
 # Prints one TSV row per strategy: strategy, loop wall s (run.json), process wall s, peak RSS MB.
 set -euo pipefail
 preset=$1 rounds=$2 batch=$3
@@ -18,6 +20,7 @@ cp "$agents_toml" agents.toml
 for s in ${STRATEGIES:-consensus hubs degree pagerank betweenness eigenvector closeness random uncertainty diversity hybrid oracle}; do
   /usr/bin/time -o time.txt -f "%e\t%M" "$bin" plan --data screen.h5ad --neighbours consensus.tsv \
     --hubs hubs.tsv --graph collectri --strategies "$s" --seeds 1 --threads 1 \
+    --predictor "${PREDICTOR:-consensus:shrunk}" \
     --initial random:10 --rounds "$rounds" --batch "$batch" --out "run-$s" --force -q >/dev/null
   loop=$(python3 -c "import json,sys; print(round(json.load(open('run-$s/run.json'))['stages']['loop']['wall_s'], 2))")
   awk -F'\t' -v s="$s" -v l="$loop" '{printf "%s\t%s\t%s\t%.0f\n", s, l, $1, $2/1024}' time.txt

@@ -54,14 +54,14 @@ pub struct DesignArgs {
     #[arg(long, value_name = "FILE")]
     pub targets: Option<PathBuf>,
     /// The predictor fitted on the screen so far (for uncertainty, hybrid and --predictions):
-    /// mean, consensus, similarity, graph, ridge, additive, optionally :shrunk.
+    /// mean, consensus, similarity, graph, ridge, additive, stack, optionally :shrunk.
     #[arg(long, value_name = "NAME", default_value = "consensus:shrunk")]
     pub predictor: String,
     /// With --data: write the predicted response of every unobserved candidate (.csv wide
     /// table with predictor and fallback columns, or .h5ad).
     #[arg(long, value_name = "FILE", requires = "data")]
     pub predictions: Option<PathBuf>,
-    /// Seed of the ranking's random tie-breaks (the same picks as `plan` round 1 with this seed).
+    /// Seed of the ranking's random tie-breaks (the same picks as `plan --test-fraction 0` round 1 with this seed).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
     /// How to read --data.

@@ -21,9 +21,10 @@ pub struct PlanArgs {
     /// Where the consensus, hubs and prior graph come from.
     #[command(flatten)]
     pub knowledge: super::KnowledgeArgs,
-    /// The predictor fitted every round (the training mean is always scored beside it):
-    /// mean, consensus, similarity, graph, ridge, additive, optionally :shrunk.
-    /// Default consensus:shrunk.
+    /// The predictor fitted every round, scored and read by the strategies (the training mean
+    /// is always scored beside it): mean, consensus, similarity, graph, ridge, additive, stack
+    /// (a leave-one-out blend of the mean and every predictor the knowledge supports),
+    /// optionally :shrunk. Default consensus:shrunk.
     #[arg(long, value_name = "NAME")]
     pub predictor: Option<String>,
     /// Strategies, comma-separated: consensus, hubs, degree, pagerank, betweenness,
@@ -55,6 +56,13 @@ pub struct PlanArgs {
     /// strategy takes from feedback). Default true.
     #[arg(long, value_name = "KIND")]
     pub feedback: Option<crate::plan::oracle::Feedback>,
+    /// Share of the perturbations held out per seed as a fixed test set, in [0, 0.9]: drawn
+    /// before anything else (the initial set comes from the rest), the same for every strategy
+    /// of a seed, never offered to a strategy, and what every round is scored on; its genes are
+    /// written to test_set.csv. 0 scores each round on the perturbations not yet picked (each
+    /// strategy on its own remainder). Default 0.2.
+    #[arg(long, value_name = "F")]
+    pub test_fraction: Option<f64>,
     /// Worker threads for the jobs (strategy × seed); results do not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<NonZeroUsize>,

@@ -50,6 +50,23 @@ pub const MAX_SEEDS: u64 = 10_000;
 /// of the predictor, so the cost grows with it without end.
 pub const MAX_UNCERTAINTY_DRAWS: usize = 1_000;
 
+/// The share of each seed's screen held out as the fixed test set unless the settings say
+/// otherwise (how GeneDisco and IterPert score: every strategy of a seed on the same rows).
+pub const DEFAULT_TEST_FRACTION: f64 = 0.2;
+
+/// The largest test fraction: the rest must leave a pool worth designing from.
+pub const MAX_TEST_FRACTION: f64 = 0.9;
+
+/// How many perturbations a test fraction holds out of a screen of `n`: `fraction × n`
+/// rounded, at least 1 when the fraction is positive (a fraction asks for a test set).
+pub fn test_size(fraction: f64, n: usize) -> usize {
+    if fraction <= 0.0 {
+        0
+    } else {
+        ((fraction * n as f64).round() as usize).clamp(1, n)
+    }
+}
+
 /// Metrics scored unless the settings say otherwise.
 pub const DEFAULT_METRICS: &[&str] = &[
     "pearson_delta",
@@ -102,6 +119,10 @@ pub struct PlanFile {
     /// each is shown another revealed perturbation's response.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feedback: Option<String>,
+    /// Share of each seed's perturbations held out as a fixed test set, never offered to a
+    /// strategy and scored every round (default 0.2); 0 scores the perturbations not yet picked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_fraction: Option<f64>,
     /// Knowledge shared by every screen unless a screen sets its own.
     #[serde(flatten)]
     pub knowledge: KnowledgeFile,
@@ -313,6 +334,9 @@ pub struct Settings {
     pub hybrid_weight: f64,
     /// What picked perturbations reveal.
     pub feedback: Feedback,
+    /// Share of each seed's perturbations held out as the fixed test set (0: none, every
+    /// round scored on the perturbations not yet picked).
+    pub test_fraction: f64,
     /// The output folder of this screen.
     pub out: PathBuf,
 }
@@ -375,6 +399,14 @@ impl Settings {
                 self.hybrid_weight
             ));
         }
+        if !(self.test_fraction.is_finite()
+            && (0.0..=MAX_TEST_FRACTION).contains(&self.test_fraction))
+        {
+            return Err(format!(
+                "test_fraction {}: expected a number in [0, {MAX_TEST_FRACTION}] (0 scores the perturbations not yet picked)",
+                self.test_fraction
+            ));
+        }
         let initial = self.initial.as_str();
         if let Some(n) = initial.strip_prefix("random:") {
             if n.parse::<usize>().is_err() {
@@ -391,18 +423,43 @@ impl Settings {
         initial + self.batches.iter().sum::<usize>()
     }
 
-    /// Checks the budget against a screen of `pool` perturbations (at least one must be left
-    /// to predict after the last round).
+    /// Checks the budget against a screen of `pool` perturbations: without a test set at least
+    /// one must be left to predict after the last round; with one, the budget must fit in the
+    /// perturbations outside it.
     pub fn check_budget(&self, initial: usize, pool: usize) -> Result<(), String> {
         let budget = self.budget(initial);
-        if budget >= pool {
+        let test = test_size(self.test_fraction, pool);
+        let most = if test == 0 {
+            pool.saturating_sub(1)
+        } else {
+            pool - test
+        };
+        if budget > most {
+            let what = if test == 0 {
+                format!("leaves nothing to predict in a screen of {pool}")
+            } else {
+                format!(
+                    "does not fit in the {most} perturbations of a screen of {pool} outside its test set of {test} (test_fraction {})",
+                    self.test_fraction
+                )
+            };
             return Err(format!(
-                "the budget of {budget} perturbations (initial {initial} + rounds {:?}) leaves nothing to predict in a screen of {pool}: at most {} can be observed",
+                "the budget of {budget} perturbations (initial {initial} + rounds {:?}) {what}: at most {most} can be observed",
                 self.batches,
-                pool.saturating_sub(1)
             ));
         }
         Ok(())
+    }
+
+    /// What every round is scored on, for `summary.md` and `run.json`, in a screen of `pool`.
+    pub fn scored_on(&self, pool: usize) -> String {
+        match test_size(self.test_fraction, pool) {
+            0 => "the perturbations not yet picked".to_string(),
+            n => format!(
+                "a fixed test set of {n} perturbations per seed ({} %), the same for every strategy of a seed and never offered to one",
+                (self.test_fraction * 1000.0).round() / 10.0
+            ),
+        }
     }
 
     /// The settings as a complete TOML file with paths relative to `from` (the folder the file
@@ -459,6 +516,7 @@ impl Settings {
             hybrid_weight: Some(self.hybrid_weight),
             // Written only for the control, so a run with true feedback keeps its file.
             feedback: (self.feedback != Feedback::True).then(|| self.feedback.as_str().into()),
+            test_fraction: Some(self.test_fraction),
             knowledge,
             screens: vec![screen],
         };
@@ -609,6 +667,7 @@ mod tests {
             uncertainty_draws: 4,
             hybrid_weight: 1.0,
             feedback: Feedback::True,
+            test_fraction: 0.0,
             out: "/data/out/run".into(),
         }
     }
@@ -644,6 +703,42 @@ mod tests {
             "{err}"
         );
         assert!(err.ends_with("at most 24 can be observed"), "{err}");
+    }
+
+    #[test]
+    fn a_test_set_takes_its_share_of_the_pool_out_of_the_budget() {
+        assert_eq!(test_size(0.0, 200), 0);
+        assert_eq!(test_size(0.2, 200), 40);
+        assert_eq!(test_size(0.2, 12), 2);
+        // A positive fraction always holds out at least one perturbation.
+        assert_eq!(test_size(0.01, 10), 1);
+        let mut s = settings();
+        s.test_fraction = 0.2;
+        // 25 of a screen of 31: 6 test (0.2 × 31 = 6.2), exactly 25 left to observe.
+        assert_eq!(s.check_budget(5, 31), Ok(()));
+        let err = s.check_budget(5, 30).unwrap_err();
+        assert_eq!(
+            err,
+            "the budget of 25 perturbations (initial 5 + rounds [10, 10]) does not fit in the 24 perturbations of a screen of 30 outside its test set of 6 (test_fraction 0.2): at most 24 can be observed"
+        );
+        assert_eq!(
+            s.scored_on(200),
+            "a fixed test set of 40 perturbations per seed (20 %), the same for every strategy of a seed and never offered to one"
+        );
+        assert_eq!(
+            settings().scored_on(200),
+            "the perturbations not yet picked"
+        );
+        let known = vec!["pearson_delta".to_string()];
+        for bad in [-0.1, 0.95, f64::NAN] {
+            s.test_fraction = bad;
+            assert!(
+                s.check(&known).unwrap_err().starts_with("test_fraction "),
+                "{bad}"
+            );
+        }
+        s.test_fraction = 0.9;
+        assert_eq!(s.check(&known), Ok(()));
     }
 
     #[test]

@@ -5,10 +5,15 @@
 //! state a checkpoint saved; out comes the job's [`JobState`]: the revealed rows in order, one
 //! tidy [`RoundRow`] per (round, predictor, metric) and one [`PickRow`] per pick.
 //!
-//! Each round's randomness comes from [`stream`]`(seed, strategy, round)` alone, and the
-//! initial set from `stream(seed, "initial", 0)` (the same for every strategy of one seed, so
-//! strategies are compared on paired observed sets). A job therefore needs nothing but its
-//! revealed rows to resume, and the thread count cannot change a byte.
+//! Each round's randomness comes from [`stream`]`(seed, strategy, round)` alone. The fixed test
+//! set comes first, from `stream(seed, "test set", 0)`, and the initial set from the rows outside
+//! it with `stream(seed, "initial", 0)`: both the same for every strategy of one seed, so
+//! strategies are compared on paired observed sets and scored on the same rows. A job therefore
+//! needs nothing but its revealed rows to resume, and the thread count cannot change a byte.
+//!
+//! Test rows are sealed like every held-out row and more: they are never a candidate, so no
+//! strategy (the `oracle` upper bound included) can pick one, and never revealed, so no view a
+//! strategy or predictor reads holds their responses.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -16,6 +21,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use sha2::{Digest, Sha256};
 
+use super::config::test_size;
 use super::oracle::{Feedback, Oracle};
 use super::round::{RoundError, score_round};
 use super::strategy::oracle::UpperBound;
@@ -84,6 +90,9 @@ pub struct Plan<'a, 's> {
     pub batches: &'a [usize],
     /// Metrics scored each round.
     pub metrics: &'a [Box<dyn Metric>],
+    /// Share of the screen held out per seed as the fixed test set ([`Plan::test_rows`]); 0
+    /// scores each round on the perturbations not yet revealed.
+    pub test_fraction: f64,
 }
 
 /// One row of `picks.csv`.
@@ -116,6 +125,10 @@ pub struct JobState {
     pub started: bool,
     /// Revealed rows in the order they were revealed.
     pub revealed: Vec<usize>,
+    /// The seed's fixed test set (genes, in screen order), empty without one: what every round
+    /// was scored on, carried so that merged shards can be checked to agree on it.
+    #[serde(default)]
+    pub test_set: Vec<String>,
     /// Score rows so far.
     pub rounds: Vec<RoundRow>,
     /// Pick rows so far.
@@ -198,6 +211,7 @@ impl Plan<'_, '_> {
             rounds_done: 0,
             started: false,
             revealed: Vec::new(),
+            test_set: Vec::new(),
             rounds: Vec::new(),
             picks: Vec::new(),
         });
@@ -208,11 +222,17 @@ impl Plan<'_, '_> {
                 source,
             })
         };
+        let names = self.oracle.layout().perturbations();
+        let test = self.test_rows(seed);
+        state.test_set = test.iter().map(|&r| names[r].clone()).collect();
+        let mut in_test = vec![false; names.len()];
+        for &r in &test {
+            in_test[r] = true;
+        }
         let mut model: Option<Box<dyn Fitted + '_>> = None;
         if !state.started {
-            let initial = self.initial_rows(seed);
+            let initial = self.initial_rows(seed, &test);
             if !initial.is_empty() {
-                let names = self.oracle.layout().perturbations();
                 for (i, &row) in initial.iter().enumerate() {
                     state.picks.push(PickRow {
                         strategy: name.clone(),
@@ -227,7 +247,7 @@ impl Plan<'_, '_> {
                     });
                 }
                 state.revealed = initial;
-                model = self.score(&mut state, 0)?;
+                model = self.score(&mut state, 0, &test)?;
             }
             state.started = true;
             saved(&state)?;
@@ -246,7 +266,11 @@ impl Plan<'_, '_> {
                 // Resumed from a checkpoint: refit what the last round fitted (deterministic).
                 model = Some(self.fit_for_strategy(&observed, &name, seed, round)?);
             }
-            let candidates = observed.unobserved();
+            let candidates: Vec<usize> = observed
+                .unobserved()
+                .into_iter()
+                .filter(|&r| !in_test[r])
+                .collect();
             let view = View {
                 observed: &observed,
                 candidates: &candidates,
@@ -272,7 +296,6 @@ impl Plan<'_, '_> {
                 }
                 Chooser::UpperBound(u) => u.select(&view, self.oracle, k, &mut rng),
             };
-            let names = self.oracle.layout().perturbations();
             for (i, pick) in picks.into_iter().enumerate() {
                 state.revealed.push(pick.row);
                 state.picks.push(PickRow {
@@ -284,7 +307,7 @@ impl Plan<'_, '_> {
                     pick: self.recorded(pick),
                 });
             }
-            model = self.score(&mut state, round)?;
+            model = self.score(&mut state, round, &test)?;
             state.rounds_done = round;
             saved(&state)?;
             on_round();
@@ -301,30 +324,70 @@ impl Plan<'_, '_> {
         pick
     }
 
-    /// The initial rows of `seed`.
-    pub fn initial_rows(&self, seed: u64) -> Vec<usize> {
+    /// The fixed test set of `seed`, ascending: [`test_size`] rows drawn with
+    /// `stream(seed, "test set", 0)` before anything else, from the rows outside an initial set
+    /// given as a gene list (those are measured already). Empty under a test fraction of 0.
+    pub fn test_rows(&self, seed: u64) -> Vec<usize> {
+        let n = self.oracle.layout().n_perturbations();
+        let mut given = vec![false; n];
+        if let Initial::Rows(rows) = self.initial {
+            for &r in rows {
+                given[r] = true;
+            }
+        }
+        let eligible: Vec<usize> = (0..n).filter(|&r| !given[r]).collect();
+        let size = test_size(self.test_fraction, n).min(eligible.len());
+        if size == 0 {
+            return Vec::new();
+        }
+        let mut rng = stream(seed, "test set", 0);
+        let mut rows: Vec<usize> = rand::seq::index::sample(&mut rng, eligible.len(), size)
+            .into_iter()
+            .map(|i| eligible[i])
+            .collect();
+        rows.sort_unstable();
+        rows
+    }
+
+    /// The initial rows of `seed`, whose test set is `test`: a random initial set is drawn
+    /// from the rows outside it.
+    pub fn initial_rows(&self, seed: u64, test: &[usize]) -> Vec<usize> {
         match self.initial {
             Initial::Nothing => Vec::new(),
             Initial::Rows(rows) => rows.clone(),
             Initial::Random(n) => {
                 let total = self.oracle.layout().n_perturbations();
+                let mut in_test = vec![false; total];
+                for &r in test {
+                    in_test[r] = true;
+                }
+                let pool: Vec<usize> = (0..total).filter(|&r| !in_test[r]).collect();
                 let mut rng = stream(seed, "initial", 0);
-                rand::seq::index::sample(&mut rng, total, *n).into_vec()
+                rand::seq::index::sample(&mut rng, pool.len(), *n)
+                    .into_iter()
+                    .map(|i| pool[i])
+                    .collect()
             }
         }
     }
 
-    /// Reveals `state.revealed`, scores every predictor on the rest, appends the rows, and
-    /// returns the run's fitted predictor for the next round's strategy.
+    /// Reveals `state.revealed`, scores every predictor on the test rows `test` (or, when there
+    /// is no test set, on every row not revealed), appends the rows, and returns the run's
+    /// fitted predictor for the next round's strategy.
     fn score<'m>(
         &'m self,
         state: &mut JobState,
         round: usize,
+        test: &[usize],
     ) -> Result<Option<Box<dyn Fitted + 'm>>, JobError> {
         let observed = self
             .oracle
             .reveal_to_predictors(state.seed, state.revealed.clone());
-        let queries = observed.unobserved();
+        let queries = if test.is_empty() {
+            observed.unobserved()
+        } else {
+            test.to_vec()
+        };
         let mut main = None;
         let scored = score_round(
             self.oracle,
@@ -414,6 +477,65 @@ mod tests {
     }
 
     #[test]
+    fn every_strategy_of_a_seed_shares_one_test_set_that_none_reveals() {
+        let (s, g) = planted(3, 8, 20, 0.3);
+        let oracle = Oracle::new(&s);
+        let predictors: Vec<Box<dyn Predictor>> = vec![
+            Box::new(Neighbours::params(Arc::new(g)).check().unwrap()),
+            Box::new(TrainingMean),
+        ];
+        let metrics: Vec<Box<dyn Metric>> = vec![Box::new(PearsonDelta::all())];
+        let choosers = [
+            Chooser::Sealed(Box::new(Random)),
+            Chooser::UpperBound(UpperBound::default()),
+        ];
+        let plan = Plan {
+            oracle: &oracle,
+            predictors: &predictors,
+            choosers: &choosers,
+            initial: &Initial::Random(4),
+            batches: &[5, 5],
+            metrics: &metrics,
+            test_fraction: 0.25,
+        };
+        let stop = AtomicBool::new(false);
+        let run = |c: &Chooser, seed| {
+            plan.run_job(c, seed, None, &|_: &JobState| Ok(()), &stop, || {})
+                .unwrap()
+        };
+        let names = s.layout().perturbations();
+        for seed in [1, 2] {
+            let test = plan.test_rows(seed);
+            // 25 % of 24, drawn before anything else.
+            assert_eq!(test.len(), 6);
+            let genes: Vec<String> = test.iter().map(|&r| names[r].clone()).collect();
+            for chooser in &choosers {
+                let state = run(chooser, seed);
+                assert_eq!(state.test_set, genes, "{}", chooser.name());
+                assert_eq!(state.revealed.len(), 4 + 5 + 5);
+                assert!(
+                    state.revealed.iter().all(|r| !test.contains(r)),
+                    "{} revealed a test row: {:?} vs {test:?}",
+                    chooser.name(),
+                    state.revealed
+                );
+            }
+        }
+        assert_ne!(plan.test_rows(1), plan.test_rows(2));
+        // Without a test set the initial draw is the one every earlier run made.
+        let all = Plan {
+            test_fraction: 0.0,
+            ..plan
+        };
+        assert!(all.test_rows(1).is_empty());
+        let mut rng = stream(1, "initial", 0);
+        assert_eq!(
+            all.initial_rows(1, &[]),
+            rand::seq::index::sample(&mut rng, 24, 4).into_vec()
+        );
+    }
+
+    #[test]
     fn a_job_reveals_its_batches_and_resumes_to_the_same_state() {
         let (s, g) = planted(3, 8, 20, 0.3);
         let oracle = Oracle::new(&s);
@@ -430,6 +552,7 @@ mod tests {
             initial: &Initial::Random(2),
             batches: &[3, 3, 4],
             metrics: &metrics,
+            test_fraction: 0.0,
         };
         let saves = std::sync::Mutex::new(Vec::new());
         let save = |st: &JobState| {

@@ -1,7 +1,8 @@
 //! Sharding a run: which shard runs which (screen, strategy, seed) job, and whether a set of
 //! shards covers a run exactly once.
 //!
-//! In flow the run's jobs with their expected cost ([`job_cost`], a static model per strategy)
+//! In flow the run's jobs with their expected cost ([`job_cost`], a static model per strategy
+//! and predictor)
 //! and a [`Shard`] `I/N`; out comes the slice of jobs shard `I` runs ([`assign`]: longest job
 //! first onto the least-loaded shard, so shards are balanced by cost, not only by count, and the
 //! same inputs always give the same slices). For `merge`, [`check_cover`] takes each shard's
@@ -82,9 +83,24 @@ pub fn strategy_cost(strategy: &str) -> f64 {
     }
 }
 
-/// Expected cost of one job: its strategy's cost per round × its rounds.
-pub fn job_cost(strategy: &str, rounds: usize) -> f64 {
-    strategy_cost(strategy) * rounds as f64
+/// Relative seconds per round of fitting and predicting with `predictor` (a `plan` predictor,
+/// `:shrunk` or not), against the default `consensus:shrunk`, measured by
+/// `PREDICTOR=NAME STRATEGIES="random uncertainty" experiments/perf/shard_costs.sh k562-like 4 10`
+/// (loop seconds of one job, one thread, a machine at load 15): `consensus:shrunk` random 1.7 s,
+/// uncertainty 4.9 s; `ridge:shrunk` 6.1 s and 17.7 s (3.5× and 3.6×); `stack`, which fits
+/// ridge among its members, 6.4 s and 14.6 s (3.7× and 3.0×). The other predictors (the mean,
+/// the kNN ones, additive) are costed as the default. A strategy that refits the predictor
+/// (`uncertainty`, `hybrid`) pays the factor on every refit, so the two costs multiply.
+pub fn predictor_cost(predictor: &str) -> f64 {
+    match predictor.split(':').next().unwrap_or(predictor) {
+        "ridge" | "stack" => 3.5,
+        _ => 1.0,
+    }
+}
+
+/// Expected cost of one job: its strategy's cost per round × its predictor's × its rounds.
+pub fn job_cost(strategy: &str, predictor: &str, rounds: usize) -> f64 {
+    strategy_cost(strategy) * predictor_cost(predictor) * rounds as f64
 }
 
 /// The 0-based shard each job goes to: jobs in decreasing cost (ties in input order), each onto
@@ -302,6 +318,17 @@ mod tests {
             assert_eq!(err, ShardParseError(bad.into()));
             assert!(err.to_string().contains("expected I/N"), "{err}");
         }
+    }
+
+    #[test]
+    fn a_predictor_that_fits_ridge_makes_every_job_dearer() {
+        assert_eq!(job_cost("random", "consensus:shrunk", 4), 4.0);
+        assert_eq!(job_cost("random", "stack", 4), 14.0);
+        assert_eq!(job_cost("uncertainty", "ridge:shrunk", 2), 28.0);
+        assert_eq!(
+            job_cost("degree", "graph", 1),
+            job_cost("degree", "mean", 1)
+        );
     }
 
     #[test]

@@ -297,7 +297,7 @@ pub struct PlanResults {
 
 /// What a `plan` output directory holds, for error messages.
 pub const PLAN_FILES: &str = "a `mechpert plan` output directory holds rounds.csv, picks.csv, \
-                              summary.md, config.toml and run.json";
+                              test_set.csv, summary.md, config.toml and run.json";
 
 /// What an `evaluate` output directory holds, for error messages.
 pub const EVALUATE_FILES: &str =

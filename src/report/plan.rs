@@ -80,6 +80,21 @@ pub fn write_picks_csv(rows: &[PickRow], out: &mut dyn Write) -> io::Result<()> 
     w.flush()
 }
 
+/// The columns of `test_set.csv`, in order.
+pub const TEST_SET_COLUMNS: &[&str] = &["seed", "gene"];
+
+/// Writes `seed,gene`: each seed's fixed test set (only the header without one).
+pub fn write_test_set_csv(sets: &[(u64, &[String])], out: &mut dyn Write) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(TEST_SET_COLUMNS)?;
+    for (seed, genes) in sets {
+        for gene in *genes {
+            w.write_record([seed.to_string().as_str(), gene])?;
+        }
+    }
+    w.flush()
+}
+
 /// What the summary header says about the run.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PlanHeader {
@@ -97,6 +112,8 @@ pub struct PlanHeader {
     pub initial: String,
     /// Picks per round.
     pub batches: Vec<usize>,
+    /// What every round is scored on: the fixed test set, or the perturbations not yet picked.
+    pub scored_on: String,
     /// Under the permuted-feedback control, what the loop was shown; `None` for true feedback.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feedback: Option<String>,
@@ -121,9 +138,10 @@ pub fn write_summary(
     )?;
     writeln!(
         out,
-        "- budget: initial {}, then rounds of {:?} picks; scored on every unobserved perturbation after each round",
+        "- budget: initial {}, then rounds of {:?} picks",
         header.initial, header.batches
     )?;
+    writeln!(out, "- scored after each round on {}", header.scored_on)?;
     if let Some(feedback) = &header.feedback {
         writeln!(out, "- **feedback: {feedback}**")?;
     }

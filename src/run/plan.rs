@@ -23,8 +23,8 @@ use crate::data::io::writer::write_atomically;
 use crate::data::{GeneSymbols, Screen};
 use crate::eval::{Metric, standard_metrics};
 use crate::plan::config::{
-    Batch, DEFAULT_METRICS, KnowledgeFile, MAX_SEEDS, PlanFile, ScreenSource, Settings,
-    SimulateFile,
+    Batch, DEFAULT_METRICS, DEFAULT_TEST_FRACTION, KnowledgeFile, MAX_SEEDS, PlanFile,
+    ScreenSource, Settings, SimulateFile,
 };
 use crate::plan::jobs::{Initial, JobError, JobState, PickRow, Plan, RoundRow};
 use crate::plan::oracle::{Feedback, Oracle};
@@ -32,6 +32,7 @@ use crate::plan::shard::{JobKey, Shard, assign, job_cost};
 use crate::priors::centrality::cache::ScoreCache;
 use crate::report::plan::{
     PlanHeader, write_headline, write_picks_csv, write_rounds_csv, write_summary,
+    write_test_set_csv,
 };
 
 /// The run stopped on SIGINT after checkpointing (exit code 130).
@@ -75,7 +76,7 @@ fn shard_jobs(all: &[Settings], shard: Shard) -> Vec<HashSet<JobKey>> {
         .enumerate()
         .flat_map(|(i, s)| {
             JobKey::all_of(s).map(move |key| {
-                let cost = job_cost(&key.strategy, s.batches.len());
+                let cost = job_cost(&key.strategy, &s.predictor, s.batches.len());
                 (i, key, cost)
             })
         })
@@ -249,6 +250,7 @@ fn resolve(args: &PlanArgs) -> anyhow::Result<Vec<Settings>> {
                 }),
                 uncertainty_draws: file.uncertainty_draws.unwrap_or(4),
                 hybrid_weight: file.hybrid_weight.unwrap_or(1.0),
+                test_fraction: file.test_fraction.unwrap_or(DEFAULT_TEST_FRACTION),
                 feedback: match &file.feedback {
                     None => Feedback::True,
                     Some(f) => f
@@ -398,6 +400,9 @@ fn apply_flags(file: &mut PlanFile, all: &PlanArgs) {
     if let Some(f) = all.feedback {
         file.feedback = Some(f.as_str().into());
     }
+    if let Some(f) = all.test_fraction {
+        file.test_fraction = Some(f);
+    }
 }
 
 /// Wall and CPU seconds of each stage, for `run.json`.
@@ -533,6 +538,7 @@ fn run_screen(
         initial: &initial,
         batches: &settings.batches,
         metrics: &metrics,
+        test_fraction: settings.test_fraction,
     };
     let jobs: Vec<(usize, u64)> = (0..choosers.len())
         .flat_map(|c| settings.seeds.iter().map(move |&s| (c, s)))
@@ -612,6 +618,7 @@ fn run_screen(
         seeds: settings.seeds.clone(),
         initial: format!("{} ({} perturbations)", settings.initial, initial.len()),
         batches: settings.batches.clone(),
+        scored_on: settings.scored_on(screen.n_perturbations()),
         feedback: match settings.feedback {
             Feedback::True => None,
             Feedback::Permuted => Some("permuted (control): each revealed perturbation was shown, to the strategy and to the scored predictors, another revealed perturbation's measured response (one seeded cycle through the pool per seed); predictions are scored against the true responses".to_string()),
@@ -632,6 +639,8 @@ fn run_screen(
         "initial": header.initial,
         "batches": settings.batches,
         "feedback": settings.feedback.as_str(),
+        "test_fraction": settings.test_fraction,
+        "scored_on": header.scored_on,
         "metrics": settings.metrics,
         "knowledge": knowledge.lines,
         "started": started,
@@ -700,8 +709,10 @@ pub(super) fn write_run(
         write_atomically(&path, |file| f(file))
             .with_context(|| format!("writing {}", path.display()))
     };
+    let tests = test_sets(states)?;
     write("rounds.csv", &mut |f| write_rounds_csv(&rounds, f))?;
     write("picks.csv", &mut |f| write_picks_csv(&picks, f))?;
+    write("test_set.csv", &mut |f| write_test_set_csv(&tests, f))?;
     write("summary.md", &mut |f| {
         write_summary(header, metrics, &rounds, f)
     })?;
@@ -715,11 +726,33 @@ pub(super) fn write_run(
     write_headline(header, &*metrics[0], &rounds, out)?;
     writeln!(
         out,
-        "  wrote {}/{{rounds.csv,picks.csv,summary.md,config.toml,run.json}} and {} figures (learning_*, final_*; .svg and .png)",
+        "  wrote {}/{{rounds.csv,picks.csv,test_set.csv,summary.md,config.toml,run.json}} and {} figures (learning_*, final_*; .svg and .png)",
         dir.display(),
         figures.len()
     )?;
     Ok(())
+}
+
+/// Each seed's test set, in seed order, checked to be the one every job of that seed was
+/// scored on (shards of one run draw it from the seed alone, so they agree unless they were
+/// made by different builds).
+fn test_sets(states: &[JobState]) -> anyhow::Result<Vec<(u64, &[String])>> {
+    let mut sets: std::collections::BTreeMap<u64, &JobState> = std::collections::BTreeMap::new();
+    for state in states {
+        let first = *sets.entry(state.seed).or_insert(state);
+        if first.test_set != state.test_set {
+            anyhow::bail!(
+                "seed {}: jobs `{}` and `{}` were scored on different test sets: they come from different builds of mechpert; rerun them with one",
+                state.seed,
+                first.strategy,
+                state.strategy
+            );
+        }
+    }
+    Ok(sets
+        .into_iter()
+        .map(|(seed, s)| (seed, s.test_set.as_slice()))
+        .collect())
 }
 
 /// Refuses to mix runs: a folder holding a different run needs --force; a fresh run clears an
