@@ -2,19 +2,20 @@
 # Anchor selection on the real K562 essential-gene signatures (Replogle 2022, rank scores).
 # Needs ../shared/data beside the checkout.
 #
-#   experiments/anchors_k562/run.sh     # writes results/anchors_k562/{budget50_string,budget50_collectri,curve_collectri,curve_string}
+#   experiments/anchors_k562/run.sh     # writes results/anchors_k562/{acceptance,curve_collectri,curve_string,curve_collectri_pool,curve_collectri_stack}
 #   RUNS=curve_string experiments/anchors_k562/run.sh   # one of them
-# then results/anchors_k562/curves.md from the curve runs present (tabulate.py: PearsonΔ by number
-# observed; the best MechPert strategy against the best centrality and random at each budget).
+# then results/anchors_k562/curves.md from the runs present (tabulate.py: PearsonΔ by number
+# observed; anchors against random and the best centrality at each budget, paired by seed).
 #
-# budget50_*: nothing observed, one round of 50 picks, 10 seeds (the paper's setting); the
-# centrality strategies rank STRING v12 (budget50_string, which also holds every other strategy)
-# or CollecTRI (budget50_collectri). curve_collectri, curve_string: rounds of 10, 15, 25, 50, 100
-# picks (10 → 200 observed), 5 seeds, centralities on CollecTRI or STRING. Centrality scores are
-# cached in target/centrality-cache (CENTRALITY_CACHE=DIR to move it): STRING betweenness is
-# ranked once for both STRING runs; the cache changes no number.
-# Predictor: consensus kNN over the dense knowledge panel (experiments/fewshot_k562/dense.toml),
-# shrunk to the mean by leave-one-out. Each run's summary.md has CIs and paired Wilcoxon tests.
+# acceptance: rounds of 25, 25, 50 picks, 10 seeds, a fixed test set per seed (a fifth),
+# centralities on CollecTRI. curve_*: rounds of 10, 15, 25, 50, 100 picks (10 → 200 observed),
+# 10 seeds; curve_collectri holds the anchor ablation (kernels, facility location, the set cover)
+# and uncertainty; curve_string ranks the centralities on STRING; curve_collectri_pool scores
+# each strategy on what it has not picked (no test set); curve_collectri_stack scores `stack`.
+# Centrality scores are cached in target/centrality-cache (CENTRALITY_CACHE=DIR to move it); the
+# cache changes no number. Predictor (but for _stack): consensus kNN over the dense knowledge
+# panel (experiments/fewshot_k562/dense.toml), shrunk to the mean by leave-one-out. Each run's
+# summary.md has CIs and paired tests.
 #
 # Knobs (environment), each unset = as the .toml files say:
 #   DATA=FILE        the screen, replacing the K562 file (any screen of the same layout)
@@ -28,7 +29,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 "${CARGO:-cargo}" build --release --locked --quiet
 bin=target/release/mechpert
-runs=${RUNS:-"budget50_string budget50_collectri curve_collectri curve_string"}
+all="acceptance curve_collectri curve_string curve_collectri_pool curve_collectri_stack"
+runs=${RUNS:-$all}
 cache=${CENTRALITY_CACHE:-target/centrality-cache}
 out=${OUT:-results/anchors_k562}
 for run in $runs; do
@@ -39,7 +41,7 @@ for run in $runs; do
         --force -q > /dev/null
     echo "$run took $(( $(date +%s) - start )) s wall clock; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 done
-python3 experiments/anchors_k562/tabulate.py "$out" curve_collectri curve_string
-"$bin" report $(for run in budget50_string budget50_collectri curve_collectri curve_string; do
+python3 experiments/anchors_k562/tabulate.py "$out" $all
+"$bin" report $(for run in $all; do
     [ -d "$out/$run" ] && echo "$out/$run"; done) \
     --out "$out/report.html" -q
