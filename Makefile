@@ -90,7 +90,7 @@ test: system-deps browser-deps snakemake-deps py-deps
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --release --locked --no-deps
 	@# The SLURM test stops its cluster itself; this catches one left by a test run cut short.
 	@trap 'for d in target/local-slurm-*; do [ -d "$$d" ] && bash workflow/local-slurm.sh stop "$$d" && rm -rf "$$d"; done' EXIT; \
-	set -x; $(CARGO) test --release --locked
+	echo "$(CARGO) test --release --locked"; $(CARGO) test --release --locked
 
 bench: build
 	bash experiments/perf/read_h5ad.sh
