@@ -66,12 +66,13 @@ free_port() {
 	die "no free TCP port found between 20000 and 40000"
 }
 
-# The PID recorded in FILE, if that process still runs.
+# The PID recorded in FILE ($1), if that process still runs and is the daemon $2 (a PID file
+# left by a crashed daemon may name an unrelated process by now).
 live_pid() {
 	local pid
 	[ -s "$1" ] || return 1
 	pid=$(cat "$1")
-	kill -0 "$pid" 2>/dev/null && echo "$pid"
+	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ] && echo "$pid"
 }
 
 # Waits up to $2 seconds for `$1` (a command) to succeed.
@@ -92,7 +93,7 @@ start() {
 	install_packages
 	local owner
 	if owner=$(sed -n "1s|^$MARK ||p" "$SYSTEM_CONF" 2>/dev/null) && [ -n "$owner" ] &&
-		live_pid "$owner/slurmctld.pid" >/dev/null; then
+		live_pid "$owner/slurmctld.pid" slurmctld >/dev/null; then
 		die "a local cluster started from $owner is running; stop it first (workflow/local-slurm.sh stop $owner)"
 	fi
 	mkdir -p "$dir/state" "$dir/spool" "$dir/log"
@@ -116,7 +117,7 @@ start() {
 
 	local node_line ctld_port slurmd_port
 	node_line=$(slurmd -C | sed -n 's/^NodeName=[^ ]* /NodeName='"$NODE"' NodeAddr=127.0.0.1 /p')
-	[ -n "$node_line" ] || die "\`slurmd -C\` printed no NodeName line"
+	[ -n "$node_line" ] || fail_start "$dir" "\`slurmd -C\` printed no NodeName line"
 	ctld_port=$(free_port)
 	slurmd_port=$(free_port)
 	while [ "$slurmd_port" = "$ctld_port" ]; do slurmd_port=$(free_port); done
@@ -186,14 +187,14 @@ stop() {
 	local dir=$1 munge name pid
 	[ -d "$dir" ] || die "$dir does not exist"
 	dir=$(cd "$dir" && pwd)
-	if pid=$(live_pid "$dir/slurmctld.pid"); then
+	if pid=$(live_pid "$dir/slurmctld.pid" slurmctld); then
 		# Jobs still running would outlive slurmd in their slurmstepd.
 		SLURM_CONF=$dir/slurm.conf scancel --full --quiet --partition=local 2>/dev/null || true
 		SLURM_CONF=$dir/slurm.conf wait_until \
 			"[ -z \"\$(squeue -h -t running,completing -o %i)\" ]" 30 || true
 	fi
 	for name in slurmd slurmctld munged; do
-		pid=$(live_pid "$dir/$name.pid") || continue
+		pid=$(live_pid "$dir/$name.pid" "$name") || continue
 		kill "$pid"
 		if ! wait_until "! kill -0 $pid" 20; then
 			echo "local-slurm: $name ($pid) ignored SIGTERM for 20 s; SIGKILL" >&2
