@@ -1,7 +1,8 @@
 # mechpert: the two commands a user needs.
 #   make run   build in release and run the main job (experiments/default.toml: the design loop
 #              on a simulated K562-like screen and the embedded Renge iPSC screen)
-#   make test  formatting, lints, warning-free docs and the whole test suite (what CI runs)
+#   make test  formatting, lints, warning-free docs and the whole test suite (what CI runs; the
+#              workflow test starts a throwaway SLURM cluster, see workflow/local-slurm.sh)
 #   make bench the speed and memory experiments under experiments/perf (minutes; figures in README)
 #   make fuzz  libFuzzer on each parser in fuzz/ for FUZZ_SECONDS each (default 600: 50 minutes)
 #   make test-llm  opt-in: a real local model (SmolLM2-135M via llama-cpp-python, built from
@@ -30,7 +31,9 @@ system-deps:
 		exit 1; \
 	fi
 
-# Headless Chromium renders report.html in the tests (`make test` only); without it that test skips.
+# Headless Chromium renders report.html in the tests (`make test` only). A test whose dependency
+# is missing says SKIP, or fails when MECHPERT_REQUIRE_ALL=1, which .ci/run sets: CI never passes
+# a test it did not run.
 browser-deps:
 	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then exit 0; fi; \
 	echo "the report test renders HTML in headless Chromium; installing chromium"; \
@@ -38,13 +41,16 @@ browser-deps:
 		if [ "$$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium < /dev/null \
-		|| echo "could not install chromium; the browser test will say SKIP"; \
+		|| echo "could not install chromium; the browser test will fail under MECHPERT_REQUIRE_ALL=1, else say SKIP"; \
 	else \
-		echo "apt-get not found; install Chromium (e.g. brew install --cask chromium) or the browser test will say SKIP"; \
+		echo "apt-get not found; install Chromium (e.g. brew install --cask chromium) or the browser test will say SKIP (fail under MECHPERT_REQUIRE_ALL=1)"; \
 	fi
 
-# Snakemake runs workflow/Snakefile in the workflow test (`make test` only): installed into a
-# throwaway venv under target/ from PyPI; when PyPI is unreachable the test says SKIP.
+# Snakemake runs workflow/Snakefile in the workflow tests (`make test` only): installed into a
+# throwaway venv under target/ from PyPI; when PyPI is unreachable the tests say SKIP (fail under
+# MECHPERT_REQUIRE_ALL=1). Their SLURM half starts its own one-node cluster through
+# workflow/local-slurm.sh (root; installs slurmctld, slurmd, slurm-client and munge with apt when
+# missing) and stops its daemons when the test ends, passed or failed.
 SNAKEMAKE_VENV := target/snakemake-venv
 snakemake-deps:
 	@if [ -x $(SNAKEMAKE_VENV)/bin/snakemake ] || command -v snakemake >/dev/null 2>&1; then exit 0; fi; \
@@ -53,11 +59,11 @@ snakemake-deps:
 	python3 -m venv $(SNAKEMAKE_VENV) && \
 	$(SNAKEMAKE_VENV)/bin/pip install -q snakemake==9.27.1 snakemake-executor-plugin-slurm==2.8.0 \
 	|| { rm -rf $(SNAKEMAKE_VENV); touch $(SNAKEMAKE_VENV).unreachable; \
-	     echo "could not install Snakemake from PyPI; the workflow test will say SKIP"; }
+	     echo "could not install Snakemake from PyPI; the workflow tests will say SKIP (fail under MECHPERT_REQUIRE_ALL=1)"; }
 
 # Python's anndata and cell-eval, pinned, in a throwaway venv under target/: the tests that read
 # mechpert's h5ad predictions back and score them with cell-eval run it when it is missing (and
-# say SKIP only when PyPI cannot be reached).
+# say SKIP only when PyPI cannot be reached; fail then under MECHPERT_REQUIRE_ALL=1).
 PYENV := target/pyenv
 py-deps: $(PYENV)/.installed
 $(PYENV)/.installed:
@@ -66,7 +72,7 @@ $(PYENV)/.installed:
 		cell-eval==0.8.2 scipy==1.17.1 numpy==2.4.6 anndata==0.12.19 pandas==2.3.3; then \
 		touch $@; \
 	else \
-		echo "could not install anndata and cell-eval from PyPI; the tests that need them will say SKIP"; \
+		echo "could not install anndata and cell-eval from PyPI; the tests that need them will say SKIP (fail under MECHPERT_REQUIRE_ALL=1)"; \
 	fi
 
 build: system-deps
@@ -82,7 +88,9 @@ test: system-deps browser-deps snakemake-deps py-deps
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --locked --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --release --locked --no-deps
-	$(CARGO) test --release --locked
+	@# The SLURM test stops its cluster itself; this catches one left by a test run cut short.
+	@trap 'for d in target/local-slurm-*; do [ -d "$$d" ] && bash workflow/local-slurm.sh stop "$$d" && rm -rf "$$d"; done' EXIT; \
+	echo "$(CARGO) test --release --locked"; $(CARGO) test --release --locked
 
 bench: build
 	bash experiments/perf/read_h5ad.sh

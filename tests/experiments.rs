@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-/// The K562 signatures, or `None` (with a SKIP note) when ../shared/data is absent.
+/// The K562 signatures, or `None` (after `util::skip`) when ../shared/data is absent.
 fn k562(test: &str) -> Option<std::path::PathBuf> {
     crate::util::shared_data(test).map(|shared| {
         shared

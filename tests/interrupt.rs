@@ -3,6 +3,7 @@
 //! whole and filed under the sha256 of its request, and a rerun gives byte-identical results
 //! without asking an answered request again.
 
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -59,6 +60,7 @@ mptest!(
         consensus(&whole, &[]).both(0);
         setup(&dir);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(17);
+        let mut interrupted = 0;
         for _ in 0..4 {
             // Kill once a random number of answers is on disk, a random few ms later.
             let wanted = rng.random_range(0..total);
@@ -70,12 +72,13 @@ mptest!(
             }
             std::thread::sleep(Duration::from_millis(rng.random_range(0..40)));
             let _ = child.kill(); // SIGKILL
-            let _ = child.wait();
+            interrupted += usize::from(child.wait().unwrap().signal() == Some(9));
             assert_cache_whole(&dir);
             if dir.path().join("out.tsv").exists() {
                 assert_eq!(read(&dir, "out.tsv"), read(&whole, "out.tsv"));
             }
         }
+        assert!(interrupted > 0, "every run finished before its kill");
         let cached = cache_files(&dir);
         let before = server.hits();
         let (out, _) = consensus(&dir, &["--cache", "cache"]).both(0);
@@ -111,13 +114,14 @@ mptest!(
         whole.command().args(args).both(0);
         let took = start.elapsed();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(23);
+        let mut interrupted = 0;
         for _ in 0..4 {
             let mut child = dir.command().args(args).spawn();
             // The moment of the kill: anywhere in an undisturbed run's length, or just after.
             let at = took.mul_f64(rng.random_range(0.05..1.1));
             std::thread::sleep(at);
             let _ = child.kill(); // SIGKILL
-            let _ = child.wait();
+            interrupted += usize::from(child.wait().unwrap().signal() == Some(9));
             for name in OUTPUTS {
                 if dir.path().join(name).exists() {
                     assert_eq!(
@@ -128,6 +132,7 @@ mptest!(
                 }
             }
         }
+        assert!(interrupted > 0, "every run finished before its kill");
         dir.command().args(args).both(0);
         for name in OUTPUTS {
             assert_eq!(

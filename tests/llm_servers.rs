@@ -364,9 +364,12 @@ mptest!(recorded_smollm2_run_replays_offline, |dir| {
     // embedded Renge screen with experiments/agents/llamacpp.toml, and the TSV it gave.
     let recorded = repo().join("experiments/llm/smollm2-renge");
     if !recorded.join("consensus.tsv").is_file() {
-        eprintln!(
-            "SKIP recorded_smollm2_run_replays_offline: {} is not recorded yet (RECORD=1 make test-llm)",
-            recorded.display()
+        crate::util::skip(
+            "recorded_smollm2_run_replays_offline",
+            &format!(
+                "{} is not recorded yet (RECORD=1 make test-llm)",
+                recorded.display()
+            ),
         );
         return;
     }

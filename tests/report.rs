@@ -519,9 +519,9 @@ fn console_lines(log: &str) -> Vec<&str> {
 
 mptest!(chromium_renders_the_report_offline_without_errors, |dir| {
     let Some(browser) = chromium() else {
-        eprintln!(
-            "SKIP chromium_renders_the_report_offline_without_errors: no chromium on PATH \
-             (`make system-deps` installs the Debian package chromium)"
+        crate::util::skip(
+            "chromium_renders_the_report_offline_without_errors",
+            "no chromium on PATH (`make browser-deps` installs the Debian package chromium)",
         );
         return;
     };

@@ -209,13 +209,29 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared/data` beside the checkout, or `None` with a note on stderr (tests then skip).
+/// Set to 1 (`.ci/run` does), a test whose dependency is missing fails instead of skipping.
+pub const REQUIRE_ALL: &str = "MECHPERT_REQUIRE_ALL";
+
+/// A test that cannot run here because `why`: says SKIP on stderr, so that a developer without
+/// the dependency still runs the rest, or fails when [`REQUIRE_ALL`] is 1, so that CI never
+/// passes a test it did not run.
+pub fn skip(test: &str, why: &str) {
+    if std::env::var(REQUIRE_ALL).is_ok_and(|v| v == "1") {
+        panic!("{test} could not run ({REQUIRE_ALL}=1 forbids skipping): {why}");
+    }
+    eprintln!("SKIP {test}: {why}");
+}
+
+/// `../shared/data` beside the checkout, or `None` after [`skip`].
 pub fn shared_data(test: &str) -> Option<PathBuf> {
     let dir = repo().join("../shared/data");
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("SKIP {test}: ../shared/data is absent (it sits beside the checkout in CI)");
+        skip(
+            test,
+            "../shared/data is absent (it sits beside the checkout in CI)",
+        );
         None
     }
 }
@@ -244,7 +260,7 @@ pub fn pool_screen(dir: &Dir) {
 }
 
 /// The Python of the pinned anndata + cell-eval venv under target/ (`make py-deps` builds it
-/// when missing, once per test run), or `None` with a SKIP note when PyPI cannot be reached.
+/// when missing, once per test run), or `None` after [`skip`] when PyPI cannot be reached.
 pub fn python(test: &str) -> Option<PathBuf> {
     static READY: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     let python = repo().join("target/pyenv/bin/python");
@@ -262,8 +278,9 @@ pub fn python(test: &str) -> Option<PathBuf> {
     if ready {
         Some(python)
     } else {
-        eprintln!(
-            "SKIP {test}: anndata and cell-eval could not be installed from PyPI into target/pyenv (see `make py-deps`)"
+        skip(
+            test,
+            "anndata and cell-eval could not be installed from PyPI into target/pyenv (see `make py-deps`)",
         );
         None
     }

@@ -5,6 +5,10 @@
 //! queries q, where best_q is q's highest correlation with anything measured or picked so far.
 //! No real screen can choose this way; every table labels it as the ceiling.
 //!
+//! A fixed test set is out of its reach too: test rows are never candidates and its gains sum
+//! over candidates only, so no test response enters a pick (`tests/plan.rs` turns one seed's
+//! test rows into noise and gets the same picks).
+//!
 //! It is deliberately not a [`Strategy`](super::Strategy): strategies receive sealed views
 //! only, and this one needs the oracle as an explicit extra argument.
 
