@@ -157,12 +157,22 @@ fn write_backtest(b: &Backtest, predictor: &str, csv: &str, out: &mut dyn Write)
     let winner = &c[0];
     write!(out, "strategy auto chose {}", winner.strategy)?;
     match c.get(1) {
-        Some(next) => writeln!(
+        // Only a runner-up the paired test separates from the winner makes the choice matter.
+        Some(next) if next.p.is_some_and(|p| p < 0.05) => writeln!(
             out,
-            ": PearsonΔ {:.3} against {:.3} for the runner-up {} (ahead on {} of {repeats} repeats{})",
+            ": PearsonΔ {:.3} against {:.3} for the runner-up {} (ahead on {} of {repeats} repeats, paired Wilcoxon p = {:.3})",
             winner.mean,
             next.mean,
             next.strategy,
+            repeats - next.beats_winner,
+            next.p.unwrap_or(1.0),
+        )?,
+        Some(next) => writeln!(
+            out,
+            ", but the backtest cannot tell it from the runner-up {} ({:+.3} ± {:.3} PearsonΔ, ahead on {} of {repeats} repeats{}): on this screen the choice matters little",
+            next.strategy,
+            -next.difference,
+            next.spread,
             repeats - next.beats_winner,
             next.p
                 .map_or(String::new(), |p| format!(", paired Wilcoxon p = {p:.2}")),
