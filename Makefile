@@ -76,7 +76,8 @@ build: system-deps
 # The Python package (python/, PyO3 + maturin) built into a throwaway venv under target/ with its
 # test dependencies from PyPI, then its pytest suite against the release binary. Fails, never
 # skips, when PyPI or the build is unavailable. The wheel's crate shares target/ with the root
-# crate, so the mechpert library is not compiled a second time.
+# crate, so dependencies built with the same features are reused (mechpert and a few crates
+# whose features PyO3's build changes are compiled once more: ~8 min on 2 busy cores).
 PYVENV := target/pyvenv
 PYTHON_TEST_DEPS := maturin==1.16.0 numpy==2.4.6 scipy==1.17.1 pandas==2.3.3 anndata==0.12.19 pytest==9.2.0
 python-test: build
