@@ -1,8 +1,9 @@
 # mechpert: the two commands a user needs.
 #   make run   build in release and run the main job (experiments/default.toml: the design loop
 #              on a simulated K562-like screen and the embedded Renge iPSC screen)
-#   make test  formatting, lints, warning-free docs and the whole test suite (what CI runs; the
-#              workflow test starts a throwaway SLURM cluster, see workflow/local-slurm.sh)
+#   make test  formatting, lints, warning-free docs, the whole test suite (what CI runs; the
+#              workflow test starts a throwaway SLURM cluster, see workflow/local-slurm.sh) and the
+#              Python package's (python/: built with maturin into a venv under target/, then pytest)
 #   make bench the speed and memory experiments under experiments/perf (minutes; figures in README)
 #   make fuzz  libFuzzer on each parser in fuzz/ for FUZZ_SECONDS each (default 600: 50 minutes)
 #   make test-llm  opt-in: a real local model (SmolLM2-135M via llama-cpp-python, built from
@@ -14,7 +15,7 @@ CARGO ?= cargo
 BIN := target/release/mechpert
 SYSTEM_PACKAGES := libopenblas-dev libhdf5-dev pkg-config
 
-.PHONY: run test system-deps browser-deps snakemake-deps py-deps build bench fuzz fuzz-build test-llm
+.PHONY: run test system-deps browser-deps snakemake-deps py-deps build bench fuzz fuzz-build test-llm python-test
 
 system-deps:
 	@if pkg-config --exists openblas hdf5 2>/dev/null; then exit 0; fi; \
@@ -78,6 +79,25 @@ $(PYENV)/.installed:
 build: system-deps
 	$(CARGO) build --release --locked
 
+# The Python package (python/, PyO3 + maturin) built into a throwaway venv under target/ with its
+# test dependencies from PyPI, then its pytest suite against the release binary. Fails, never
+# skips, when PyPI or the build is unavailable. The wheel's crate shares target/ with the root
+# crate, so dependencies built with the same features are reused (mechpert and a few crates
+# whose features PyO3's build changes are compiled once more: ~8 min on 2 busy cores).
+PYVENV := target/pyvenv
+PYTHON_TEST_DEPS := maturin==1.16.0 numpy==2.4.6 scipy==1.17.1 pandas==2.3.3 anndata==0.12.19 pytest==9.2.0
+python-test: build
+	@if [ ! -f $(PYVENV)/.installed ]; then \
+		rm -rf $(PYVENV) && python3 -m venv $(PYVENV) && \
+		$(PYVENV)/bin/pip install --quiet --disable-pip-version-check $(PYTHON_TEST_DEPS) && \
+		touch $(PYVENV)/.installed; \
+	fi
+	$(CARGO) fmt --check --manifest-path python/Cargo.toml
+	CARGO_TARGET_DIR=$(CURDIR)/target $(CARGO) clippy --release --locked --manifest-path python/Cargo.toml -- -D warnings
+	VIRTUAL_ENV=$(CURDIR)/$(PYVENV) CARGO_TARGET_DIR=$(CURDIR)/target \
+		$(PYVENV)/bin/maturin develop --release --locked --manifest-path python/Cargo.toml
+	cd python && MECHPERT_BIN=$(CURDIR)/$(BIN) $(CURDIR)/$(PYVENV)/bin/python -m pytest -q tests
+
 run: build
 	$(BIN) plan --config experiments/default.toml
 
@@ -91,6 +111,7 @@ test: system-deps browser-deps snakemake-deps py-deps
 	@# The SLURM test stops its cluster itself; this catches one left by a test run cut short.
 	@trap 'for d in target/local-slurm-*; do [ -d "$$d" ] && bash workflow/local-slurm.sh stop "$$d" && rm -rf "$$d"; done' EXIT; \
 	echo "$(CARGO) test --release --locked"; $(CARGO) test --release --locked
+	$(MAKE) python-test
 
 bench: build
 	bash experiments/perf/read_h5ad.sh

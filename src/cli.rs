@@ -200,6 +200,10 @@ pub struct ScreenArgs {
     /// (any case), and pairs a long table has no row for. h5ad files are not affected.
     #[arg(long, value_enum, value_name = "HOW", default_value_t)]
     pub missing: crate::data::io::missing::Missing,
+    /// A screen already read (by a library caller, e.g. Python's `Screen.from_anndata`) that
+    /// stands for the screen file the command names; never set from the command line.
+    #[arg(skip)]
+    pub preloaded: Option<std::sync::Arc<crate::data::io::reader::Loaded>>,
 }
 
 /// `--values` choices.

@@ -58,13 +58,9 @@ pub fn resolve_symbols(
     })
 }
 
-/// Reads a screen as the arguments ask.
-pub fn read_screen(
-    path: &Path,
-    args: &ScreenArgs,
-    symbols: &GeneSymbols,
-) -> anyhow::Result<Loaded> {
-    let loaded = Builder::new(symbols)
+/// The reader the screen arguments ask for.
+pub fn screen_builder<'s>(args: &ScreenArgs, symbols: &'s GeneSymbols) -> Builder<'s> {
+    Builder::new(symbols)
         .format(args.format)
         .perturbation_key(args.perturbation_key.clone())
         .control_labels(args.control.clone())
@@ -73,7 +69,18 @@ pub fn read_screen(
         .layer(args.layer.clone())
         .labels(args.labels.clone())
         .missing(args.missing)
-        .build_from_path(path);
+}
+
+/// Reads a screen as the arguments ask (or hands back the one they carry already read).
+pub fn read_screen(
+    path: &Path,
+    args: &ScreenArgs,
+    symbols: &GeneSymbols,
+) -> anyhow::Result<Loaded> {
+    if let Some(loaded) = &args.preloaded {
+        return Ok(Loaded::clone(loaded));
+    }
+    let loaded = screen_builder(args, symbols).build_from_path(path);
     let loaded = match loaded {
         Err(e) if e.is_usage() => return Err(UsageError(format!("loading screen: {e}")).into()),
         other => other.context("loading screen")?,

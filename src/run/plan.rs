@@ -804,7 +804,12 @@ fn load_screen(
     match &settings.screen {
         ScreenSource::File(path) => {
             let loaded = super::read_screen(path, &args.screen, symbols)?;
-            Ok((loaded.screen, None, vec![input_record(path)?]))
+            // A screen handed over in memory has no file to record.
+            let inputs = match args.screen.preloaded {
+                Some(_) => Vec::new(),
+                None => vec![input_record(path)?],
+            };
+            Ok((loaded.screen, None, inputs))
         }
         ScreenSource::Simulate(SimulateFile { preset, seed }) => {
             std::fs::create_dir_all(sim_dir)

@@ -155,6 +155,14 @@ pub enum ReadError {
         /// What was expected.
         message: String,
     },
+    /// Part of an AnnData object handed over in memory is missing or malformed.
+    #[error("AnnData `{object}`: {message}")]
+    InMemory {
+        /// The part, named as in an h5ad file (`/X`, `/obs/perturbation`, …).
+        object: String,
+        /// What was expected.
+        message: String,
+    },
     /// The table's columns fit no screen layout (for example a single gene ranking).
     #[error("{}: {message}", .path.display())]
     NotAScreen {

@@ -213,6 +213,17 @@ impl<'s> Builder<'s> {
         self.read_text(open_text(path, &magic)?, path, format, ext.as_deref())
     }
 
+    /// Reads a screen from an AnnData object in memory, exactly as from an h5ad file holding
+    /// it (the builder's layer, key, controls, values and normalisation apply).
+    pub fn build_from_anndata(&self, adata: h5ad::AnnData) -> Result<Loaded, ReadError> {
+        h5ad::read_in_memory(self, adata).map(|(screen, matrix)| Loaded {
+            screen,
+            format: Format::H5ad,
+            reason: "an AnnData object in memory".to_string(),
+            matrix,
+        })
+    }
+
     /// A table of cells joined with the labels in `labels` (see [`Builder::labels`]).
     fn read_labelled_cells(
         &self,

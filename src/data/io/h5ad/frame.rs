@@ -52,13 +52,36 @@ impl Labels {
     }
 }
 
-/// An `obs` or `var` group.
+/// An `obs` or `var` dataframe: an HDF5 group, or columns handed over in memory.
 #[derive(Debug)]
 pub(super) struct Frame {
-    group: Group,
+    source: FrameSource,
     /// `/obs` or `/var`.
     pub(super) object: String,
-    index_name: String,
+}
+
+#[derive(Debug)]
+enum FrameSource {
+    Hdf5 {
+        group: Group,
+        index_name: String,
+    },
+    InMemory {
+        index: Vec<String>,
+        columns: Vec<Column>,
+    },
+}
+
+/// One column of an in-memory `obs` or `var` dataframe, as pandas holds a categorical:
+/// distinct values and one code per row (−1: missing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// The column name.
+    pub name: String,
+    /// Distinct values (numbers written as text).
+    pub categories: Vec<String>,
+    /// Per row, an index into `categories`, or −1 when the row has no value.
+    pub codes: Vec<i64>,
 }
 
 impl Frame {
@@ -75,32 +98,54 @@ impl Frame {
             .or_else(|| group.link_exists("index").then(|| "index".to_string()))
             .unwrap_or_else(|| "_index".to_string());
         Ok(Frame {
-            group,
+            source: FrameSource::Hdf5 { group, index_name },
             object,
-            index_name,
         })
+    }
+
+    /// The dataframe `name` (`obs` or `var`) handed over in memory.
+    pub(super) fn in_memory(name: &str, index: Vec<String>, columns: Vec<Column>) -> Frame {
+        Frame {
+            source: FrameSource::InMemory { index, columns },
+            object: format!("/{name}"),
+        }
     }
 
     /// Column names: `column-order` when present, else every member but the index.
     pub(super) fn columns(&self) -> Vec<String> {
-        let order = str_array_attr(&self.group, "column-order").unwrap_or_default();
+        let (group, index_name) = match &self.source {
+            FrameSource::Hdf5 { group, index_name } => (group, index_name),
+            FrameSource::InMemory { columns, .. } => {
+                return columns.iter().map(|c| c.name.clone()).collect();
+            }
+        };
+        let order = str_array_attr(group, "column-order").unwrap_or_default();
         if !order.is_empty() {
             return order;
         }
-        let mut names = self.group.member_names().unwrap_or_default();
-        names.retain(|n| *n != self.index_name && n != "__categories");
+        let mut names = group.member_names().unwrap_or_default();
+        names.retain(|n| n != index_name && n != "__categories");
         names
     }
 
     /// Whether the frame has column `name`.
     pub(super) fn has(&self, name: &str) -> bool {
-        name != self.index_name && self.group.link_exists(name)
+        match &self.source {
+            FrameSource::Hdf5 { group, index_name } => {
+                name != index_name && group.link_exists(name)
+            }
+            FrameSource::InMemory { columns, .. } => columns.iter().any(|c| c.name == name),
+        }
     }
 
     /// The row names.
     pub(super) fn index(&self) -> Result<Vec<String>, (String, String)> {
-        let object = format!("{}/{}", self.object, self.index_name);
-        let ds = self.group.dataset(&self.index_name).map_err(|_| {
+        let (group, index_name) = match &self.source {
+            FrameSource::Hdf5 { group, index_name } => (group, index_name),
+            FrameSource::InMemory { index, .. } => return Ok(index.clone()),
+        };
+        let object = format!("{}/{index_name}", self.object);
+        let ds = group.dataset(index_name).map_err(|_| {
             (
                 object.clone(),
                 "missing: expected the row names".to_string(),
@@ -112,8 +157,17 @@ impl Frame {
     /// Column `name` as labels.
     pub(super) fn column(&self, name: &str) -> Result<Labels, (String, String)> {
         let object = format!("{}/{name}", self.object);
+        let group = match &self.source {
+            FrameSource::Hdf5 { group, .. } => group,
+            FrameSource::InMemory { columns, .. } => {
+                let Some(c) = columns.iter().find(|c| c.name == name) else {
+                    return Err((object, "missing".into()));
+                };
+                return categorical(c.categories.clone(), c.codes.clone(), &object);
+            }
+        };
         let fail = |e: hdf5::Error| (object.clone(), e.to_string());
-        if let Ok(g) = self.group.group(name) {
+        if let Ok(g) = group.group(name) {
             return match encoding_type(&g).as_deref() {
                 Some("categorical") => {
                     let values = g.dataset("categories").and_then(|d| column_strings(&d));
@@ -142,11 +196,11 @@ impl Frame {
                 )),
             };
         }
-        let ds = self.group.dataset(name).map_err(fail)?;
+        let ds = group.dataset(name).map_err(fail)?;
         // anndata < 0.8 stored categories beside the frame, the codes in the column itself.
         let legacy = format!("__categories/{name}");
-        if self.group.link_exists("__categories")
-            && let Ok(cats) = self.group.dataset(&legacy)
+        if group.link_exists("__categories")
+            && let Ok(cats) = group.dataset(&legacy)
         {
             let values = column_strings(&cats).map_err(fail)?;
             let codes = ds.read_raw::<i64>().map_err(fail)?;

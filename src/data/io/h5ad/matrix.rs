@@ -54,6 +54,34 @@ enum Layout {
         indptr: Dataset,
         by_rows: bool,
     },
+    /// Handed over in memory (an AnnData object in Python), with its number type before the
+    /// conversion to `f32`.
+    InMemory {
+        values: MatrixValues,
+        dtype: String,
+    },
+}
+
+/// A matrix held in memory, laid out as anndata holds `X`: dense, CSR or CSC. Values are
+/// `f32` like every matrix read from a file; the checks (shape, offsets, indices, finite
+/// values) are those of a file's matrix.
+#[derive(Debug, Clone)]
+pub enum MatrixValues {
+    /// Rows (obs) × columns (var).
+    Dense(Array2<f32>),
+    /// Compressed sparse rows (`by_rows`, scipy's `csr_matrix`) or columns (`csc_matrix`).
+    Sparse {
+        /// CSR when true, CSC when false.
+        by_rows: bool,
+        /// Rows (obs) and columns (var).
+        shape: (usize, usize),
+        /// Offsets into `indices`/`data`, one per row (column) plus one.
+        indptr: Vec<i64>,
+        /// Column (row) of each stored value.
+        indices: Vec<i64>,
+        /// The stored values.
+        data: Vec<f32>,
+    },
 }
 
 /// One block of the matrix handed to a visitor.
@@ -115,23 +143,10 @@ impl Matrix {
             None => ("X".to_string(), "/X".to_string()),
         };
         if !file.link_exists(&name) {
-            let message = match layer {
-                None => {
-                    "missing: expected the expression matrix X (cells or perturbations × genes)"
-                        .to_string()
-                }
-                Some(_) => {
-                    let names = layer_names(file);
-                    let present = if names.is_empty() {
-                        "the file has no layers".to_string()
-                    } else {
-                        let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
-                        format!("the layers are {}", quoted.join(", "))
-                    };
-                    format!("no such layer: {present}; without --layer, X is read")
-                }
-            };
-            return Err(malformed(&object, message));
+            return Err(malformed(
+                &object,
+                missing_matrix(layer, &layer_names(file)),
+            ));
         }
         if let Ok(ds) = file.dataset(&name) {
             let shape = ds.shape();
@@ -186,6 +201,21 @@ impl Matrix {
         })
     }
 
+    /// A matrix handed over in memory as `object` (`/X` or `/layers/NAME`); `dtype` is its
+    /// number type before the conversion to `f32`.
+    pub(super) fn in_memory(values: MatrixValues, dtype: String, object: String) -> Matrix {
+        let (rows, cols) = match &values {
+            MatrixValues::Dense(v) => v.dim(),
+            MatrixValues::Sparse { shape, .. } => *shape,
+        };
+        Matrix {
+            layout: Layout::InMemory { values, dtype },
+            rows,
+            cols,
+            object,
+        }
+    }
+
     /// Rows (obs) and columns (var).
     pub(super) fn shape(&self) -> (usize, usize) {
         (self.rows, self.cols)
@@ -198,16 +228,23 @@ impl Matrix {
 
     /// How it is stored, and its stored number type (`float32`, `int64`, …) when HDF5 says.
     pub(super) fn encoding(&self) -> (Encoding, Option<String>) {
+        let sparse = |by_rows: bool| {
+            if by_rows {
+                Encoding::Csr
+            } else {
+                Encoding::Csc
+            }
+        };
         let (encoding, values) = match &self.layout {
             Layout::Dense(ds) => (Encoding::Dense, ds),
-            Layout::Sparse { data, by_rows, .. } => (
-                if *by_rows {
-                    Encoding::Csr
-                } else {
-                    Encoding::Csc
-                },
-                data,
-            ),
+            Layout::Sparse { data, by_rows, .. } => (sparse(*by_rows), data),
+            Layout::InMemory { values, dtype } => {
+                let encoding = match values {
+                    MatrixValues::Dense(_) => Encoding::Dense,
+                    MatrixValues::Sparse { by_rows, .. } => sparse(*by_rows),
+                };
+                return (encoding, Some(dtype.clone()));
+            }
         };
         let dtype = values
             .dtype()
@@ -249,27 +286,90 @@ impl Matrix {
                 indices,
                 indptr,
                 by_rows,
-            } => self.visit_sparse(data, indices, indptr, *by_rows, visitor),
+            } => {
+                let member = |name: &str| format!("{}/{name}", self.object);
+                let ptr: Vec<i64> = indptr.read_raw().map_err(hdf5_error(member("indptr")))?;
+                let stored = Stored {
+                    by_rows: *by_rows,
+                    ptr: &ptr,
+                    nnz: data.size(),
+                    n_indices: indices.size(),
+                };
+                self.visit_sparse(
+                    stored,
+                    |range| {
+                        data.read_slice_1d(range)
+                            .map(|v| v.into_raw_vec_and_offset().0)
+                            .map_err(hdf5_error(member("data")))
+                    },
+                    |range| {
+                        indices
+                            .read_slice_1d(range)
+                            .map(|v| v.into_raw_vec_and_offset().0)
+                            .map_err(hdf5_error(member("indices")))
+                    },
+                    visitor,
+                )
+            }
+            Layout::InMemory {
+                values: MatrixValues::Dense(values),
+                ..
+            } => {
+                check_dense(0, values.view())?;
+                visitor(Block::DenseRows {
+                    first: 0,
+                    values: values.view(),
+                })
+            }
+            Layout::InMemory {
+                values:
+                    MatrixValues::Sparse {
+                        by_rows,
+                        indptr,
+                        indices,
+                        data,
+                        ..
+                    },
+                ..
+            } => {
+                let stored = Stored {
+                    by_rows: *by_rows,
+                    ptr: indptr,
+                    nnz: data.len(),
+                    n_indices: indices.len(),
+                };
+                self.visit_sparse(
+                    stored,
+                    |range| Ok(data[range].to_vec()),
+                    |range| Ok(indices[range].to_vec()),
+                    visitor,
+                )
+            }
         }
     }
 
+    /// Visits sparse rows (columns) block by block, reading each block's values and indices
+    /// through `read_data` and `read_indices` (given a range of stored entries).
     fn visit_sparse<E: From<MatrixError>>(
         &self,
-        data: &Dataset,
-        indices: &Dataset,
-        indptr: &Dataset,
-        by_rows: bool,
+        stored: Stored<'_>,
+        read_data: impl Fn(std::ops::Range<usize>) -> Result<Vec<f32>, MatrixError>,
+        read_indices: impl Fn(std::ops::Range<usize>) -> Result<Vec<i64>, MatrixError>,
         mut visitor: impl FnMut(Block<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
+        let Stored {
+            by_rows,
+            ptr,
+            nnz,
+            n_indices,
+        } = stored;
         let (major, minor) = if by_rows {
             (self.rows, self.cols)
         } else {
             (self.cols, self.rows)
         };
         let member = |name: &str| format!("{}/{name}", self.object);
-        let ptr: Vec<i64> = indptr.read_raw().map_err(hdf5_error(member("indptr")))?;
-        let nnz = data.size();
-        check_indptr(&self.object, &ptr, major, nnz, indices.size())?;
+        check_indptr(&self.object, ptr, major, nnz, n_indices)?;
         let mut rel_ptr: Vec<usize> = Vec::new();
         let mut idx: Vec<usize> = Vec::new();
         let mut first = 0;
@@ -282,19 +382,12 @@ impl Matrix {
             }
             let hi = ptr[end] as usize;
             let values: Vec<f32> = if hi > lo {
-                data.read_slice_1d(lo..hi)
-                    .map_err(hdf5_error(member("data")))?
-                    .into_raw_vec_and_offset()
-                    .0
+                read_data(lo..hi)?
             } else {
                 Vec::new()
             };
             let raw: Vec<i64> = if hi > lo {
-                indices
-                    .read_slice_1d(lo..hi)
-                    .map_err(hdf5_error(member("indices")))?
-                    .into_raw_vec_and_offset()
-                    .0
+                read_indices(lo..hi)?
             } else {
                 Vec::new()
             };
@@ -335,10 +428,20 @@ impl Matrix {
     /// The whole matrix as one dense `f32` array (for pseudo-bulk files, one row per
     /// perturbation). A dense `X` is read in one HDF5 call.
     pub(super) fn read_dense(&self) -> Result<Array2<f32>, MatrixError> {
-        if let Layout::Dense(ds) = &self.layout {
-            let values: Array2<f32> = ds.read_2d().map_err(hdf5_error(&self.object))?;
-            check_dense(0, values.view())?;
-            return Ok(values);
+        match &self.layout {
+            Layout::Dense(ds) => {
+                let values: Array2<f32> = ds.read_2d().map_err(hdf5_error(&self.object))?;
+                check_dense(0, values.view())?;
+                return Ok(values);
+            }
+            Layout::InMemory {
+                values: MatrixValues::Dense(values),
+                ..
+            } => {
+                check_dense(0, values.view())?;
+                return Ok(values.clone());
+            }
+            _ => {}
         }
         let mut out = Array2::<f32>::zeros((self.rows, self.cols));
         self.visit(|block| {
@@ -369,6 +472,32 @@ impl Matrix {
         })?;
         Ok(out)
     }
+}
+
+/// Why the matrix (`X`, or the layer named) is absent, listing the layers present.
+pub(super) fn missing_matrix(layer: Option<&str>, names: &[String]) -> String {
+    match layer {
+        None => {
+            "missing: expected the expression matrix X (cells or perturbations × genes)".to_string()
+        }
+        Some(_) => {
+            let present = if names.is_empty() {
+                "there are no layers".to_string()
+            } else {
+                let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+                format!("the layers are {}", quoted.join(", "))
+            };
+            format!("no such layer: {present}; without --layer, X is read")
+        }
+    }
+}
+
+/// A sparse matrix's offsets and how many values and indices it stores.
+struct Stored<'a> {
+    by_rows: bool,
+    ptr: &'a [i64],
+    nnz: usize,
+    n_indices: usize,
 }
 
 /// The names under `/layers`, sorted (empty when the file has none).

@@ -54,16 +54,7 @@ pub(in crate::data::io) fn read(
     builder: &Builder<'_>,
     path: &Path,
 ) -> Result<(Screen, MatrixSource), ReadError> {
-    let err = |object: &str, message: String| ReadError::Hdf5 {
-        path: path.to_path_buf(),
-        object: object.to_string(),
-        message,
-    };
-    let frame_err = |(object, message): (String, String)| ReadError::Hdf5 {
-        path: path.to_path_buf(),
-        object,
-        message,
-    };
+    let frame_err = located(path);
     let file = File::open(path).map_err(|e| {
         let e = e.to_string();
         // HDF5 locks files it opens; a writer holding the file, or a file system without
@@ -73,13 +64,62 @@ pub(in crate::data::io) fn read(
         } else {
             ": expected an AnnData .h5ad file"
         };
-        err("/", format!("cannot open as HDF5 ({e}){hint}"))
+        frame_err(("/".into(), format!("cannot open as HDF5 ({e}){hint}")))
     })?;
     let x = Matrix::open(&file, builder.layer.as_deref())
         .map_err(|e| matrix_error(path, e, "/X", None, &[]))?;
-    let (n_rows, n_cols) = x.shape();
     let obs = Frame::open(&file, "obs").map_err(frame_err)?;
     let var = Frame::open(&file, "var").map_err(frame_err)?;
+    let parts = Parts {
+        x,
+        obs,
+        var,
+        layers: layer_names(&file),
+        stored: stored_value_kind(&file),
+        origin: "HDF5",
+    };
+    read_parts(builder, path, parts)
+}
+
+/// The error at an HDF5 object (or AnnData part) of `path`, from its name and what was expected.
+fn located(path: &Path) -> impl Fn((String, String)) -> ReadError + Copy + '_ {
+    move |(object, message)| ReadError::Hdf5 {
+        path: path.to_path_buf(),
+        object,
+        message,
+    }
+}
+
+/// An AnnData object's parts, from a file or from memory.
+pub(super) struct Parts {
+    pub(super) x: Matrix,
+    pub(super) obs: Frame,
+    pub(super) var: Frame,
+    /// The names of its layers.
+    pub(super) layers: Vec<String>,
+    /// What its values are, when it says (`uns/value_kind`, written by mechpert).
+    pub(super) stored: Option<ValueKind>,
+    /// How messages name the kind of the matrix object (`HDF5` in a file, `matrix` in memory).
+    pub(super) origin: &'static str,
+}
+
+/// Reads a screen from an AnnData object's parts; `path` names it in errors.
+pub(super) fn read_parts(
+    builder: &Builder<'_>,
+    path: &Path,
+    parts: Parts,
+) -> Result<(Screen, MatrixSource), ReadError> {
+    let frame_err = located(path);
+    let err = |object: &str, message: String| frame_err((object.to_string(), message));
+    let Parts {
+        x,
+        obs,
+        var,
+        layers,
+        stored,
+        origin,
+    } = parts;
+    let (n_rows, n_cols) = x.shape();
     let (genes, unmapped_genes) = gene_names(builder, &var, n_cols).map_err(frame_err)?;
     let key = perturbation_key(builder, &obs).map_err(frame_err)?;
     let labels = obs.column(&key).map_err(frame_err)?;
@@ -99,10 +139,11 @@ pub(in crate::data::io) fn read(
         encoding,
         dtype,
         values: None,
-        layers: layer_names(&file),
+        layers,
         labels: None,
     };
     let source = Source {
+        origin,
         builder,
         path,
         x: &x,
@@ -118,7 +159,6 @@ pub(in crate::data::io) fn read(
         tracing::debug!(cells = n_rows, labels = distinct, "h5ad holds single cells");
         source.read_cells(&mut stats)
     } else {
-        let stored = stored_value_kind(&file);
         let replogle = obs.has(REPLOGLE_MARKER);
         tracing::debug!(
             rows = n_rows,
@@ -133,6 +173,7 @@ pub(in crate::data::io) fn read(
 
 /// Everything read before the rows are interpreted.
 struct Source<'a> {
+    origin: &'static str,
     builder: &'a Builder<'a>,
     path: &'a Path,
     x: &'a Matrix,
@@ -223,7 +264,7 @@ impl Source<'_> {
         if !normalize && stats.is_counts() {
             return Err(ReadError::RawCounts {
                 path: self.path.to_path_buf(),
-                matrix: format!("HDF5 `{}`", self.x.object()),
+                matrix: format!("{} `{}`", self.origin, self.x.object()),
                 max: stats.max(),
             });
         }
@@ -514,13 +555,8 @@ fn stored_value_kind(file: &File) -> Option<ValueKind> {
     let ds = file.dataset("uns/value_kind").ok()?;
     let text: hdf5::types::VarLenUnicode = ds.read_scalar().ok()?;
     // Bytes, not `as_str`: that skips the UTF-8 check (see the encoding module).
-    match text.as_bytes() {
-        b"expression" => Some(ValueKind::Expression),
-        b"z-score" => Some(ValueKind::ZScore),
-        b"rank-score" => Some(ValueKind::RankScore),
-        b"response" => Some(ValueKind::Response),
-        _ => None,
-    }
+    let name = std::str::from_utf8(text.as_bytes()).ok()?;
+    super::writer::value_kind_from_name(name)
 }
 
 /// A matrix error with the file, and the obs row and gene names when known; `object` is the

@@ -82,13 +82,25 @@ impl<T> Context<T> for hdf5::Result<T> {
 }
 
 /// The stable name of a value kind, stored as `uns/value_kind` so a reader gets it back.
-pub(super) fn value_kind_name(kind: ValueKind) -> &'static str {
+pub fn value_kind_name(kind: ValueKind) -> &'static str {
     match kind {
         ValueKind::Expression => "expression",
         ValueKind::ZScore => "z-score",
         ValueKind::RankScore => "rank-score",
         ValueKind::Response => "response",
     }
+}
+
+/// The value kind `uns/value_kind` names (see [`value_kind_name`]), if any.
+pub fn value_kind_from_name(name: &str) -> Option<ValueKind> {
+    [
+        ValueKind::Expression,
+        ValueKind::ZScore,
+        ValueKind::RankScore,
+        ValueKind::Response,
+    ]
+    .into_iter()
+    .find(|&kind| value_kind_name(kind) == name)
 }
 
 /// Opens the temporary file beside `path` and the HDF5 file in it.
