@@ -301,8 +301,9 @@ def design(
     **flags: Any,
 ) -> pd.DataFrame:
     """The next screen's perturbations, as ``mechpert design``: ``budget`` genes chosen by
-    ``strategy`` (default ``consensus``; a list gives one block of ranks each) from the screen
-    so far (None: a first screen from knowledge alone). A DataFrame as next_screen.csv. Keyword arguments are its flags with underscores: ``candidates=``,
+    ``strategy`` (default ``auto``: with a screen so far, the winner of a backtest replayed
+    inside it; without, ``anchors``; a list gives one block of ranks each) from the screen so
+    far (None: a first screen from knowledge alone). A DataFrame as next_screen.csv. Keyword arguments are its flags with underscores: ``candidates=``,
     ``exclude=``, ``agents=``, ``graph=``, ``predictor=``, ``seed=``, the screen flags.
 
     >>> mechpert.design(screen, budget=20, strategy="anchors", graph="collectri")
