@@ -11,6 +11,8 @@
 //!   [`extract`]ion; every proposed gene is [`validate`]d against the symbol table and the pool.
 //! - [`knowledge::KnowledgeAgent`]: a prior-knowledge [`Graph`](crate::priors::Graph): directed
 //!   TF resources answer with in-neighbours, undirected similarity graphs with neighbours.
+//! - [`text::TextAgent`]: TF-IDF similarity of gene [`summaries`] (NCBI Gene / UniProt texts),
+//!   offline: the genes whose descriptions read most alike.
 //! - [`truth::NoisyTruthAgent`]: the stand-in for LLM knowledge in simulated studies: it sees the
 //!   true network through configurable recall, false positives and confidence calibration.
 //!
@@ -31,6 +33,8 @@ pub mod limits;
 pub mod llm;
 pub mod prompt;
 pub mod retry_after;
+pub mod summaries;
+pub mod text;
 pub mod truth;
 pub mod validate;
 
@@ -38,6 +42,7 @@ pub use cache::Cache;
 pub use fanout::{AgentOutcome, Collected, Failure, ask_all};
 pub use knowledge::KnowledgeAgent;
 pub use llm::LlmAgent;
+pub use text::TextAgent;
 pub use truth::NoisyTruthAgent;
 
 /// Confidence given to a proposal whose answer carries no usable confidence.
