@@ -13,6 +13,8 @@
 //!   TF resources answer with in-neighbours, undirected similarity graphs with neighbours.
 //! - [`text::TextAgent`]: TF-IDF similarity of gene [`summaries`] (NCBI Gene / UniProt texts),
 //!   offline: the genes whose descriptions read most alike.
+//! - [`embedding::EmbeddingAgent`]: cosine similarity of precomputed gene vectors (GenePT-style
+//!   embeddings of the same summaries, or any other), read from a table.
 //! - [`truth::NoisyTruthAgent`]: the stand-in for LLM knowledge in simulated studies: it sees the
 //!   true network through configurable recall, false positives and confidence calibration.
 //!
@@ -26,6 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 pub mod cache;
 pub mod config;
+pub mod embedding;
 pub mod extract;
 pub mod fanout;
 pub mod knowledge;

@@ -1,6 +1,7 @@
-//! The `text` agent (TF-IDF similarity of gene summaries) and the `text` predictor, through the
-//! real binary: proposals on a toy pool, what a gene without a summary and a missing file do,
-//! and the stack's text member.
+//! The `text` agent (TF-IDF similarity of gene summaries), the `text` predictor and the
+//! `embedding` agent (cosine of gene vectors), through the real binary: proposals on a toy pool,
+//! what a gene without a summary, a missing file and vectors of the wrong length do, and the
+//! stack's text member.
 
 use crate::evaluate::{EVALUATE_RESPONSES, setup};
 use crate::util::{Dir, pool_screen};
@@ -131,4 +132,42 @@ mptest!(text_needs_summaries, |dir| {
         stderr.contains("predictor text needs --summaries PATH"),
         "{stderr}"
     );
+});
+
+fn embedding_agents(dir: &Dir, vectors: &str) {
+    dir.create(
+        "agents.toml",
+        "question = \"similar\"\nk = 1\n[consensus]\ntau = 1\n[[agent]]\nbackend = \"embedding\"\nname = \"genept\"\nvectors = \"vectors.tsv\"\n",
+    );
+    dir.create("vectors.tsv", vectors);
+}
+
+mptest!(embedding_agent_proposes_the_nearest_vectors, |dir| {
+    pool_screen(&dir);
+    embedding_agents(
+        &dir,
+        "gene\tv1\tv2\nGATA1\t1\t0.1\nKLF1\t1\t0\nTAL1\t0.8\t0.6\nMYB\t0\t1\nSPI1\t0.1\t1\n",
+    );
+    crate::consensus::consensus(&dir, "agents.toml", "out.tsv").both(0);
+    let out = std::fs::read_to_string(dir.path().join("out.tsv")).unwrap();
+    for (target, nearest) in [("KLF1", "GATA1"), ("MYB", "SPI1"), ("TAL1", "GATA1")] {
+        assert!(
+            out.contains(&format!("{target}\t{nearest}\t1.0000\t")),
+            "{target}: {out}"
+        );
+    }
+});
+
+mptest!(vectors_of_the_wrong_length_are_refused, |dir| {
+    pool_screen(&dir);
+    embedding_agents(&dir, "gene,v1,v2,v3\nGATA1,1,0,0\nKLF1,1,0\n");
+    let stderr = crate::consensus::consensus(&dir, "agents.toml", "out.tsv").assert_failure();
+    assert!(stderr.contains("agent `genept`"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "vectors.tsv:3: gene KLF1 has 2 values, expected 3 (the header's dimensions)"
+        ),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out.tsv").exists());
 });

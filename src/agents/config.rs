@@ -34,6 +34,11 @@
 //! summaries = "gene_summaries.json" # TF-IDF similarity of gene summaries
 //!
 //! [[agent]]
+//! backend = "embedding"
+//! name = "genept"
+//! vectors = "gene_vectors.tsv"  # gene, v1, …, vd: cosine similarity of the vectors
+//!
+//! [[agent]]
 //! backend = "truth"
 //! name = "noisy"
 //! truth = "truth.tsv"
@@ -51,6 +56,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::cache::Cache;
+use super::embedding::{EmbeddingAgent, VectorsError};
 use super::limits::{LimitError, LimitParams, Limits};
 use super::llm::{LlmAgent, LlmSettings, PoolStrategy, Secret, StructuredOutput};
 use super::prompt::{PromptError, Prompts};
@@ -120,6 +126,8 @@ pub enum AgentSpec {
     Truth(TruthSpec),
     /// Similarity of gene summaries (TF-IDF).
     Text(TextSpec),
+    /// Cosine similarity of precomputed gene vectors.
+    Embedding(EmbeddingSpec),
 }
 
 /// `backend = "llm"`.
@@ -222,6 +230,16 @@ pub struct TextSpec {
     /// Gene summaries: a JSON object (symbol → text), a JSON list of `gene`/`summary` records,
     /// or a TSV/CSV table with columns `gene` and `summary`; gzip or not.
     pub summaries: PathBuf,
+}
+
+/// `backend = "embedding"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmbeddingSpec {
+    /// Agent name.
+    pub name: String,
+    /// Gene vectors: CSV or TSV with a header, one row `gene, v1, …, vd` per gene; gzip or not.
+    pub vectors: PathBuf,
 }
 
 /// `backend = "truth"`.
@@ -381,6 +399,15 @@ pub enum ConfigError {
         #[source]
         source: SummariesError,
     },
+    /// The vectors file could not be read.
+    #[error("agent `{agent}`")]
+    Vectors {
+        /// The agent.
+        agent: String,
+        /// What failed.
+        #[source]
+        source: VectorsError,
+    },
     /// A noise setting is out of range.
     #[error("agent `{agent}`")]
     TruthParam {
@@ -530,6 +557,14 @@ impl AgentsFile {
                     })?;
                     agents.push(Arc::new(TextAgent::new(&s.name, &path, &summaries)));
                 }
+                AgentSpec::Embedding(s) => {
+                    let agent = EmbeddingAgent::read(&s.name, &base.join(&s.vectors), &env.symbols)
+                        .map_err(|source| ConfigError::Vectors {
+                            agent: s.name.clone(),
+                            source,
+                        })?;
+                    agents.push(Arc::new(agent));
+                }
                 AgentSpec::Truth(s) => {
                     counted(
                         "instances",
@@ -653,6 +688,7 @@ fn locate(text: &str, e: &toml::de::Error) -> (String, String) {
             "knowledge" => toml::from_str::<KnowledgeSpec>(&copy).err(),
             "truth" => toml::from_str::<TruthSpec>(&copy).err(),
             "text" => toml::from_str::<TextSpec>(&copy).err(),
+            "embedding" => toml::from_str::<EmbeddingSpec>(&copy).err(),
             _ => None,
         };
         if let Some(err) = err {
@@ -675,6 +711,7 @@ fn spec_name(spec: &AgentSpec) -> &str {
         AgentSpec::Knowledge(s) => &s.name,
         AgentSpec::Truth(s) => &s.name,
         AgentSpec::Text(s) => &s.name,
+        AgentSpec::Embedding(s) => &s.name,
     }
 }
 

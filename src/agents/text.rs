@@ -483,9 +483,8 @@ mod tests {
 
     #[test]
     fn tf_idf_cosine_by_hand() {
-        // Three texts over the words x, y, z (no stop words, no bigrams shared but "x y").
-        // A = "x y", B = "x y", C = "z". df: x 2, y 2, z 1, "x y" 2, n = 3.
-        // A and B are identical: cosine 1. C shares nothing with A: cosine 0 (never proposed).
+        // A = B = "xx yy", C = "zz": A and B are identical, cosine 1; C shares no term with A,
+        // cosine 0 (never proposed).
         let s = summaries(&[("A", "xx yy"), ("B", "xx yy"), ("C", "zz")]);
         let index = TextIndex::new(&s);
         let sims = index.similarities("A").unwrap();
