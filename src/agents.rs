@@ -11,6 +11,10 @@
 //!   [`extract`]ion; every proposed gene is [`validate`]d against the symbol table and the pool.
 //! - [`knowledge::KnowledgeAgent`]: a prior-knowledge [`Graph`](crate::priors::Graph): directed
 //!   TF resources answer with in-neighbours, undirected similarity graphs with neighbours.
+//! - [`text::TextAgent`]: TF-IDF similarity of gene [`summaries`] (NCBI Gene / UniProt texts),
+//!   offline: the genes whose descriptions read most alike.
+//! - [`embedding::EmbeddingAgent`]: cosine similarity of precomputed gene vectors (GenePT-style
+//!   embeddings of the same summaries, or any other), read from a table.
 //! - [`truth::NoisyTruthAgent`]: the stand-in for LLM knowledge in simulated studies: it sees the
 //!   true network through configurable recall, false positives and confidence calibration.
 //!
@@ -24,6 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 pub mod cache;
 pub mod config;
+pub mod embedding;
 pub mod extract;
 pub mod fanout;
 pub mod knowledge;
@@ -31,6 +36,8 @@ pub mod limits;
 pub mod llm;
 pub mod prompt;
 pub mod retry_after;
+pub mod summaries;
+pub mod text;
 pub mod truth;
 pub mod validate;
 
@@ -38,6 +45,7 @@ pub use cache::Cache;
 pub use fanout::{AgentOutcome, Collected, Failure, ask_all};
 pub use knowledge::KnowledgeAgent;
 pub use llm::LlmAgent;
+pub use text::TextAgent;
 pub use truth::NoisyTruthAgent;
 
 /// Confidence given to a proposal whose answer carries no usable confidence.

@@ -26,4 +26,5 @@ mod report;
 mod score;
 mod shard;
 mod simulate;
+mod text;
 mod workflow;

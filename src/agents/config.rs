@@ -29,6 +29,16 @@
 //! graph = "collectri"          # a priors spec
 //!
 //! [[agent]]
+//! backend = "text"
+//! name = "summaries"
+//! summaries = "gene_summaries.json" # TF-IDF similarity of gene summaries
+//!
+//! [[agent]]
+//! backend = "embedding"
+//! name = "genept"
+//! vectors = "gene_vectors.tsv"  # gene, v1, …, vd: cosine similarity of the vectors
+//!
+//! [[agent]]
 //! backend = "truth"
 //! name = "noisy"
 //! truth = "truth.tsv"
@@ -46,9 +56,12 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::cache::Cache;
+use super::embedding::{EmbeddingAgent, VectorsError};
 use super::limits::{LimitError, LimitParams, Limits};
 use super::llm::{LlmAgent, LlmSettings, PoolStrategy, Secret, StructuredOutput};
 use super::prompt::{PromptError, Prompts};
+use super::summaries::{Summaries, SummariesError};
+use super::text::TextAgent;
 use super::truth::{NoisyTruthAgent, TruthParamError, TruthParams, TruthReadError, read_truth};
 use super::{Agent, KnowledgeAgent, QueryKind};
 use crate::consensus::{Tau, Weighting};
@@ -111,6 +124,10 @@ pub enum AgentSpec {
     Knowledge(KnowledgeSpec),
     /// The noisy-truth agent of simulations.
     Truth(TruthSpec),
+    /// Similarity of gene summaries (TF-IDF).
+    Text(TextSpec),
+    /// Cosine similarity of precomputed gene vectors.
+    Embedding(EmbeddingSpec),
 }
 
 /// `backend = "llm"`.
@@ -202,6 +219,27 @@ pub struct KnowledgeSpec {
     pub name: String,
     /// Graph spec handed to the priors resolver (e.g. `collectri`, `trrust:PATH`, `edges:PATH`).
     pub graph: String,
+}
+
+/// `backend = "text"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextSpec {
+    /// Agent name.
+    pub name: String,
+    /// Gene summaries: a JSON object (symbol → text), a JSON list of `gene`/`summary` records,
+    /// or a TSV/CSV table with columns `gene` and `summary`; gzip or not.
+    pub summaries: PathBuf,
+}
+
+/// `backend = "embedding"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmbeddingSpec {
+    /// Agent name.
+    pub name: String,
+    /// Gene vectors: CSV or TSV with a header, one row `gene, v1, …, vd` per gene; gzip or not.
+    pub vectors: PathBuf,
 }
 
 /// `backend = "truth"`.
@@ -352,6 +390,24 @@ pub enum ConfigError {
         #[source]
         source: TruthReadError,
     },
+    /// The summaries file could not be read.
+    #[error("agent `{agent}`")]
+    Summaries {
+        /// The agent.
+        agent: String,
+        /// What failed.
+        #[source]
+        source: SummariesError,
+    },
+    /// The vectors file could not be read.
+    #[error("agent `{agent}`")]
+    Vectors {
+        /// The agent.
+        agent: String,
+        /// What failed.
+        #[source]
+        source: VectorsError,
+    },
     /// A noise setting is out of range.
     #[error("agent `{agent}`")]
     TruthParam {
@@ -491,6 +547,24 @@ impl AgentsFile {
                         Arc::new(graph),
                     )));
                 }
+                AgentSpec::Text(s) => {
+                    let path = base.join(&s.summaries);
+                    let summaries = Summaries::read(&path, &env.symbols).map_err(|source| {
+                        ConfigError::Summaries {
+                            agent: s.name.clone(),
+                            source,
+                        }
+                    })?;
+                    agents.push(Arc::new(TextAgent::new(&s.name, &path, &summaries)));
+                }
+                AgentSpec::Embedding(s) => {
+                    let agent = EmbeddingAgent::read(&s.name, &base.join(&s.vectors), &env.symbols)
+                        .map_err(|source| ConfigError::Vectors {
+                            agent: s.name.clone(),
+                            source,
+                        })?;
+                    agents.push(Arc::new(agent));
+                }
                 AgentSpec::Truth(s) => {
                     counted(
                         "instances",
@@ -613,6 +687,8 @@ fn locate(text: &str, e: &toml::de::Error) -> (String, String) {
             "llm" => toml::from_str::<LlmSpec>(&copy).err(),
             "knowledge" => toml::from_str::<KnowledgeSpec>(&copy).err(),
             "truth" => toml::from_str::<TruthSpec>(&copy).err(),
+            "text" => toml::from_str::<TextSpec>(&copy).err(),
+            "embedding" => toml::from_str::<EmbeddingSpec>(&copy).err(),
             _ => None,
         };
         if let Some(err) = err {
@@ -634,6 +710,8 @@ fn spec_name(spec: &AgentSpec) -> &str {
         AgentSpec::Llm(s) => &s.name,
         AgentSpec::Knowledge(s) => &s.name,
         AgentSpec::Truth(s) => &s.name,
+        AgentSpec::Text(s) => &s.name,
+        AgentSpec::Embedding(s) => &s.name,
     }
 }
 

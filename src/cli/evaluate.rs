@@ -65,9 +65,11 @@ pub struct EvaluateArgs {
     /// mean of observed consensus regulators; needs --neighbours or --agents), similarity
     /// (unweighted mean of the same neighbours), graph (weighted mean of observed neighbours in
     /// --graph), ridge (Ahlmann-Eltze linear model with a spectral embedding of --graph, or of
-    /// the consensus graph), additive (A+B = A + B), stack (the mean, consensus, graph and
-    /// ridge, whichever the given knowledge supports, combined with non-negative weights summing
-    /// to 1 fitted by leave-one-out on the observed set). Append `:shrunk` to blend any of them
+    /// the consensus graph), additive (A+B = A + B), text (similarity-weighted mean of the 20
+    /// observed perturbations whose gene summaries are most similar; needs --summaries), stack
+    /// (the mean, consensus, graph, ridge and text, whichever the given knowledge supports,
+    /// combined with non-negative weights summing to 1 fitted by leave-one-out on the observed
+    /// set). Append `:shrunk` to blend any of them
     /// with the mean by leave-one-out, e.g. graph:shrunk. Default: every one of mean, consensus,
     /// similarity, graph and ridge that the given --graph / --neighbours / --agents allow (the
     /// others are named as skipped).
@@ -104,6 +106,12 @@ pub struct EvaluateArgs {
     /// KIND:PATH, e.g. string:../shared/data/priors/string_v12_edges.tsv.gz.
     #[arg(long, value_name = "SPEC")]
     pub graph: Option<String>,
+    /// Gene summaries for the `text` predictor (and a `text` member of `stack`): a JSON object
+    /// symbol → summary, a JSON list of gene/summary records, or a TSV/CSV with columns gene and
+    /// summary, gzip or not; similarity = TF-IDF cosine, as the `text` agent computes it.
+    /// Example: --summaries ../shared/data/knowledge/gene_summaries_ncbi_uniprot.json
+    #[arg(long, value_name = "FILE")]
+    pub summaries: Option<PathBuf>,
     /// Output folder for metrics.csv, per_perturbation.csv, summary.md and the figures
     /// (created if missing). Example: --out results/k562
     #[arg(long, value_name = "DIR")]

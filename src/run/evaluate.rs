@@ -30,6 +30,7 @@ pub(super) fn run(args: EvaluateArgs, quiet: bool, out: &mut dyn Write) -> anyho
         parse_choices(&args.predictors, "--predictors")?
     };
     Knowledge::check_needs(&choices, has_consensus, has_graph)?;
+    Knowledge::check_text_needs(&choices, args.summaries.is_some())?;
 
     crate::data::io::writer::check_folder(&args.out)
         .with_context(|| format!("--out {}: cannot write there", args.out.display()))?;
@@ -73,6 +74,9 @@ pub(super) fn run(args: EvaluateArgs, quiet: bool, out: &mut dyn Write) -> anyho
     let mut knowledge = Knowledge::default();
     if let Some(spec) = &args.graph {
         knowledge.open_graph(spec, &symbols, screen.layout())?;
+    }
+    if let Some(path) = &args.summaries {
+        knowledge.open_summaries(path, &symbols, screen.layout())?;
     }
     let source = match (&args.agents, &args.neighbours) {
         (Some(file), _) => Some(ConsensusSource::Agents {

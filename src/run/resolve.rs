@@ -15,6 +15,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::UsageError;
 use super::consensus::Panel;
+use crate::agents::summaries::Summaries;
+use crate::agents::text::TextIndex;
 use crate::agents::{Pool, QueryKind};
 use crate::consensus::hubs::{self, Hub};
 use crate::consensus::io::table as consensus_tsv;
@@ -47,7 +49,16 @@ pub const PREDICTORS: &[&str] = &[
     "ridge",
     "additive",
     "stack",
+    "text",
 ];
+
+/// Observed neighbours the `text` predictor averages (the most similar summaries first).
+const TEXT_K: usize = 20;
+
+/// Most similar perturbations kept per perturbation in the summary-similarity graph: every
+/// other one in screens of up to this many perturbations, so `text` finds its `TEXT_K` nearest
+/// among any observed set.
+const TEXT_GRAPH_NEIGHBOURS: usize = 1000;
 
 /// Dimensions of the spectral embedding ridge uses (the paper's K = 10).
 const EMBEDDING_DIM: usize = 10;
@@ -153,6 +164,9 @@ pub struct Knowledge {
     pub graph: Option<(String, Arc<Graph>)>,
     /// The consensus graph, regulator → target.
     pub consensus: Option<Arc<Graph>>,
+    /// Similarity of the perturbations' gene summaries (`--summaries`), neighbour → target
+    /// weighted by TF-IDF cosine.
+    pub text: Option<Arc<Graph>>,
     /// Ranked hub answers and the number of agents asked.
     pub hubs: Option<(Vec<Hub>, usize)>,
     /// One line per input, for summaries.
@@ -188,6 +202,50 @@ impl Knowledge {
             layout.n_perturbations()
         ));
         self.graph = Some((spec.to_string(), Arc::new(l.graph)));
+        Ok(())
+    }
+
+    /// Reads gene summaries (`--summaries PATH`) and links every perturbation to the
+    /// [`TEXT_GRAPH_NEIGHBOURS`] perturbations whose summaries are most similar (TF-IDF cosine,
+    /// as the `text` agent computes it).
+    pub fn open_summaries(
+        &mut self,
+        path: &Path,
+        symbols: &GeneSymbols,
+        layout: &Layout,
+    ) -> anyhow::Result<()> {
+        use rayon::prelude::*;
+        let summaries = Summaries::read(path, symbols).context("loading --summaries")?;
+        let index = TextIndex::new(&summaries);
+        let perturbations = layout.perturbations();
+        let nearest: Vec<Vec<(String, f32)>> = perturbations
+            .par_iter()
+            .map(|p| index.most_similar(p, perturbations, TEXT_GRAPH_NEIGHBOURS))
+            .collect();
+        let mut b = Graph::builder(true);
+        for (target, near) in perturbations.iter().zip(&nearest) {
+            for (neighbour, cosine) in near {
+                b.add_edge(neighbour, target, *cosine, 0);
+            }
+        }
+        let graph = b.build();
+        let missing = perturbations.iter().filter(|p| !index.contains(p)).count();
+        if missing > 0 {
+            tracing::warn!(
+                file = %path.display(),
+                "{missing} of {} perturbations have no summary; `text` predicts them as the mean",
+                perturbations.len()
+            );
+        }
+        self.lines.push(format!(
+            "summaries `{}`: {} genes with a summary, {} of {} perturbations have one ({missing} without); TF-IDF cosine graph with {} edges",
+            path.display(),
+            index.len(),
+            perturbations.len() - missing,
+            perturbations.len(),
+            graph.edge_count()
+        ));
+        self.text = Some(Arc::new(graph));
         Ok(())
     }
 
@@ -317,6 +375,16 @@ impl Knowledge {
         Ok(())
     }
 
+    /// Checks that `text` is chosen only with gene summaries.
+    pub fn check_text_needs(choices: &[Choice], has_summaries: bool) -> Result<(), UsageError> {
+        if choices.iter().any(|c| c.base == "text") && !has_summaries {
+            return Err(UsageError(
+                "predictor text needs --summaries PATH (gene summaries, e.g. ../shared/data/knowledge/gene_summaries_ncbi_uniprot.json)".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// Builds the predictors of `choices` (checked by [`Knowledge::check_needs`]).
     pub fn predictors(
         &self,
@@ -340,6 +408,9 @@ impl Knowledge {
                     members.push(("w_graph", self.base_predictor("graph", layout, seed)?));
                 }
                 members.push(("w_ridge", self.base_predictor("ridge", layout, seed)?));
+                if self.text.is_some() {
+                    members.push(("w_text", self.base_predictor("text", layout, seed)?));
+                }
                 Box::new(Stack::params(members).check()?)
             } else {
                 self.base_predictor(&choice.base, layout, seed)?
@@ -384,6 +455,17 @@ impl Knowledge {
                 Box::new(Ridge::params(Arc::new(e)).check()?)
             }
             "additive" => Box::new(Additive),
+            "text" => Box::new(
+                Neighbours::params(Arc::clone(self.text.as_ref().ok_or_else(|| {
+                    UsageError(
+                        "predictor text needs gene summaries (`mechpert evaluate --summaries`)"
+                            .into(),
+                    )
+                })?))
+                .name("text")
+                .max_neighbours(NonZeroUsize::new(TEXT_K))
+                .check()?,
+            ),
             other => unreachable!("Choice::parse admits only known names, got {other}"),
         })
     }
