@@ -72,7 +72,7 @@ pub fn read_screen(
         .normalize(args.normalize)
         .layer(args.layer.clone())
         .labels(args.labels.clone())
-        .missing(args.missing)
+        .missing(args.missing.unwrap_or_default())
         .build_from_path(path);
     let loaded = match loaded {
         Err(e) if e.is_usage() => return Err(UsageError(format!("loading screen: {e}")).into()),

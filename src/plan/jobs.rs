@@ -122,6 +122,59 @@ pub struct JobState {
     pub picks: Vec<PickRow>,
 }
 
+/// A job's state as a checkpoint or a shard stores it: sealed with the hash of the run's
+/// settings and a hash over both, so that a file from another run or edited by hand is
+/// recognised on load rather than trusted.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct SavedJob {
+    /// The run's config hash.
+    pub config_sha256: String,
+    /// SHA-256 over the config hash and the state's JSON.
+    pub sha256: String,
+    /// The state.
+    pub state: JobState,
+}
+
+impl SavedJob {
+    /// `state` sealed for the run whose config hash is `config`.
+    pub fn seal(state: &JobState, config: &str) -> SavedJob {
+        SavedJob {
+            config_sha256: config.to_string(),
+            sha256: content_hash(state, config),
+            state: state.clone(),
+        }
+    }
+
+    /// The state in `bytes`, if they are a sealed job of the run `config` whose content is
+    /// unchanged; otherwise what is wrong.
+    pub fn open(bytes: &[u8], config: &str) -> Result<JobState, String> {
+        let saved: SavedJob =
+            serde_json::from_slice(bytes).map_err(|e| format!("not a saved job ({e})"))?;
+        if saved.config_sha256 != config {
+            return Err(format!(
+                "saved by a run of other settings (config hash {}, this run's {config})",
+                saved.config_sha256
+            ));
+        }
+        if saved.sha256 != content_hash(&saved.state, config) {
+            return Err("its content does not match its hash: edited after it was saved".into());
+        }
+        Ok(saved.state)
+    }
+}
+
+fn content_hash(state: &JobState, config: &str) -> String {
+    let json = serde_json::to_vec(state).expect("plain data serialises");
+    format!(
+        "{:x}",
+        Sha256::new()
+            .chain_update(config.as_bytes())
+            .chain_update([0u8])
+            .chain_update(&json)
+            .finalize()
+    )
+}
+
 /// Why a job stopped.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -290,6 +343,54 @@ impl Plan<'_, '_> {
             on_round();
         }
         Ok(state)
+    }
+
+    /// Checks a saved state against this plan: job `strategy` × `seed`, revealed rows in the
+    /// screen and distinct, as many as the initial set and the finished rounds' batches, one
+    /// pick per revealed row, and no score or pick of a round not finished.
+    pub fn check_state(&self, state: &JobState, strategy: &str, seed: u64) -> Result<(), String> {
+        if state.strategy != strategy || state.seed != seed {
+            return Err(format!(
+                "holds job {}-seed{}, expected {strategy}-seed{seed}",
+                state.strategy, state.seed
+            ));
+        }
+        if state.rounds_done > self.batches.len() || (state.rounds_done > 0 && !state.started) {
+            return Err(format!(
+                "{} rounds done (started: {}) in a plan of {} rounds",
+                state.rounds_done,
+                state.started,
+                self.batches.len()
+            ));
+        }
+        let pool = self.oracle.layout().n_perturbations();
+        if let Some(&row) = state.revealed.iter().find(|&&r| r >= pool) {
+            return Err(format!(
+                "revealed row {row} is outside the screen's {pool} perturbations"
+            ));
+        }
+        let distinct: std::collections::HashSet<_> = state.revealed.iter().collect();
+        if distinct.len() != state.revealed.len() {
+            return Err("a row is revealed twice".into());
+        }
+        let initial = if state.started { self.initial.len() } else { 0 };
+        let expected = initial + self.batches[..state.rounds_done].iter().sum::<usize>();
+        if state.revealed.len() != expected || state.picks.len() != expected {
+            return Err(format!(
+                "{} revealed rows and {} picks after {} rounds, expected {expected}",
+                state.revealed.len(),
+                state.picks.len(),
+                state.rounds_done
+            ));
+        }
+        let late = |round: usize| round > state.rounds_done;
+        if state.rounds.iter().any(|r| late(r.round)) || state.picks.iter().any(|p| late(p.round)) {
+            return Err(format!(
+                "holds scores or picks of a round after round {}",
+                state.rounds_done
+            ));
+        }
+        Ok(())
     }
 
     /// `pick` as `picks.csv` records it: under permuted feedback its rationale says so.
