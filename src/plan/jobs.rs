@@ -551,9 +551,55 @@ mod tests {
         let after_round_1 = saves.lock().unwrap()[1].clone();
         assert_eq!(after_round_1.rounds_done, 1);
         let resumed = plan
-            .run_job(&choosers[0], 7, Some(after_round_1), &save, &stop, || {})
+            .run_job(
+                &choosers[0],
+                7,
+                Some(after_round_1.clone()),
+                &save,
+                &stop,
+                || {},
+            )
             .unwrap();
         assert_eq!(resumed, full);
+        // A saved state is checked against the plan, whatever its hash says.
+        assert_eq!(plan.check_state(&full, "random", 7), Ok(()));
+        let mut bumped = after_round_1.clone();
+        bumped.rounds_done = 2;
+        assert!(
+            plan.check_state(&bumped, "random", 7)
+                .unwrap_err()
+                .starts_with("5 revealed rows and 5 picks after 2 rounds, expected 8")
+        );
+        let pool = oracle.layout().n_perturbations();
+        let mut outside = full.clone();
+        outside.revealed[0] = pool;
+        assert_eq!(
+            plan.check_state(&outside, "random", 7).unwrap_err(),
+            format!("revealed row {pool} is outside the screen's {pool} perturbations")
+        );
+        let mut twice = full.clone();
+        twice.revealed[1] = twice.revealed[0];
+        assert_eq!(
+            plan.check_state(&twice, "random", 7).unwrap_err(),
+            "a row is revealed twice"
+        );
+        assert!(plan.check_state(&full, "random", 8).is_err());
+        // Sealed: opened only by the same run and unchanged.
+        let bytes = serde_json::to_vec(&SavedJob::seal(&full, "abc")).unwrap();
+        assert_eq!(SavedJob::open(&bytes, "abc"), Ok(full.clone()));
+        assert!(
+            SavedJob::open(&bytes, "abd")
+                .unwrap_err()
+                .starts_with("saved by a run of other settings")
+        );
+        let edited =
+            String::from_utf8(bytes)
+                .unwrap()
+                .replacen("\"rounds_done\":3", "\"rounds_done\":2", 1);
+        assert_eq!(
+            SavedJob::open(edited.as_bytes(), "abc").unwrap_err(),
+            "its content does not match its hash: edited after it was saved"
+        );
         // A stop request ends the job with its last round saved.
         stop.store(true, Ordering::Relaxed);
         let err = plan
