@@ -152,62 +152,78 @@ pub struct KnowledgeArgs {
     pub graph: Option<String>,
 }
 
-/// How to read a screen file.
-#[derive(Debug, Clone, Args)]
+/// How to read a screen file. In a plan TOML the same settings are fields of a `[[screen]]`
+/// table (`perturbation_key = "guide_target"`, `control = ["NTC"]`, `layer = "counts"`), so
+/// each screen is read its own way and `config.toml` records how.
+#[derive(Debug, Clone, Default, PartialEq, Args, serde::Serialize, serde::Deserialize)]
 #[command(next_help_heading = "Reading the screen")]
+#[serde(default, deny_unknown_fields)]
 pub struct ScreenArgs {
     /// Format of the screen; detected from the first bytes and the extension when omitted.
     /// h5ad: AnnData (single cells or one row per perturbation); wide: one row per perturbation,
     /// one column per gene; long: `perturbation,gene,value`; ranked: `perturbation,rank,gene`.
     #[arg(long, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<Format>,
     /// Column holding the perturbation label (h5ad obs column or table column). Default: the
     /// first of perturbation, condition, gene, target_gene that exists.
     #[arg(long, value_name = "COLUMN")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub perturbation_key: Option<String>,
     /// Label of control cells or rows; repeat for several. Default: non-targeting, control, ctrl,
     /// NT (case-insensitive).
     #[arg(long = "control", value_name = "LABEL")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub control: Vec<String>,
     /// What the values are. expression: mean expression, a control row or control cells are
     /// required and responses are profile − control; z-score / response: already relative to
     /// control (control profile 0). Default: expression, except ranked signatures (rank-score)
     /// and Replogle-style normalised bulk h5ad (z-score).
     #[arg(long, value_enum, value_name = "KIND")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<ValuesArg>,
     /// Normalise single cells before averaging them, for an h5ad whose X holds raw counts
     /// (refused without it): log1p-cp10k is ln(1 + 10⁴ x / Σ x) per cell, as scanpy's
     /// normalize_total(target_sum=1e4) + log1p.
     #[arg(long, value_enum, value_name = "METHOD")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub normalize: Option<crate::data::io::reader::Normalize>,
     /// Read the h5ad layer layers/NAME instead of X (for example --layer counts with
     /// --normalize log1p-cp10k); h5ad only.
     #[arg(long, value_name = "NAME")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub layer: Option<String>,
     /// Per-cell labels for a table of single cells (first column the cell id, one column per
     /// gene): a CSV/TSV with a cell-id column and the --perturbation-key column, or one-hot 0/1
     /// columns (no 1 = control). Joined on cell id; cells are averaged per label.
     #[arg(long, value_name = "CSV")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<PathBuf>,
     /// Gene-symbol table `name<TAB>symbol<TAB>kind` (official/alias/ensembl) to use instead of
     /// the embedded NCBI table.
     #[arg(long, value_name = "TSV", conflicts_with = "no_aliases")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub aliases: Option<PathBuf>,
     /// Keep gene and perturbation names exactly as written (no alias resolution).
     #[arg(long)]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub no_aliases: bool,
     /// What missing values in CSV/TSV tables become: empty, NA, NaN, N/A, #N/A or null cells
     /// (any case), and pairs a long table has no row for. h5ad files are not affected.
-    #[arg(long, value_enum, value_name = "HOW", default_value_t)]
-    pub missing: crate::data::io::missing::Missing,
+    /// Default: refuse.
+    #[arg(long, value_enum, value_name = "HOW")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing: Option<crate::data::io::missing::Missing>,
     /// A screen already read (by a library caller, e.g. Python's `Screen.from_anndata`) that
-    /// stands for the screen file the command names; never set from the command line.
+    /// stands for the screen file the command names; never set from the command line or TOML.
     #[arg(skip)]
+    #[serde(skip)]
     pub preloaded: Option<std::sync::Arc<crate::data::io::reader::Loaded>>,
 }
 
 /// `--values` choices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum ValuesArg {
     /// Mean expression (control required).
     Expression,
@@ -284,7 +300,7 @@ mod tests {
             let mut args = vec!["mechpert", "inspect", "s.csv"];
             args.extend_from_slice(extra);
             match Cli::try_parse_from(args).map(|c| c.command) {
-                Ok(Command::Inspect(a)) => Ok(a.screen.missing),
+                Ok(Command::Inspect(a)) => Ok(a.screen.missing.unwrap_or_default()),
                 Ok(_) => panic!("not inspect"),
                 Err(e) => Err(e.exit_code()),
             }

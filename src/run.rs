@@ -68,7 +68,7 @@ pub fn screen_builder<'s>(args: &ScreenArgs, symbols: &'s GeneSymbols) -> Builde
         .normalize(args.normalize)
         .layer(args.layer.clone())
         .labels(args.labels.clone())
-        .missing(args.missing)
+        .missing(args.missing.unwrap_or_default())
 }
 
 /// Reads a screen as the arguments ask (or hands back the one they carry already read).

@@ -231,3 +231,60 @@ mptest!(h5ad_extension_on_a_text_file_is_refused, |dir| {
     let err = inspect_err(&dir, &["t.csv", "--format", "h5ad"]);
     assert!(err.contains("t.csv: HDF5 `/`: not an HDF5 file"), "{err}");
 });
+
+/// A copy of fixture `name` in `dir` with dataset `object` replaced by `values` of `shape` (of
+/// another type).
+fn retyped<T: hdf5::H5Type>(
+    dir: &Dir,
+    name: &str,
+    object: &str,
+    shape: &[usize],
+    values: &[T],
+) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::copy(fixture(name), &path).unwrap();
+    let file = hdf5::File::open_rw(&path).unwrap();
+    file.unlink(object).unwrap();
+    file.new_dataset::<T>()
+        .shape(shape)
+        .create(object)
+        .unwrap()
+        .write_raw(values)
+        .unwrap();
+    path
+}
+
+mptest!(
+    matrices_of_the_wrong_type_are_refused_naming_dataset_and_type,
+    |dir| {
+        // A boolean X: HDF5 would read it as 0/1 expression.
+        let shape = hdf5::File::open(fixture("sc_dense_f32.h5ad"))
+            .unwrap()
+            .dataset("X")
+            .unwrap()
+            .shape();
+        let flags = vec![true; shape.iter().product()];
+        let path = retyped(&dir, "sc_dense_f32.h5ad", "X", &shape, &flags);
+        let err = inspect_err(&dir, &[path.to_str().unwrap()]);
+        assert!(
+            err.contains("HDF5 `/X`: holds bool, expected integers or floats (expression values)"),
+            "{err}"
+        );
+        // Float positions in indptr.
+        let ptr: Vec<i64> = hdf5::File::open(fixture("sc_csr_f32.h5ad"))
+            .unwrap()
+            .dataset("X/indptr")
+            .unwrap()
+            .read_raw()
+            .unwrap();
+        let ptr: Vec<f64> = ptr.iter().map(|&p| p as f64).collect();
+        let path = retyped(&dir, "sc_csr_f32.h5ad", "X/indptr", &[ptr.len()], &ptr);
+        let err = inspect_err(&dir, &[path.to_str().unwrap()]);
+        assert!(
+            err.contains(
+                "HDF5 `/X/indptr`: holds float64, expected integers (positions in the matrix)"
+            ),
+            "{err}"
+        );
+    }
+);

@@ -70,6 +70,17 @@ fn read(dir: &Dir, path: &str) -> String {
     std::fs::read_to_string(dir.path().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+/// Asserts that `files` of the run folder `run` are those of `reference`, byte for byte.
+fn assert_same_files(dir: &Dir, run: &str, reference: &str, files: &[&str]) {
+    for f in files {
+        assert_eq!(
+            read(dir, &format!("{run}/{f}")),
+            read(dir, &format!("{reference}/{f}")),
+            "{run}/{f}"
+        );
+    }
+}
+
 mptest!(plan_writes_every_file_with_the_documented_columns, |dir| {
     screen(&dir);
     let stdout = dir.command().args(plan_args("run", ALL, &[])).stdout();
@@ -168,13 +179,7 @@ mptest!(the_thread_count_changes_no_byte, |dir| {
     dir.command()
         .args(plan_args("t2", ALL, &["--threads", "2"]))
         .stdout();
-    for f in ["rounds.csv", "picks.csv", "summary.md"] {
-        assert_eq!(
-            read(&dir, &format!("t1/{f}")),
-            read(&dir, &format!("t2/{f}")),
-            "{f}"
-        );
-    }
+    assert_same_files(&dir, "t1", "t2", &["rounds.csv", "picks.csv", "summary.md"]);
 });
 
 mptest!(
@@ -449,13 +454,12 @@ mptest!(killed_runs_resume_to_identical_outputs, |dir| {
         dir.command()
             .args(["plan", "--resume", &out, "-q"])
             .stdout();
-        for f in ["rounds.csv", "picks.csv", "summary.md"] {
-            assert_eq!(
-                read(&dir, &format!("{out}/{f}")),
-                read(&dir, &format!("whole/{f}")),
-                "{out}/{f}"
-            );
-        }
+        assert_same_files(
+            &dir,
+            &out,
+            "whole",
+            &["rounds.csv", "picks.csv", "summary.md"],
+        );
     }
 });
 
@@ -542,13 +546,12 @@ mptest!(sigint_checkpoints_says_how_to_resume_and_exits_130, |dir| {
     dir.command()
         .args(["plan", "--resume", "int", "-q"])
         .stdout();
-    for f in ["rounds.csv", "picks.csv", "summary.md"] {
-        assert_eq!(
-            read(&dir, &format!("int/{f}")),
-            read(&dir, &format!("whole/{f}")),
-            "{f}"
-        );
-    }
+    assert_same_files(
+        &dir,
+        "int",
+        "whole",
+        &["rounds.csv", "picks.csv", "summary.md"],
+    );
 });
 
 mptest!(bad_settings_are_refused_before_any_work, |dir| {
@@ -638,10 +641,151 @@ mptest!(bad_settings_are_refused_before_any_work, |dir| {
         2,
         "--resume kept: no checkpoint there",
     );
-    // Nothing was written for the refused runs.
-    for out in ["o1", "o2", "o3", "o5"] {
-        assert!(!dir.path().join(out).join("rounds.csv").exists(), "{out}");
+    // Every number has a range, checked before anything is allocated or started.
+    fails(
+        plan_args("o6", "random", &["--rounds", "1000000000000"]),
+        2,
+        "1000000000000 rounds: expected at most 100000",
+    );
+    fails(
+        plan_args("o7", "random", &["--threads", "100000000"]),
+        2,
+        "threads 100000000: expected 1 to 1024",
+    );
+    // Nothing, not even the folder, is left by a refused run: o3's budget is refused only
+    // once its screen is read.
+    for out in ["o1", "o2", "o3", "o4", "o5", "o6", "o7"] {
+        assert!(!dir.path().join(out).exists(), "{out} was left behind");
     }
+});
+
+mptest!(every_screen_is_checked_before_any_screen_is_run, |dir| {
+    screen(&dir);
+    dir.create(
+        "two.toml",
+        "strategies = [\"random\"]\nseeds = 1\nrounds = 2\nbatch = 4\nagents = \"agents.toml\"\ngraph = \"collectri\"\nout = \"two\"\n[[screen]]\nfile = \"screen.csv\"\n[[screen]]\nname = \"second\"\nfile = \"absent.csv\"\n",
+    );
+    let stderr = dir
+        .command()
+        .args(["plan", "--config", "two.toml", "-q"])
+        .assert_exit(2);
+    assert!(
+        stderr.contains("screen `second`: screen file")
+            && stderr.contains("absent.csv: cannot read"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("two").exists(), "the first screen was run");
+    // A bad graph spec is found before the screen is simulated.
+    dir.create(
+        "sim.toml",
+        "strategies = [\"degree\"]\nseeds = 1\nrounds = 2\nbatch = 4\ngraph = \"nosuch:x.tsv\"\nout = \"sim\"\n[[screen]]\nsimulate = { preset = \"small\" }\n",
+    );
+    let stderr = dir
+        .command()
+        .args(["plan", "--config", "sim.toml", "-q"])
+        .assert_exit(2);
+    assert!(stderr.contains("graph `nosuch:x.tsv`"), "{stderr}");
+    assert!(!dir.path().join("sim").exists(), "a folder was left behind");
+});
+
+/// Puts `config` where a checkpoint keeps its settings, in the run folder `to`: a run that
+/// `--resume to` continues.
+fn checkpoint_from(dir: &Dir, config: &str, to: &str) {
+    dir.create(&format!("{to}/.checkpoint/config.toml"), read(dir, config));
+}
+
+mptest!(a_resume_refuses_every_changed_setting_by_name, |dir| {
+    screen(&dir);
+    dir.command()
+        .args(plan_args("whole", "consensus,random", &[]))
+        .stdout();
+    checkpoint_from(&dir, "whole/config.toml", "again");
+    for (flags, named) in [
+        (
+            &["--predictor", "mean"][..],
+            "predictor: \"consensus:shrunk\" → \"mean\"",
+        ),
+        (&["--seeds", "3"], "seeds: 2 → 3"),
+        (
+            &["--strategies", "random"],
+            "strategies: [\"consensus\", \"random\"] → [\"random\"]",
+        ),
+        (
+            &["--graph", "dorothea"],
+            "graph: \"collectri\" → \"dorothea\"",
+        ),
+        (&["--batch", "3"], "batch: [4, 4, 4] → [3, 3, 3]"),
+        (
+            &["--perturbation-key", "gene"],
+            "screen.perturbation_key: (unset) → \"gene\"",
+        ),
+    ] {
+        let mut args = vec!["plan", "--resume", "again", "-q"];
+        args.extend_from_slice(flags);
+        let stderr = dir.command().args(&args).assert_exit(2);
+        assert!(stderr.contains(named), "{flags:?}: {stderr}");
+        assert!(
+            stderr.contains("a resume continues it as it was"),
+            "{stderr}"
+        );
+        assert!(!dir.path().join("again/rounds.csv").exists());
+    }
+    // The thread count cannot change a byte: a resume may change it.
+    dir.command()
+        .args(["plan", "--resume", "again", "--threads", "1", "-q"])
+        .stdout();
+    assert_same_files(&dir, "again", "whole", &["rounds.csv", "picks.csv"]);
+});
+
+mptest!(edited_checkpoints_are_named_and_recomputed, |dir| {
+    screen(&dir);
+    let strategies = "consensus,random";
+    dir.command()
+        .args(plan_args("whole", strategies, &[]))
+        .stdout();
+    // A shard of one keeps every finished job: with its config.toml they make a checkpoint.
+    dir.command()
+        .args(plan_args("shard", strategies, &["--shard", "1/1"]))
+        .stdout();
+    checkpoint_from(&dir, "shard/config.toml", "edited");
+    let jobs = dir.path().join("shard/jobs");
+    for entry in std::fs::read_dir(&jobs).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(
+            entry.path(),
+            dir.path()
+                .join("edited/.checkpoint")
+                .join(entry.file_name()),
+        )
+        .unwrap();
+    }
+    let edit = |job: &str, change: &dyn Fn(&mut serde_json::Value)| {
+        let path = dir.path().join("edited/.checkpoint").join(job);
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        change(&mut v);
+        std::fs::write(&path, v.to_string()).unwrap();
+    };
+    // A revealed row out of range, a bumped round counter, valid JSON of another shape.
+    edit("consensus-seed1.json", &|v| {
+        v["state"]["revealed"][0] = 100_000.into()
+    });
+    edit("random-seed2.json", &|v| {
+        v["state"]["rounds_done"] = 7.into()
+    });
+    edit("random-seed1.json", &|v| {
+        *v = serde_json::json!({"rounds_done": 1})
+    });
+    let (_, stderr) = dir.command().args(["plan", "--resume", "edited"]).both(0);
+    for job in ["consensus-seed1", "random-seed2", "random-seed1"] {
+        assert!(
+            stderr.contains(&format!("{job}.json: "))
+                && stderr.contains(&format!("recomputing job {job} from its start")),
+            "{job}: {stderr}"
+        );
+    }
+    assert!(!stderr.contains("consensus-seed2"), "{stderr}");
+    assert_same_files(&dir, "edited", "whole", &["rounds.csv", "picks.csv"]);
 });
 
 /// The value of `metric` for `predictor` in round `round` of every row of a `rounds.csv`.
@@ -842,3 +986,87 @@ mptest!(a_bad_feedback_is_named_with_the_accepted_values, |dir| {
     );
     assert!(!dir.path().join("o").exists());
 });
+
+mptest!(
+    a_run_on_a_users_h5ad_reruns_and_resumes_from_its_own_folder,
+    |dir| {
+        let Some(python) =
+            crate::util::python("a_run_on_a_users_h5ad_reruns_and_resumes_from_its_own_folder")
+        else {
+            return;
+        };
+        crate::util::run_python(&python, "write_plan_screen.py", &["."], dir.path());
+        let reading = [
+            "--perturbation-key",
+            "guide_target",
+            "--control",
+            "NTC",
+            "--layer",
+            "counts",
+            "--normalize",
+            "log1p-cp10k",
+            "--no-aliases",
+        ];
+        let mut args = vec![
+            "plan",
+            "--data",
+            "cells.h5ad",
+            "--predictor",
+            "mean",
+            "--strategies",
+            "random",
+            "--seeds",
+            "2",
+            "--rounds",
+            "2",
+            "--batch",
+            "2",
+            "--out",
+            "run",
+            "-q",
+        ];
+        args.extend_from_slice(&reading);
+        dir.command().args(&args).stdout();
+        let config = read(&dir, "run/config.toml");
+        for field in [
+            "perturbation_key = \"guide_target\"",
+            "control = [\"NTC\"]",
+            "layer = \"counts\"",
+            "normalize = \"log1p-cp10k\"",
+            "no_aliases = true",
+        ] {
+            assert!(config.contains(field), "{field} not recorded:\n{config}");
+        }
+        // The folder's own config.toml reruns it, and its checkpoint resumes it, as it was read.
+        dir.command()
+            .args([
+                "plan",
+                "--config",
+                "run/config.toml",
+                "--out",
+                "rerun",
+                "-q",
+            ])
+            .stdout();
+        checkpoint_from(&dir, "run/config.toml", "resumed");
+        dir.command()
+            .args(["plan", "--resume", "resumed", "-q"])
+            .stdout();
+        for again in ["rerun", "resumed"] {
+            assert_same_files(&dir, again, "run", &["rounds.csv", "picks.csv"]);
+        }
+        // The layer matters: X read instead gives other rounds.
+        args.truncate(args.len() - reading.len());
+        args.extend_from_slice(&[
+            "--perturbation-key",
+            "guide_target",
+            "--control",
+            "NTC",
+            "--no-aliases",
+        ]);
+        let out = args.iter().position(|a| *a == "run").unwrap();
+        args[out] = "x";
+        dir.command().args(&args).stdout();
+        assert_ne!(read(&dir, "x/rounds.csv"), read(&dir, "run/rounds.csv"));
+    }
+);

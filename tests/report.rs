@@ -656,3 +656,33 @@ mptest!(a_multi_screen_plan_folder_reports_each_screen, |dir| {
         .assert_failure();
     assert!(err.contains("empty: not a results directory"), "{err}");
 });
+
+mptest!(
+    a_cut_rounds_csv_is_refused_naming_the_incomplete_jobs,
+    |dir| {
+        crate::plan::screen(&dir);
+        dir.command()
+            .args(crate::plan::plan_args("run", "consensus,random", &[]))
+            .stdout();
+        let path = dir.path().join("run/rounds.csv");
+        let rounds = std::fs::read_to_string(&path).unwrap();
+        // Cut at a line boundary: the last job loses its last five rows.
+        let lines: Vec<&str> = rounds.lines().collect();
+        std::fs::write(&path, lines[..lines.len() - 5].join("\n") + "\n").unwrap();
+        let stderr = dir.command().args(["report", "run"]).assert_failure();
+        assert!(
+        stderr.contains("run/rounds.csv: run.json records 2 strategies × 2 seeds × 3 rounds, but 1 job(s) are incomplete: random-seed2: "),
+        "{stderr}"
+    );
+        // A whole job gone.
+        let kept: String = rounds
+            .lines()
+            .filter(|l| !l.starts_with("consensus,1,"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(&path, kept).unwrap();
+        let stderr = dir.command().args(["report", "run"]).assert_failure();
+        assert!(stderr.contains("consensus-seed1: no rows"), "{stderr}");
+        assert!(!dir.path().join("report.html").exists());
+    }
+);

@@ -173,6 +173,37 @@ mptest!(merge_refuses_missing_doubled_and_foreign_shards, |dir| {
         err.contains(&format!("s2/jobs/{name}.json: cannot read")),
         "{err}"
     );
+    // A config.toml edited after its shard ran: the shard and the setting are named.
+    let config = String::from_utf8(bytes(&dir, "s3/config.toml")).unwrap();
+    dir.create("s3/config.toml", config.replace("seeds = 2", "seeds = 3"));
+    let err = merge(&["s1", "s2", "s3"]);
+    assert!(
+        err.contains("shard 3/3 (s3): config.toml was edited after the shard ran"),
+        "{err}"
+    );
+    assert!(
+        err.contains("against shard 1/3 (s1): seeds: 2 → 3"),
+        "{err}"
+    );
+    dir.create("s3/config.toml", config);
+    // A job file edited by hand: its hash no longer matches.
+    let job =
+        serde_json::from_slice::<serde_json::Value>(&bytes(&dir, "s1/shard.json")).unwrap()["jobs"]
+            [0]
+        .clone();
+    let job = format!(
+        "s1/jobs/{}-seed{}.json",
+        job["strategy"].as_str().unwrap(),
+        job["seed"]
+    );
+    let mut saved: serde_json::Value = serde_json::from_slice(&bytes(&dir, &job)).unwrap();
+    saved["state"]["rounds"][0]["value"] = 0.5.into();
+    dir.create(&job, saved.to_string());
+    let err = merge(&["s1", "s2", "s3"]);
+    assert!(
+        err.contains(&format!("{job}: its content does not match its hash")),
+        "{err}"
+    );
     // Not a shard folder at all.
     let err = merge(&["s1", "nowhere"]);
     assert!(

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::oracle::Feedback;
+use crate::cli::ScreenArgs;
 
 /// Strategy names, as spelled on the command line and in every output.
 pub const STRATEGIES: &[&str] = &[
@@ -45,6 +46,17 @@ pub const CENTRALITY: &[&str] = &[
 /// The most seeds a plan runs: a bound checked before the list of seeds is built, so
 /// `seeds = 1e18` is a message, not an allocation until the process is killed.
 pub const MAX_SEEDS: u64 = 10_000;
+
+/// The most rounds a plan runs: checked before the schedule is built, so `rounds = 1e18` is a
+/// message rather than an allocation that aborts the process.
+pub const MAX_ROUNDS: usize = 100_000;
+
+/// The most worker threads: each reserves a large stack, so a huge count would hang starting
+/// them rather than run faster.
+pub const MAX_THREADS: usize = 1_024;
+
+/// Settings a resume may change: they cannot change a byte of the results.
+pub const RESULT_NEUTRAL: &[&str] = &["threads"];
 
 /// The most bootstrap refits `uncertainty` and `hybrid` make per round: each is a full refit
 /// of the predictor, so the cost grows with it without end.
@@ -183,6 +195,10 @@ pub struct ScreenFile {
     /// This screen's batch sizes, overriding the top level's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<Batch>,
+    /// How this screen's file is read: the reading flags of `mechpert plan` (`--format`,
+    /// `--perturbation-key`, `--layer`, …) as fields of the same names.
+    #[serde(flatten)]
+    pub reading: ScreenArgs,
     /// This screen's knowledge, overriding the top level's.
     #[serde(flatten)]
     pub knowledge: KnowledgeFile,
@@ -245,6 +261,8 @@ impl PlanFile {
         self.knowledge.rebase(base);
         for s in &mut self.screens {
             fix(&mut s.file);
+            fix(&mut s.reading.labels);
+            fix(&mut s.reading.aliases);
             s.knowledge.rebase(base);
         }
         if let Some(initial) = &mut self.initial {
@@ -312,6 +330,8 @@ pub struct Settings {
     pub screen_name: String,
     /// Where the screen comes from.
     pub screen: ScreenSource,
+    /// How its file is read.
+    pub reading: ScreenArgs,
     /// Where its knowledge comes from.
     pub knowledge: KnowledgeFile,
     /// The predictor fitted every round.
@@ -384,8 +404,11 @@ impl Settings {
         if self.seeds.is_empty() {
             return Err("seeds: expected at least 1".into());
         }
-        if self.threads == 0 {
-            return Err("threads: expected at least 1".into());
+        if !(1..=MAX_THREADS).contains(&self.threads) {
+            return Err(format!(
+                "threads {}: expected 1 to {MAX_THREADS}",
+                self.threads
+            ));
         }
         if !(2..=MAX_UNCERTAINTY_DRAWS).contains(&self.uncertainty_draws) {
             return Err(format!(
@@ -420,7 +443,9 @@ impl Settings {
 
     /// The total budget: initial set plus every batch.
     pub fn budget(&self, initial: usize) -> usize {
-        initial + self.batches.iter().sum::<usize>()
+        self.batches
+            .iter()
+            .fold(initial, |sum, &b| sum.saturating_add(b))
     }
 
     /// Checks the budget against a screen of `pool` perturbations: without a test set at least
@@ -489,15 +514,22 @@ impl Settings {
             i if i == "none" || i.starts_with("random:") => i.to_string(),
             path => rel(Path::new(path)).display().to_string(),
         };
+        let reading = ScreenArgs {
+            labels: self.reading.labels.as_deref().map(rel),
+            aliases: self.reading.aliases.as_deref().map(rel),
+            ..self.reading.clone()
+        };
         let screen = match &self.screen {
             ScreenSource::File(p) => ScreenFile {
                 name: Some(self.screen_name.clone()),
                 file: Some(rel(p)),
+                reading,
                 ..ScreenFile::default()
             },
             ScreenSource::Simulate(s) => ScreenFile {
                 name: Some(self.screen_name.clone()),
                 simulate: Some(s.clone()),
+                reading,
                 ..ScreenFile::default()
             },
         };
@@ -525,6 +557,68 @@ impl Settings {
         );
         text.push_str(&toml::to_string(&file).expect("plain data serialises"));
         text
+    }
+}
+
+/// What differs between two runs' settings, one `key: old → new` line per setting (keys as in
+/// `config.toml`, `screen.` for the screen's), [`RESULT_NEUTRAL`] settings left out. Compared
+/// through the written TOML, so a setting added to [`Settings`] is compared without listing it.
+pub fn changes(recorded: &Settings, wanted: &Settings) -> Vec<String> {
+    let table = |s: &Settings| {
+        let mut flat = std::collections::BTreeMap::new();
+        let text = s.to_toml(&recorded.out);
+        let value: toml::Table = toml::from_str(&text).expect("written TOML parses");
+        flatten("", &toml::Value::Table(value), &mut flat);
+        flat
+    };
+    let (old, new) = (table(recorded), table(wanted));
+    let unset = || "(unset)".to_string();
+    let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| !RESULT_NEUTRAL.contains(&k.as_str()))
+        .filter(|k| old.get(*k) != new.get(*k))
+        .map(|k| {
+            format!(
+                "{k}: {} → {}",
+                old.get(k).cloned().unwrap_or_else(unset),
+                new.get(k).cloned().unwrap_or_else(unset)
+            )
+        })
+        .collect()
+}
+
+/// Every leaf of `value` as `dotted.key = value text` (a one-screen run's `[[screen]]` list
+/// flattened under `screen.`).
+fn flatten(
+    prefix: &str,
+    value: &toml::Value,
+    out: &mut std::collections::BTreeMap<String, String>,
+) {
+    let key = |k: &str| {
+        if prefix.is_empty() {
+            k.to_string()
+        } else {
+            format!("{prefix}.{k}")
+        }
+    };
+    match value {
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                flatten(&key(k), v, out);
+            }
+        }
+        toml::Value::Array(items)
+            if items.iter().all(toml::Value::is_table) && !items.is_empty() =>
+        {
+            for v in items {
+                flatten(prefix, v, out);
+            }
+        }
+        leaf => {
+            out.insert(prefix.to_string(), leaf.to_string());
+        }
     }
 }
 
@@ -652,6 +746,7 @@ mod tests {
             name: "t".into(),
             screen_name: "s".into(),
             screen: ScreenSource::File("/data/s.csv".into()),
+            reading: ScreenArgs::default(),
             knowledge: KnowledgeFile {
                 neighbours: Some("/data/n.tsv".into()),
                 graph: Some("string:/data/string.tsv.gz".into()),

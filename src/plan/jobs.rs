@@ -135,6 +135,59 @@ pub struct JobState {
     pub picks: Vec<PickRow>,
 }
 
+/// A job's state as a checkpoint or a shard stores it: sealed with the hash of the run's
+/// settings and a hash over both, so that a file from another run or edited by hand is
+/// recognised on load rather than trusted.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct SavedJob {
+    /// The run's config hash.
+    pub config_sha256: String,
+    /// SHA-256 over the config hash and the state's JSON.
+    pub sha256: String,
+    /// The state.
+    pub state: JobState,
+}
+
+impl SavedJob {
+    /// `state` sealed for the run whose config hash is `config`.
+    pub fn seal(state: &JobState, config: &str) -> SavedJob {
+        SavedJob {
+            config_sha256: config.to_string(),
+            sha256: content_hash(state, config),
+            state: state.clone(),
+        }
+    }
+
+    /// The state in `bytes`, if they are a sealed job of the run `config` whose content is
+    /// unchanged; otherwise what is wrong.
+    pub fn open(bytes: &[u8], config: &str) -> Result<JobState, String> {
+        let saved: SavedJob =
+            serde_json::from_slice(bytes).map_err(|e| format!("not a saved job ({e})"))?;
+        if saved.config_sha256 != config {
+            return Err(format!(
+                "saved by a run of other settings (config hash {}, this run's {config})",
+                saved.config_sha256
+            ));
+        }
+        if saved.sha256 != content_hash(&saved.state, config) {
+            return Err("its content does not match its hash: edited after it was saved".into());
+        }
+        Ok(saved.state)
+    }
+}
+
+fn content_hash(state: &JobState, config: &str) -> String {
+    let json = serde_json::to_vec(state).expect("plain data serialises");
+    format!(
+        "{:x}",
+        Sha256::new()
+            .chain_update(config.as_bytes())
+            .chain_update([0u8])
+            .chain_update(&json)
+            .finalize()
+    )
+}
+
 /// Why a job stopped.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -313,6 +366,54 @@ impl Plan<'_, '_> {
             on_round();
         }
         Ok(state)
+    }
+
+    /// Checks a saved state against this plan: job `strategy` × `seed`, revealed rows in the
+    /// screen and distinct, as many as the initial set and the finished rounds' batches, one
+    /// pick per revealed row, and no score or pick of a round not finished.
+    pub fn check_state(&self, state: &JobState, strategy: &str, seed: u64) -> Result<(), String> {
+        if state.strategy != strategy || state.seed != seed {
+            return Err(format!(
+                "holds job {}-seed{}, expected {strategy}-seed{seed}",
+                state.strategy, state.seed
+            ));
+        }
+        if state.rounds_done > self.batches.len() || (state.rounds_done > 0 && !state.started) {
+            return Err(format!(
+                "{} rounds done (started: {}) in a plan of {} rounds",
+                state.rounds_done,
+                state.started,
+                self.batches.len()
+            ));
+        }
+        let pool = self.oracle.layout().n_perturbations();
+        if let Some(&row) = state.revealed.iter().find(|&&r| r >= pool) {
+            return Err(format!(
+                "revealed row {row} is outside the screen's {pool} perturbations"
+            ));
+        }
+        let distinct: std::collections::HashSet<_> = state.revealed.iter().collect();
+        if distinct.len() != state.revealed.len() {
+            return Err("a row is revealed twice".into());
+        }
+        let initial = if state.started { self.initial.len() } else { 0 };
+        let expected = initial + self.batches[..state.rounds_done].iter().sum::<usize>();
+        if state.revealed.len() != expected || state.picks.len() != expected {
+            return Err(format!(
+                "{} revealed rows and {} picks after {} rounds, expected {expected}",
+                state.revealed.len(),
+                state.picks.len(),
+                state.rounds_done
+            ));
+        }
+        let late = |round: usize| round > state.rounds_done;
+        if state.rounds.iter().any(|r| late(r.round)) || state.picks.iter().any(|p| late(p.round)) {
+            return Err(format!(
+                "holds scores or picks of a round after round {}",
+                state.rounds_done
+            ));
+        }
+        Ok(())
     }
 
     /// `pick` as `picks.csv` records it: under permuted feedback its rationale says so.
@@ -573,9 +674,55 @@ mod tests {
         let after_round_1 = saves.lock().unwrap()[1].clone();
         assert_eq!(after_round_1.rounds_done, 1);
         let resumed = plan
-            .run_job(&choosers[0], 7, Some(after_round_1), &save, &stop, || {})
+            .run_job(
+                &choosers[0],
+                7,
+                Some(after_round_1.clone()),
+                &save,
+                &stop,
+                || {},
+            )
             .unwrap();
         assert_eq!(resumed, full);
+        // A saved state is checked against the plan, whatever its hash says.
+        assert_eq!(plan.check_state(&full, "random", 7), Ok(()));
+        let mut bumped = after_round_1.clone();
+        bumped.rounds_done = 2;
+        assert!(
+            plan.check_state(&bumped, "random", 7)
+                .unwrap_err()
+                .starts_with("5 revealed rows and 5 picks after 2 rounds, expected 8")
+        );
+        let pool = oracle.layout().n_perturbations();
+        let mut outside = full.clone();
+        outside.revealed[0] = pool;
+        assert_eq!(
+            plan.check_state(&outside, "random", 7).unwrap_err(),
+            format!("revealed row {pool} is outside the screen's {pool} perturbations")
+        );
+        let mut twice = full.clone();
+        twice.revealed[1] = twice.revealed[0];
+        assert_eq!(
+            plan.check_state(&twice, "random", 7).unwrap_err(),
+            "a row is revealed twice"
+        );
+        assert!(plan.check_state(&full, "random", 8).is_err());
+        // Sealed: opened only by the same run and unchanged.
+        let bytes = serde_json::to_vec(&SavedJob::seal(&full, "abc")).unwrap();
+        assert_eq!(SavedJob::open(&bytes, "abc"), Ok(full.clone()));
+        assert!(
+            SavedJob::open(&bytes, "abd")
+                .unwrap_err()
+                .starts_with("saved by a run of other settings")
+        );
+        let edited =
+            String::from_utf8(bytes)
+                .unwrap()
+                .replacen("\"rounds_done\":3", "\"rounds_done\":2", 1);
+        assert_eq!(
+            SavedJob::open(edited.as_bytes(), "abc").unwrap_err(),
+            "its content does not match its hash: edited after it was saved"
+        );
         // A stop request ends the job with its last round saved.
         stop.store(true, Ordering::Relaxed);
         let err = plan

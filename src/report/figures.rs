@@ -311,6 +311,7 @@ impl PlanResults {
         let json = dir.join("run.json");
         let dataset = if json.exists() {
             let map = tidy::read_run_json(&json, tidy::open(&json, PLAN_FILES)?)?;
+            check_complete(&path, &rounds, &map)?;
             dataset_name(map.get("dataset"), map.get("screen"))
         } else {
             None
@@ -347,6 +348,56 @@ impl PlanResults {
         }
         Ok(out)
     }
+}
+
+/// Cross-checks `rounds.csv` against the strategies × seeds × rounds its `run.json` records:
+/// every job must reach the last round, with as many rows as every other job.
+fn check_complete(
+    path: &Path,
+    rounds: &[RoundRow],
+    run: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), TidyError> {
+    let list = |key: &str| run.get(key).and_then(serde_json::Value::as_array);
+    let (Some(strategies), Some(seeds), Some(batches)) =
+        (list("strategies"), list("seeds"), list("batches"))
+    else {
+        return Ok(());
+    };
+    let last = batches.len() as u64;
+    let mut jobs = std::collections::BTreeMap::new();
+    for r in rounds {
+        let job = jobs
+            .entry((r.strategy.as_str(), r.seed))
+            .or_insert((0usize, 0u64));
+        job.0 += 1;
+        job.1 = job.1.max(r.round);
+    }
+    let most = jobs.values().map(|j| j.0).max().unwrap_or(0);
+    let mut short = Vec::new();
+    for strategy in strategies.iter().filter_map(serde_json::Value::as_str) {
+        for seed in seeds.iter().filter_map(serde_json::Value::as_u64) {
+            match jobs.get(&(strategy, seed)) {
+                None => short.push(format!("{strategy}-seed{seed}: no rows")),
+                Some(&(n, round)) if round < last || n < most => short.push(format!(
+                    "{strategy}-seed{seed}: {n} rows up to round {round}, expected {most} up to round {last}"
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    if short.is_empty() {
+        return Ok(());
+    }
+    Err(TidyError::Incomplete {
+        path: path.to_path_buf(),
+        message: format!(
+            "run.json records {} strategies × {} seeds × {last} rounds, but {} job(s) are incomplete: {}",
+            strategies.len(),
+            seeds.len(),
+            short.len(),
+            short.join("; ")
+        ),
+    })
 }
 
 /// The tables of an `evaluate` output directory that figures need.

@@ -89,6 +89,14 @@ pub enum TidyError {
         /// What the JSON parser or the shape check said.
         message: String,
     },
+    /// `rounds.csv` lacks rows its `run.json` promises (a file cut short or edited).
+    #[error("{}: {message}; was the file cut short? Rerun the plan, or merge its shards again", .path.display())]
+    Incomplete {
+        /// The table.
+        path: PathBuf,
+        /// Which jobs or rounds are missing.
+        message: String,
+    },
 }
 
 /// What is wrong with one field.

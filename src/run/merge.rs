@@ -16,8 +16,8 @@ use anyhow::Context as _;
 use super::plan::{JOBS, chrono_now, config_hash, metrics_of, prepare_out, settings_of, write_run};
 use crate::cli::MergeArgs;
 use crate::data::io::writer::write_atomically;
-use crate::plan::config::Settings;
-use crate::plan::jobs::JobState;
+use crate::plan::config::{Settings, changes};
+use crate::plan::jobs::{JobState, SavedJob};
 use crate::plan::shard::{JobKey, Shard, ShardJobs, check_cover};
 use crate::report::plan::PlanHeader;
 
@@ -166,7 +166,12 @@ fn merge_screen(
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let first = &shards[0];
-    let settings = settings_of(&first.dir.join("config.toml"), dir)?;
+    let each: Vec<Settings> = shards
+        .iter()
+        .map(|f| settings_of(&f.dir.join("config.toml"), dir))
+        .collect::<anyhow::Result<_>>()?;
+    refuse_edited(shards, &each)?;
+    let settings = each.into_iter().next().expect("at least one shard");
     let expected: Vec<JobKey> = JobKey::all_of(&settings).collect();
     let claims: Vec<ShardJobs> = shards
         .iter()
@@ -178,14 +183,6 @@ fn merge_screen(
         })
         .collect();
     check_cover(&expected, &claims)?;
-    if config_hash(&settings) != first.manifest.config_sha256 {
-        anyhow::bail!(
-            "{}: config.toml does not match its {MANIFEST} (config hash {} vs {}): was it edited?",
-            first.dir.display(),
-            config_hash(&settings),
-            first.manifest.config_sha256
-        );
-    }
     let owner = |job: &JobKey| {
         shards
             .iter()
@@ -194,7 +191,14 @@ fn merge_screen(
     };
     let states = expected
         .iter()
-        .map(|job| read_job(&owner(job).dir, job, settings.batches.len()))
+        .map(|job| {
+            read_job(
+                &owner(job).dir,
+                job,
+                settings.batches.len(),
+                &first.manifest.config_sha256,
+            )
+        })
         .collect::<anyhow::Result<Vec<JobState>>>()?;
     let (header, run) = shards
         .iter()
@@ -254,12 +258,39 @@ fn merge_screen(
     )
 }
 
-/// Reads the finished job `job` from a shard folder.
-fn read_job(dir: &Path, job: &JobKey, rounds: usize) -> anyhow::Result<JobState> {
+/// Refuses a shard whose `config.toml` no longer has the config hash its manifest recorded
+/// (edited after it ran), naming the folder and, against a shard that is intact, each setting
+/// that differs.
+fn refuse_edited(shards: &[Found], settings: &[Settings]) -> anyhow::Result<()> {
+    let intact = |(f, s): &(&Found, &Settings)| config_hash(s) == f.manifest.config_sha256;
+    let pairs: Vec<(&Found, &Settings)> = shards.iter().zip(settings).collect();
+    let Some((edited, changed)) = pairs.iter().find(|p| !intact(p)) else {
+        return Ok(());
+    };
+    let how = match pairs.iter().find(|p| intact(p)) {
+        Some((reference, recorded)) => format!(
+            "; against shard {} ({}): {}",
+            reference.manifest.shard,
+            reference.dir.display(),
+            changes(recorded, changed).join("; ")
+        ),
+        None => String::new(),
+    };
+    anyhow::bail!(
+        "shard {} ({}): config.toml was edited after the shard ran (its config hash {} is not the {} its {MANIFEST} recorded){how}",
+        edited.manifest.shard,
+        edited.dir.display(),
+        config_hash(changed),
+        edited.manifest.config_sha256
+    )
+}
+
+/// Reads the finished job `job` of the run `config` (its hash) from a shard folder.
+fn read_job(dir: &Path, job: &JobKey, rounds: usize, config: &str) -> anyhow::Result<JobState> {
     let path = dir.join(JOBS).join(format!("{job}.json"));
     let bytes = std::fs::read(&path).with_context(|| format!("{}: cannot read", path.display()))?;
-    let state: JobState = serde_json::from_slice(&bytes)
-        .with_context(|| format!("{}: not a job result", path.display()))?;
+    let state = SavedJob::open(&bytes, config)
+        .map_err(|why| anyhow::anyhow!("{}: {why}: rerun this shard", path.display()))?;
     if state.strategy != job.strategy || state.seed != job.seed || state.rounds_done != rounds {
         anyhow::bail!(
             "{}: expected job {job} with {rounds} rounds done, found {}-seed{} with {}",

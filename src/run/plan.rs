@@ -23,10 +23,10 @@ use crate::data::io::writer::write_atomically;
 use crate::data::{GeneSymbols, Screen};
 use crate::eval::{Metric, standard_metrics};
 use crate::plan::config::{
-    Batch, DEFAULT_METRICS, DEFAULT_TEST_FRACTION, KnowledgeFile, MAX_SEEDS, PlanFile,
-    ScreenSource, Settings, SimulateFile,
+    Batch, DEFAULT_METRICS, DEFAULT_TEST_FRACTION, KnowledgeFile, MAX_ROUNDS, MAX_SEEDS, PlanFile,
+    RESULT_NEUTRAL, ScreenSource, Settings, SimulateFile, changes,
 };
-use crate::plan::jobs::{Initial, JobError, JobState, PickRow, Plan, RoundRow};
+use crate::plan::jobs::{Initial, JobError, JobState, PickRow, Plan, RoundRow, SavedJob};
 use crate::plan::oracle::{Feedback, Oracle};
 use crate::plan::shard::{JobKey, Shard, assign, job_cost};
 use crate::priors::centrality::cache::ScoreCache;
@@ -49,8 +49,10 @@ pub fn run(args: PlanArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<(
     let stop = Arc::new(AtomicBool::new(false));
     signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&stop))
         .context("installing the SIGINT handler")?;
-    let symbols = super::resolve_symbols(&args.screen)?;
     let all = resolve(&args)?;
+    if let Some(dir) = &args.resume {
+        refuse_changes(dir, &all)?;
+    }
     let known: Vec<String> = standard_metrics()
         .iter()
         .map(|m| m.name().to_string())
@@ -59,11 +61,12 @@ pub fn run(args: PlanArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<(
         s.check(&known)
             .map_err(|m| UsageError(format!("screen `{}`: {m}", s.screen_name)))?;
         Choice::parse(&s.predictor, "predictor")?;
+        check_inputs(s).map_err(|m| UsageError(format!("screen `{}`: {m}", s.screen_name)))?;
     }
     let owned = args.shard.map(|shard| (shard, shard_jobs(&all, shard)));
     for (i, settings) in all.iter().enumerate() {
         let shard = owned.as_ref().map(|(shard, jobs)| (*shard, &jobs[i]));
-        run_screen(settings, &args, &symbols, quiet, &stop, out, shard)?;
+        run_screen(settings, &args, quiet, &stop, out, shard)?;
     }
     Ok(())
 }
@@ -107,17 +110,7 @@ pub(super) fn config_hash(settings: &Settings) -> String {
 
 /// The settings in a run's `config.toml`, resolved as `plan --config CONFIG --out OUT` would.
 pub(super) fn settings_of(config: &Path, out: &Path) -> anyhow::Result<Settings> {
-    let args = <PlanArgs as clap::FromArgMatches>::from_arg_matches(
-        &<PlanArgs as clap::Args>::augment_args(clap::Command::new("plan"))
-            .try_get_matches_from([
-                "plan".to_string(),
-                "--config".into(),
-                config.display().to_string(),
-                "--out".into(),
-                out.display().to_string(),
-            ])
-            .map_err(|e| UsageError(format!("{}: {}", config.display(), e.kind())))?,
-    )?;
+    let args = plan_args_of(&["--config", "--out"], &[config, out])?;
     let mut all = resolve(&args)?;
     match all.len() {
         1 => Ok(all.remove(0)),
@@ -126,6 +119,90 @@ pub(super) fn settings_of(config: &Path, out: &Path) -> anyhow::Result<Settings>
             config.display()
         )),
     }
+}
+
+/// The arguments of `mechpert plan FLAG PATH …`, as if given on the command line.
+fn plan_args_of(flags: &[&str], paths: &[&Path]) -> anyhow::Result<PlanArgs> {
+    let argv = std::iter::once("plan".to_string()).chain(
+        flags
+            .iter()
+            .zip(paths)
+            .flat_map(|(f, p)| [f.to_string(), p.display().to_string()]),
+    );
+    Ok(<PlanArgs as clap::FromArgMatches>::from_arg_matches(
+        &<PlanArgs as clap::Args>::augment_args(clap::Command::new("plan"))
+            .try_get_matches_from(argv)
+            .map_err(|e| UsageError(format!("{}: {}", paths[0].display(), e.kind())))?,
+    )?)
+}
+
+/// Refuses a resume whose flags change a setting of the checkpointed run (mixing two runs in
+/// one rounds.csv), naming each with its recorded and its new value. Settings are compared as
+/// resolved, so every setting is covered, [`RESULT_NEUTRAL`] ones excepted.
+fn refuse_changes(dir: &Path, wanted: &[Settings]) -> anyhow::Result<()> {
+    let recorded = resolve(&plan_args_of(&["--resume"], &[dir])?)?;
+    let changed: Vec<String> = recorded
+        .iter()
+        .zip(wanted)
+        .flat_map(|(r, w)| changes(r, w))
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    Err(UsageError(format!(
+        "--resume {}: the run was started with other settings ({}), and a resume continues it as it was; only {} and the output flags (-q, -v) may change. Drop the flags that differ, or start a new run with another --out:\n  {}",
+        dir.display(),
+        dir.join(CHECKPOINT).join("config.toml").display(),
+        RESULT_NEUTRAL.iter().map(|k| format!("--{k}")).collect::<Vec<_>>().join(", "),
+        changed.join("\n  ")
+    ))
+    .into())
+}
+
+/// Checks, before any screen is read, every file a screen's run will open and its graph spec,
+/// so that a later screen's missing file is not found after an earlier screen's outputs are
+/// written.
+fn check_inputs(s: &Settings) -> Result<(), String> {
+    let readable = |what: &str, path: &Path| {
+        std::fs::File::open(path)
+            .map(drop)
+            .map_err(|e| format!("{what} {}: cannot read: {e}", path.display()))
+    };
+    match &s.screen {
+        ScreenSource::File(path) => readable("screen file", path)?,
+        ScreenSource::Simulate(sim) => {
+            simulate_args(sim, Path::new("screen.h5ad"), Path::new("truth.tsv"))
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    let k = &s.knowledge;
+    for (what, path) in [
+        ("labels", &s.reading.labels),
+        ("aliases", &s.reading.aliases),
+        ("agents", &k.agents),
+        ("neighbours", &k.neighbours),
+        ("hubs", &k.hubs),
+    ] {
+        if let Some(path) = path {
+            readable(what, path)?;
+        }
+    }
+    if s.initial != "none" && !s.initial.starts_with("random:") {
+        readable("initial set", Path::new(&s.initial))?;
+    }
+    if let Some(spec) = k.graph.as_deref().filter(|g| *g != "consensus") {
+        match crate::priors::Spec::parse(spec) {
+            Ok(crate::priors::Spec::File { path, .. }) => readable("graph", &path)?,
+            Ok(crate::priors::Spec::Bundle(_)) => {}
+            // Opening a spec that does not parse reads nothing and says what would.
+            Err(_) => {
+                if let Err(e) = crate::priors::open(spec, &GeneSymbols::identity()) {
+                    return Err(format!("graph `{spec}`: {e}"));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The metrics a run's settings name, in the standard order.
@@ -227,6 +304,7 @@ fn resolve(args: &PlanArgs) -> anyhow::Result<Vec<Settings>> {
                 out: if several { out.join(&screen_name) } else { out.clone() },
                 screen_name,
                 screen: source,
+                reading: screen.reading.clone(),
                 knowledge: screen.knowledge.or(&file.knowledge),
                 predictor: file.predictor.clone().unwrap_or_else(|| "consensus:shrunk".into()),
                 strategies: file.strategies.clone().unwrap_or_else(|| {
@@ -268,6 +346,17 @@ fn schedule(
     rounds: Option<usize>,
     origin: &Path,
 ) -> anyhow::Result<Vec<usize>> {
+    let rounds_asked = match batch {
+        Some(Batch::PerRound(b)) => b.len(),
+        _ => rounds.unwrap_or(5),
+    };
+    if rounds_asked > MAX_ROUNDS {
+        return Err(UsageError(format!(
+            "{}: {rounds_asked} rounds: expected at most {MAX_ROUNDS} (each round picks at least one perturbation of the screen)",
+            origin.display()
+        ))
+        .into());
+    }
     Ok(match (batch, rounds) {
         (Some(Batch::PerRound(b)), Some(r)) if b.len() != r => {
             return Err(UsageError(format!(
@@ -361,6 +450,10 @@ fn apply_flags(file: &mut PlanFile, all: &PlanArgs) {
         file.strategies = Some(s.iter().map(|x| x.trim().to_string()).collect());
     }
     for s in &mut file.screens {
+        // A reading flag is for the whole run: it replaces the screens' own.
+        s.reading = overridden(&s.reading, &all.screen);
+    }
+    for s in &mut file.screens {
         // A schedule flag is for the whole run: it replaces the screens' own.
         if all.initial.is_some() {
             s.initial = None;
@@ -405,6 +498,22 @@ fn apply_flags(file: &mut PlanFile, all: &PlanArgs) {
     }
 }
 
+/// `base` with every setting `flags` gives replaced (through their TOML form, so that a reading
+/// option added to [`crate::cli::ScreenArgs`] needs no line here).
+fn overridden(
+    base: &crate::cli::ScreenArgs,
+    flags: &crate::cli::ScreenArgs,
+) -> crate::cli::ScreenArgs {
+    let table =
+        |a: &crate::cli::ScreenArgs| toml::Table::try_from(a).expect("plain data serialises");
+    let mut merged = table(base);
+    merged.extend(table(flags));
+    let mut out: crate::cli::ScreenArgs = merged.try_into().expect("the fields of one struct");
+    // A screen read in memory has no TOML form; it travels beside the reading options.
+    out.preloaded = flags.preloaded.clone().or_else(|| base.preloaded.clone());
+    out
+}
+
 /// Wall and CPU seconds of each stage, for `run.json`.
 #[derive(Default)]
 struct Stages(Vec<(String, f64, f64)>);
@@ -438,7 +547,37 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// Runs one screen; a refused or failed run leaves no folder it created empty and no
+/// simulation behind (a checkpoint, once written, stays for `--resume`).
 fn run_screen(
+    settings: &Settings,
+    args: &PlanArgs,
+    quiet: bool,
+    stop: &Arc<AtomicBool>,
+    out: &mut dyn Write,
+    shard: Option<(Shard, &HashSet<JobKey>)>,
+) -> anyhow::Result<()> {
+    let created: Vec<PathBuf> = settings
+        .out
+        .ancestors()
+        .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+        .map(Path::to_path_buf)
+        .collect();
+    let sim_dir = settings.out.join(format!(".sim-{}", std::process::id()));
+    let symbols = super::resolve_symbols(&settings.reading)?;
+    let result = run_screen_in(settings, args, &symbols, quiet, stop, out, shard, &sim_dir);
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&sim_dir);
+        // Deepest first; `remove_dir` leaves any folder that holds something.
+        for dir in &created {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_screen_in(
     settings: &Settings,
     args: &PlanArgs,
     symbols: &GeneSymbols,
@@ -446,6 +585,7 @@ fn run_screen(
     stop: &Arc<AtomicBool>,
     out: &mut dyn Write,
     shard: Option<(Shard, &HashSet<JobKey>)>,
+    sim_dir: &Path,
 ) -> anyhow::Result<()> {
     let started = chrono_now();
     let mut stages = Stages::default();
@@ -459,9 +599,8 @@ fn run_screen(
     }
 
     // Load (or simulate) the screen.
-    let sim_dir = dir.join(format!(".sim-{}", std::process::id()));
     let (loaded, truth, inputs) =
-        stages.time("load", || load_screen(settings, args, symbols, &sim_dir))?;
+        stages.time("load", || load_screen(settings, symbols, sim_dir))?;
     let screen = &loaded;
     let layout = screen.layout();
     let initial = resolve_initial(&settings.initial, screen, symbols)?;
@@ -504,7 +643,7 @@ fn run_screen(
             knowledge.open_consensus(source, symbols, layout, &super::progress_bar(quiet))
         })?;
     }
-    let _ = std::fs::remove_dir_all(&sim_dir);
+    let _ = std::fs::remove_dir_all(sim_dir);
     if graph_is_consensus {
         knowledge.consensus_as_graph()?;
     }
@@ -530,6 +669,7 @@ fn run_screen(
         f.write_all(config_text.as_bytes())
     })
     .with_context(|| format!("writing {}", checkpoint.display()))?;
+    let config_sha256 = config_hash(settings);
     let oracle = Oracle::with_feedback(screen, settings.feedback);
     let plan = Plan {
         oracle: &oracle,
@@ -561,14 +701,12 @@ fn run_screen(
                 .map(|&(c, seed)| {
                     let chooser = &choosers[c];
                     let file = checkpoint.join(format!("{}-seed{seed}.json", chooser.name()));
-                    let saved: Option<JobState> = std::fs::read(&file)
-                        .ok()
-                        .and_then(|b| serde_json::from_slice(&b).ok());
+                    let saved = saved_job(&file, &config_sha256, &plan, chooser.name(), seed);
                     if let Some(s) = &saved {
                         bar.inc(s.rounds_done as u64);
                     }
                     let save = |state: &JobState| {
-                        let bytes = serde_json::to_vec(state)?;
+                        let bytes = serde_json::to_vec(&SavedJob::seal(state, &config_sha256))?;
                         write_atomically(&file, |f| f.write_all(&bytes))
                             .with_context(|| format!("writing {}", file.display()))
                     };
@@ -655,7 +793,7 @@ fn run_screen(
             let path = dir
                 .join(JOBS)
                 .join(format!("{}-seed{}.json", state.strategy, state.seed));
-            let bytes = serde_json::to_vec(state)?;
+            let bytes = serde_json::to_vec(&SavedJob::seal(state, &config_sha256))?;
             std::fs::create_dir_all(dir.join(JOBS))
                 .and_then(|()| write_atomically(&path, |f| f.write_all(&bytes)))
                 .with_context(|| format!("writing {}", path.display()))?;
@@ -682,6 +820,31 @@ fn run_screen(
     }
     let _ = std::fs::remove_dir_all(&checkpoint);
     Ok(())
+}
+
+/// The checkpointed state of job `strategy` × `seed` in `file`, when there is one that verifies
+/// (see [`SavedJob::open`] and [`Plan::check_state`]); one that does not is named in a warning
+/// and its job recomputed from the start.
+fn saved_job(
+    file: &Path,
+    config_sha256: &str,
+    plan: &Plan<'_, '_>,
+    strategy: &str,
+    seed: u64,
+) -> Option<JobState> {
+    let bytes = std::fs::read(file).ok()?;
+    let verified = SavedJob::open(&bytes, config_sha256)
+        .and_then(|state| plan.check_state(&state, strategy, seed).map(|()| state));
+    match verified {
+        Ok(state) => Some(state),
+        Err(why) => {
+            tracing::warn!(
+                "{}: {why}; recomputing job {strategy}-seed{seed} from its start",
+                file.display()
+            );
+            None
+        }
+    }
 }
 
 /// Writes a run's files from its finished jobs (in output order): `rounds.csv`, `picks.csv`,
@@ -797,55 +960,63 @@ type LoadedScreen = (Screen, Option<PathBuf>, Vec<serde_json::Value>);
 /// Reads the screen file, or simulates the screen into `sim_dir` and reads it back.
 fn load_screen(
     settings: &Settings,
-    args: &PlanArgs,
     symbols: &GeneSymbols,
     sim_dir: &Path,
 ) -> anyhow::Result<LoadedScreen> {
     match &settings.screen {
         ScreenSource::File(path) => {
-            let loaded = super::read_screen(path, &args.screen, symbols)?;
+            let loaded = super::read_screen(path, &settings.reading, symbols)?;
             // A screen handed over in memory has no file to record.
-            let inputs = match args.screen.preloaded {
+            let inputs = match settings.reading.preloaded {
                 Some(_) => Vec::new(),
                 None => vec![input_record(path)?],
             };
             Ok((loaded.screen, None, inputs))
         }
-        ScreenSource::Simulate(SimulateFile { preset, seed }) => {
+        ScreenSource::Simulate(sim) => {
             std::fs::create_dir_all(sim_dir)
                 .with_context(|| format!("creating {}", sim_dir.display()))?;
             let screen_path = sim_dir.join("screen.h5ad");
             let truth = sim_dir.join("truth.tsv");
-            let sim_args = <SimulateArgs as clap::FromArgMatches>::from_arg_matches(
-                &<SimulateArgs as clap::Args>::augment_args(clap::Command::new("simulate"))
-                    .try_get_matches_from([
-                        "simulate".to_string(),
-                        "--preset".into(),
-                        preset.clone(),
-                        "--seed".into(),
-                        seed.to_string(),
-                        "--out".into(),
-                        screen_path.display().to_string(),
-                        "--truth".into(),
-                        truth.display().to_string(),
-                    ])
-                    .map_err(|e| {
-                        UsageError(format!(
-                            "simulate = {{ preset = \"{preset}\" }}: {}",
-                            e.kind()
-                        ))
-                    })?,
-            )?;
+            let sim_args = simulate_args(sim, &screen_path, &truth)?;
             super::simulate::run(
                 sim_args,
                 indicatif::ProgressBar::hidden(),
                 &mut std::io::sink(),
             )
             .context("simulating the screen")?;
-            let loaded = super::read_screen(&screen_path, &args.screen, symbols)?;
+            let loaded = super::read_screen(&screen_path, &settings.reading, symbols)?;
             Ok((loaded.screen, Some(truth), Vec::new()))
         }
     }
+}
+
+/// The `mechpert simulate` arguments of a `simulate = { preset, seed }` screen.
+fn simulate_args(
+    sim: &SimulateFile,
+    screen: &Path,
+    truth: &Path,
+) -> Result<SimulateArgs, UsageError> {
+    let SimulateFile { preset, seed } = sim;
+    let parsed = <SimulateArgs as clap::Args>::augment_args(clap::Command::new("simulate"))
+        .try_get_matches_from([
+            "simulate".to_string(),
+            "--preset".into(),
+            preset.clone(),
+            "--seed".into(),
+            seed.to_string(),
+            "--out".into(),
+            screen.display().to_string(),
+            "--truth".into(),
+            truth.display().to_string(),
+        ])
+        .and_then(|m| <SimulateArgs as clap::FromArgMatches>::from_arg_matches(&m));
+    parsed.map_err(|e| {
+        UsageError(format!(
+            "simulate = {{ preset = \"{preset}\" }}: {}",
+            e.kind()
+        ))
+    })
 }
 
 /// `{path, bytes, sha256}` of an input file.

@@ -233,9 +233,14 @@ pub enum FieldError {
     /// The text is not a number.
     #[error("expected a number, got {0:?}")]
     NotANumber(String),
-    /// The number is infinite, or beyond the range of f32.
+    /// The number is infinite or NaN.
     #[error("expected a finite number, got {0:?}")]
     NotFinite(String),
+    /// A finite number beyond what a 32-bit float holds (values are stored as f32).
+    #[error(
+        "{0:?} is beyond the range of the values read (32-bit floats, magnitudes up to 3.4e38)"
+    )]
+    OutOfRange(String),
     /// A number written with the other decimal mark than the table's first number with a
     /// fraction.
     #[error(

@@ -5,7 +5,7 @@ use std::path::Path;
 use serde::Serialize;
 
 /// A screen file format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// AnnData HDF5: single cells (aggregated to pseudo-bulk) or one row per perturbation.

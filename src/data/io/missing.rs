@@ -14,7 +14,18 @@ use super::error::ReadError;
 use crate::data::ValueKind;
 
 /// What a missing value in a CSV/TSV table becomes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum Missing {
     /// Stop at the first missing value, saying where it is and how to fix the table.
     #[default]

@@ -91,13 +91,17 @@ impl DecimalMark {
                 Some(_) => {}
             }
         }
-        let parsed = if mark == Some(Mark::Comma) {
-            text.replacen(',', ".", 1).parse::<f32>()
+        let decimal = if mark == Some(Mark::Comma) {
+            std::borrow::Cow::Owned(text.replacen(',', ".", 1))
         } else {
-            text.parse::<f32>()
+            std::borrow::Cow::Borrowed(text)
         };
-        match parsed {
+        match decimal.parse::<f32>() {
             Ok(v) if v.is_finite() => Ok(Cell::Number(v)),
+            // Read again wide, to tell a number too large for f32 from an infinite one.
+            Ok(_) if decimal.parse::<f64>().is_ok_and(f64::is_finite) => {
+                Err(FieldError::OutOfRange(text.to_string()))
+            }
             Ok(_) => Err(FieldError::NotFinite(text.to_string())),
             Err(_) => Err(FieldError::NotANumber(text.to_string())),
         }
@@ -122,7 +126,11 @@ mod tests {
         );
         assert_eq!(
             parse(b',', "1e39"),
-            Err(FieldError::NotFinite("1e39".into()))
+            Err(FieldError::OutOfRange("1e39".into()))
+        );
+        assert_eq!(
+            FieldError::OutOfRange("1e39".into()).to_string(),
+            "\"1e39\" is beyond the range of the values read (32-bit floats, magnitudes up to 3.4e38)"
         );
         assert_eq!(
             parse(b',', "oops"),

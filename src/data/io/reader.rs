@@ -60,7 +60,10 @@ pub struct Builder<'s> {
 }
 
 /// A per-cell normalisation applied to single cells before they are averaged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum Normalize {
     /// ln(1 + 10⁴ x / Σ x) per cell: scanpy's `normalize_total(target_sum=1e4)` then `log1p`.
     Log1pCp10k,

@@ -124,6 +124,42 @@ fn readable(ds: Dataset, object: &str) -> Result<Dataset, MatrixError> {
     Ok(ds)
 }
 
+/// What a dataset of the matrix must hold.
+#[derive(Clone, Copy)]
+enum Numbers {
+    /// Values: integers or floats (booleans, strings and compounds are not expression).
+    Values,
+    /// Positions (`indices`, `indptr`): integers.
+    Indices,
+}
+
+/// `ds` when its stored type is what `numbers` needs; else an error naming the dataset and its
+/// type. HDF5 would otherwise convert a boolean or a float index silently.
+fn of_type(ds: Dataset, object: &str, numbers: Numbers) -> Result<Dataset, MatrixError> {
+    use hdf5::types::TypeDescriptor as T;
+    let Ok(dtype) = ds.dtype().and_then(|t| t.to_descriptor()) else {
+        return Err(malformed(
+            object,
+            "has a stored type this reader does not know".into(),
+        ));
+    };
+    let fits = matches!(
+        (numbers, &dtype),
+        (_, T::Integer(_) | T::Unsigned(_)) | (Numbers::Values, T::Float(_))
+    );
+    if fits {
+        return Ok(ds);
+    }
+    let expected = match numbers {
+        Numbers::Values => "integers or floats (expression values)",
+        Numbers::Indices => "integers (positions in the matrix)",
+    };
+    Err(malformed(
+        object,
+        format!("holds {dtype}, expected {expected}"),
+    ))
+}
+
 /// The `X` matrix (or a layer) of an open h5ad file.
 #[derive(Debug)]
 pub(super) struct Matrix {
@@ -159,7 +195,7 @@ impl Matrix {
             return Ok(Matrix {
                 rows: shape[0],
                 cols: shape[1],
-                layout: Layout::Dense(readable(ds, &object)?),
+                layout: Layout::Dense(of_type(readable(ds, &object)?, &object, Numbers::Values)?),
                 object,
             });
         }
@@ -188,11 +224,14 @@ impl Matrix {
             })?;
             readable(ds, &member)
         };
+        let typed = |name: &str, numbers: Numbers| {
+            of_type(member(name)?, &format!("{object}/{name}"), numbers)
+        };
         Ok(Matrix {
             layout: Layout::Sparse {
-                data: member("data")?,
-                indices: member("indices")?,
-                indptr: member("indptr")?,
+                data: typed("data", Numbers::Values)?,
+                indices: typed("indices", Numbers::Indices)?,
+                indptr: typed("indptr", Numbers::Indices)?,
                 by_rows,
             },
             rows,
