@@ -106,11 +106,73 @@ pub trait Metric: Send + Sync {
     }
     /// One value per query perturbation.
     fn per_perturbation(&self, input: &MetricInput<'_>) -> Vec<f64>;
+    /// The value of one query from its [`QuerySummary`], when the metric needs no more than
+    /// that: the design loop then scores predictions that are linear in the observed responses
+    /// without forming them. `None` for metrics that need whole vectors.
+    fn of_summary(&self, _summary: &QuerySummary<'_>) -> Option<f64> {
+        None
+    }
+    /// How many of the query's top DE genes [`of_summary`](Metric::of_summary) reads.
+    fn summary_top_de(&self) -> usize {
+        0
+    }
     /// The mean over query perturbations (NaN when there is none).
     fn score(&self, input: &MetricInput<'_>) -> f64 {
         let v = self.per_perturbation(input);
         v.iter().sum::<f64>() / v.len() as f64
     }
+}
+
+/// Sums over the genes of a predicted row x and a measured row y.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Moments {
+    /// Number of genes.
+    pub n: usize,
+    /// Σx.
+    pub sx: f64,
+    /// Σy.
+    pub sy: f64,
+    /// Σx².
+    pub sxx: f64,
+    /// Σy².
+    pub syy: f64,
+    /// Σxy.
+    pub sxy: f64,
+}
+
+impl Moments {
+    /// Pearson r (NaN for a constant vector, as [`pearson`]).
+    pub fn pearson(&self) -> f64 {
+        if self.n < 2 {
+            return f64::NAN;
+        }
+        let n = self.n as f64;
+        finish(
+            self.sxy - self.sx * self.sy / n,
+            (self.sxx - self.sx * self.sx / n).max(0.0),
+            (self.syy - self.sy * self.sy / n).max(0.0),
+        )
+    }
+
+    /// Mean of (x − y)² over the genes.
+    pub fn mean_squared_error(&self) -> f64 {
+        (self.sxx - 2.0 * self.sxy + self.syy).max(0.0) / self.n as f64
+    }
+}
+
+/// What the summarisable metrics need of one query: sums over genes of the predicted and
+/// measured rows, raw and both minus the training mean (the Systema reference), and the two rows
+/// at the query's top DE genes.
+#[derive(Debug, Clone, Copy)]
+pub struct QuerySummary<'a> {
+    /// Predicted vs measured.
+    pub raw: Moments,
+    /// Predicted − reference vs measured − reference.
+    pub centred: Moments,
+    /// `(predicted, measured)` at the query's top DE genes, most DE first (as
+    /// [`MetricInput::top_de`] lists them), as many as the metrics' largest
+    /// [`Metric::summary_top_de`].
+    pub top_de: &'a [(f64, f64)],
 }
 
 /// Name of the count of query perturbations a predictor answered with the training mean,

@@ -30,6 +30,7 @@ pub(crate) mod suite;
 pub mod additive;
 pub mod embedding;
 mod linalg;
+pub mod linear;
 pub mod mean;
 pub mod neighbours;
 pub mod observed;
@@ -40,6 +41,7 @@ pub mod uncertainty;
 
 pub use additive::Additive;
 pub use embedding::Embedding;
+pub use linear::{LinearForm, Span};
 pub use mean::TrainingMean;
 pub use neighbours::{Direction, NeighbourParams, Neighbours};
 pub use observed::{Observed, Split};
@@ -117,6 +119,14 @@ pub trait Predictor: Send + Sync {
     fn with_knob(&self, _value: f64) -> Option<Box<dyn Predictor>> {
         None
     }
+    /// Whether its fitted models give every query a [`LinearForm`] whose terms depend only on
+    /// which other rows are observed (never on their responses, never on the query's own row).
+    /// Then the model fitted without observed row i predicts i with the terms the model fitted
+    /// on every row gives it, its mean weight applying to the mean without i, and
+    /// [`Shrunk`]'s leave-one-out needs no refit.
+    fn linear_smoother(&self) -> bool {
+        false
+    }
 }
 
 /// A tunable continuous hyper-parameter: its name, current value and allowed range.
@@ -145,6 +155,13 @@ pub trait Fitted: Send + Sync {
     /// Fitted hyper-parameters worth reporting (for example the shrinkage α), by name.
     fn fitted_parameters(&self) -> Vec<(&'static str, f64)> {
         Vec::new()
+    }
+    /// Query row `q`'s prediction as a [`LinearForm`] over the rows the model was fitted on,
+    /// equal to what [`predict_into`](Fitted::predict_into) writes up to f32 rounding; `None`
+    /// for models without one (ridge, stack, …), which are scored from their formed
+    /// predictions.
+    fn linear_form(&self, _q: usize) -> Option<LinearForm> {
+        None
     }
 }
 

@@ -1,7 +1,7 @@
 //! [`Mse`]: mean squared error between predicted and measured responses of a query
 //! perturbation, over all genes or its top-k DE genes.
 
-use super::{Metric, MetricInput};
+use super::{Metric, MetricInput, QuerySummary};
 
 /// MSE over all genes (`mse`) or the top-k DE genes (`mse_de{k}`).
 #[derive(Debug, Clone)]
@@ -59,6 +59,18 @@ impl Metric for Mse {
                     let genes = input.top_de(i, k);
                     genes.iter().map(|&g| sq(g)).sum::<f64>() / genes.len() as f64
                 }
+            }
+        })
+    }
+    fn summary_top_de(&self) -> usize {
+        self.top_de.unwrap_or(0)
+    }
+    fn of_summary(&self, summary: &QuerySummary<'_>) -> Option<f64> {
+        Some(match self.top_de {
+            None => summary.raw.mean_squared_error(),
+            Some(k) => {
+                let top = &summary.top_de[..k.min(summary.top_de.len())];
+                top.iter().map(|(p, t)| (p - t).powi(2)).sum::<f64>() / top.len() as f64
             }
         })
     }

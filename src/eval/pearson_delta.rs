@@ -1,7 +1,7 @@
 //! [`PearsonDelta`]: Pearson r between predicted and measured responses of a query
 //! perturbation, over all genes or over its top-k DE genes. A constant vector scores 0.
 
-use super::{Metric, MetricInput, pearson_or_zero, pearson_rows, zero_if_nan};
+use super::{Metric, MetricInput, QuerySummary, pearson_or_zero, pearson_rows, zero_if_nan};
 
 /// PearsonΔ over all genes (`pearson_delta`) or the top-k DE genes (`pearson_delta_de{k}`).
 #[derive(Debug, Clone)]
@@ -57,6 +57,18 @@ impl Metric for PearsonDelta {
                     genes.iter().map(|&g| f64::from(p[g])),
                     genes.iter().map(|&g| f64::from(t[g])),
                 )
+            }
+        })
+    }
+    fn summary_top_de(&self) -> usize {
+        self.top_de.unwrap_or(0)
+    }
+    fn of_summary(&self, summary: &QuerySummary<'_>) -> Option<f64> {
+        Some(match self.top_de {
+            None => zero_if_nan(summary.raw.pearson()),
+            Some(k) => {
+                let top = &summary.top_de[..k.min(summary.top_de.len())];
+                pearson_or_zero(top.iter().map(|v| v.0), top.iter().map(|v| v.1))
             }
         })
     }

@@ -2,7 +2,7 @@
 //! perturbations from both vectors (Viñas Torné et al., Systema), so that matching the average
 //! perturbation effect earns nothing. The training mean itself scores 0 (a constant vector).
 
-use super::{Metric, MetricInput, pearson_or_zero, pearson_rows, zero_if_nan};
+use super::{Metric, MetricInput, QuerySummary, pearson_or_zero, pearson_rows, zero_if_nan};
 
 /// Systema-corrected PearsonΔ (`systema_pearson`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -27,6 +27,9 @@ impl Metric for SystemaPearson {
                 ),
             },
         )
+    }
+    fn of_summary(&self, summary: &QuerySummary<'_>) -> Option<f64> {
+        Some(zero_if_nan(summary.centred.pearson()))
     }
 }
 

@@ -15,7 +15,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::oracle::Oracle;
-use super::round::{RoundError, score_round};
+use super::round::{RoundError, Scoring, score_round};
 use crate::data::Screen;
 use crate::eval::Metric;
 use crate::eval::summary::Record;
@@ -152,6 +152,7 @@ pub fn run(
             &split.queries,
             predictors,
             metrics,
+            Scoring::Formed,
             |_, model| {
                 if sink.is_some() {
                     models.push(model);

@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 
 use super::config::test_size;
 use super::oracle::{Feedback, Oracle};
-use super::round::{RoundError, score_round};
+use super::round::{RoundError, Scoring, score_round};
 use super::strategy::oracle::UpperBound;
 use super::strategy::random::Random;
 use super::strategy::{Pick, Strategy, StrategyError, View};
@@ -496,6 +496,7 @@ impl Plan<'_, '_> {
             &queries,
             self.predictors,
             self.metrics,
+            Scoring::Algebraic,
             |i, m| {
                 if i == 0 {
                     main = Some(m);

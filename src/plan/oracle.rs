@@ -15,14 +15,17 @@
 //! that learns from feedback loses its gain while the predictor is left as it was.
 
 use std::str::FromStr;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ndarray::{ArrayView1, ArrayView2};
 use rand::Rng;
 
 use super::jobs::stream;
 use crate::data::{Layout, Screen};
-use crate::eval::{Metric, MetricInput};
-use crate::predict::Observed;
+use crate::eval::{Metric, MetricInput, Moments, QuerySummary};
+use crate::predict::linear::{Coefficients, dot, dot_mixed};
+use crate::predict::{Fitted, Observed, Span};
 
 /// What a design loop is shown for the perturbations it picks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -78,7 +81,22 @@ impl FromStr for Feedback {
 pub struct Oracle<'s> {
     screen: &'s Screen,
     feedback: Feedback,
+    truth: TruthProducts,
 }
+
+/// Inner products of measured responses that scoring has needed, kept for every later round
+/// and job: ⟨y_a, y_b⟩ in `pairs[a][b]` (a revealed row, b a scored one; the bits of an f64,
+/// [`UNKNOWN`] until computed), and each row's sum and squared norm over genes. Lock-free: two
+/// jobs that need the same product at once both compute it and store the same bits. Only the
+/// oracle reads them.
+#[derive(Debug, Default)]
+struct TruthProducts {
+    pairs: Vec<OnceLock<Box<[AtomicU64]>>>,
+    rows: OnceLock<Vec<(f64, f64)>>,
+}
+
+/// The bits of a product not computed yet (a NaN no inner product of finite rows gives).
+const UNKNOWN: u64 = u64::MAX;
 
 impl<'s> Oracle<'s> {
     /// An oracle over `screen`, which it treats as measured but unrevealed, showing true
@@ -89,7 +107,16 @@ impl<'s> Oracle<'s> {
 
     /// An oracle over `screen` whose design-loop views follow `feedback`.
     pub fn with_feedback(screen: &'s Screen, feedback: Feedback) -> Oracle<'s> {
-        Oracle { screen, feedback }
+        Oracle {
+            screen,
+            feedback,
+            truth: TruthProducts {
+                pairs: (0..screen.n_perturbations())
+                    .map(|_| OnceLock::new())
+                    .collect(),
+                rows: OnceLock::new(),
+            },
+        }
     }
 
     /// What it shows a design loop.
@@ -175,12 +202,204 @@ impl<'s> Oracle<'s> {
         metrics.iter().map(|m| m.per_perturbation(&input)).collect()
     }
 
+    /// A scorer of the models fitted on `train` this round, for predictions linear in its
+    /// responses: see [`LinearScorer`]. `None` when `train` shows reassigned responses (permuted
+    /// feedback, so its responses are not the rows the oracle measures) or either set is empty.
+    pub fn linear_scorer<'o>(
+        &'o self,
+        train: &'o Observed<'s>,
+        queries: &'o [usize],
+    ) -> Option<LinearScorer<'o, 's>> {
+        if self.feedback == Feedback::Permuted || train.is_empty() || queries.is_empty() {
+            return None;
+        }
+        let span = Span::new(train);
+        let n = train.len() as f64;
+        let mut mean = vec![0f64; train.n_genes()];
+        for &r in train.rows() {
+            for (m, &v) in mean.iter_mut().zip(train.response(r)) {
+                *m += f64::from(v);
+            }
+        }
+        mean.iter_mut().for_each(|m| *m /= n);
+        let to_mean = Coefficients {
+            sparse: Vec::new(),
+            uniform: 1.0 / n,
+        };
+        let with_mean = span.apply(&to_mean);
+        Some(LinearScorer {
+            oracle: self,
+            train,
+            queries,
+            mean_sum: span.sum(&to_mean),
+            mean_norm: Span::weigh(&to_mean, &with_mean),
+            span,
+            mean,
+            with_mean,
+            measured_with_mean: OnceLock::new(),
+        })
+    }
+
+    /// ⟨y_r, y_q⟩ for every term row r of query `q`, in term order, into `out`: from the
+    /// shared cache, computing (and keeping) the ones no round has needed yet.
+    fn truth_products(&self, q: usize, terms: &[(usize, f64)], out: &mut Vec<f64>) {
+        out.clear();
+        let n = self.screen.n_perturbations();
+        out.extend(terms.iter().map(|&(r, _)| {
+            let row = self.truth.pairs[r]
+                .get_or_init(|| (0..n).map(|_| AtomicU64::new(UNKNOWN)).collect());
+            match row[q].load(Ordering::Relaxed) {
+                UNKNOWN => {
+                    let v = dot(self.measured(r), self.measured(q));
+                    row[q].store(v.to_bits(), Ordering::Relaxed);
+                    v
+                }
+                bits => f64::from_bits(bits),
+            }
+        }));
+    }
+
+    /// The measured response of screen row `row`, for scoring.
+    fn measured(&self, row: usize) -> &'s [f32] {
+        self.screen
+            .response()
+            .index_axis_move(ndarray::Axis(0), row)
+            .to_slice()
+            .expect("screen rows are contiguous")
+    }
+
     /// The measured response of any row, revealed or not. Only the `oracle` reference strategy
     /// calls this, to give an upper bound no real design can reach.
     pub fn held_out_response_for_upper_bound(&self, row: usize) -> ArrayView1<'s, f32> {
         self.screen
             .response()
             .index_axis_move(ndarray::Axis(0), row)
+    }
+}
+
+/// Scores, in one round, models whose predictions are linear in the observed responses
+/// ([`LinearForm`](crate::predict::LinearForm)) from inner products instead of formed
+/// predictions: O(observed × terms) per query rather than O(genes), plus one pass over each
+/// scored row for ⟨y, μ⟩, shared by every model of the round. The values equal those of the
+/// formed predictions ([`Oracle::score`]) up to floating-point rounding: the formed ones are
+/// rounded to f32, and a prediction that is exactly the training mean (a fallback) is exactly
+/// zero after the Systema correction here.
+pub struct LinearScorer<'o, 's> {
+    oracle: &'o Oracle<'s>,
+    train: &'o Observed<'s>,
+    queries: &'o [usize],
+    span: Span,
+    /// The training mean μ, exact in f64.
+    mean: Vec<f64>,
+    /// ⟨x_p, μ⟩ of every observed position.
+    with_mean: Vec<f64>,
+    mean_sum: f64,
+    mean_norm: f64,
+    /// ⟨y_q, μ⟩ of every query, on first use.
+    measured_with_mean: OnceLock<Vec<f64>>,
+}
+
+impl LinearScorer<'_, '_> {
+    /// The values per metric and query of `model` (fitted on the round's view), and its number
+    /// of fallbacks; `None` (then score its formed predictions) when the model has no linear
+    /// form or a metric needs whole vectors.
+    pub fn score(
+        &self,
+        metrics: &[Box<dyn Metric>],
+        model: &dyn Fitted,
+    ) -> Option<(Vec<Vec<f64>>, usize)> {
+        let (oracle, span, train) = (self.oracle, &self.span, self.train);
+        let genes = train.n_genes();
+        let n = train.len() as f64;
+        let row_stats = oracle.truth.rows.get_or_init(|| {
+            oracle
+                .screen
+                .response()
+                .rows()
+                .into_iter()
+                .map(|y| {
+                    let y = y.to_slice().expect("screen rows are contiguous");
+                    (y.iter().map(|&v| f64::from(v)).sum(), dot(y, y))
+                })
+                .collect()
+        });
+        let top_de = oracle.screen.top_de();
+        let depth = metrics
+            .iter()
+            .map(|m| m.summary_top_de())
+            .max()
+            .unwrap_or(0)
+            .min(top_de.ncols());
+        let mut out: Vec<Vec<f64>> = vec![Vec::with_capacity(self.queries.len()); metrics.len()];
+        let mut fallbacks = 0;
+        let mut pairs = Vec::new();
+        let mut top = Vec::with_capacity(depth);
+        let mut term_rows = Vec::new();
+        for (i, &q) in self.queries.iter().enumerate() {
+            let form = model.linear_form(q)?;
+            fallbacks += usize::from(form.fallback);
+            let y = oracle.measured(q);
+            let (y_sum, y_norm) = row_stats[q];
+            let y_mean = self.measured_with_mean.get_or_init(|| {
+                self.queries
+                    .iter()
+                    .map(|&q| dot_mixed(&self.mean, oracle.measured(q)))
+                    .collect()
+            })[i];
+            oracle.truth_products(q, &form.terms, &mut pairs);
+            let c = span.coefficients(&form);
+            let gc = span.apply(&c);
+            let (p_sum, p_norm) = (span.sum(&c), Span::weigh(&c, &gc));
+            let p_mean = Span::weigh(&c, &self.with_mean);
+            let p_y = form
+                .terms
+                .iter()
+                .zip(&pairs)
+                .map(|(t, g)| t.1 * g)
+                .sum::<f64>()
+                + form.mean_weight * y_mean;
+            // ŷ − μ directly, so that the training mean (and a fallback) is exactly zero.
+            let mut u = c;
+            u.uniform -= 1.0 / n;
+            let u_norm = span.inner(&u, &u);
+            top.clear();
+            if depth > 0 {
+                term_rows.clear();
+                term_rows.extend(form.terms.iter().map(|&(r, a)| (train.response(r), a)));
+                top.extend(top_de.row(q).iter().take(depth).map(|&g| {
+                    let g = g as usize;
+                    let p = term_rows
+                        .iter()
+                        .map(|(x, a)| a * f64::from(x[g]))
+                        .sum::<f64>()
+                        + form.mean_weight * self.mean[g];
+                    (p, f64::from(y[g]))
+                }));
+            }
+            let summary = QuerySummary {
+                raw: Moments {
+                    n: genes,
+                    sx: p_sum,
+                    sy: y_sum,
+                    sxx: p_norm,
+                    syy: y_norm,
+                    sxy: p_y,
+                },
+                centred: Moments {
+                    n: genes,
+                    sx: p_sum - self.mean_sum,
+                    sy: y_sum - self.mean_sum,
+                    sxx: u_norm,
+                    syy: y_norm - 2.0 * y_mean + self.mean_norm,
+                    sxy: p_y - y_mean - p_mean + self.mean_norm,
+                },
+                top_de: &top,
+            };
+            for (values, metric) in out.iter_mut().zip(metrics) {
+                values.push(metric.of_summary(&summary)?);
+            }
+        }
+        Some((out, fallbacks))
     }
 }
 
@@ -241,5 +460,57 @@ mod tests {
             Err("feedback `shuffled`: expected true, permuted or permuted-to-strategy".to_string())
         );
         assert_eq!(Feedback::Permuted.as_str(), "permuted");
+    }
+
+    #[test]
+    fn linear_scores_equal_the_formed_ones_up_to_rounding() {
+        use crate::eval::{Mse, Overlap, PearsonDelta, SystemaPearson};
+        use crate::predict::suite::planted;
+        use crate::predict::{Neighbours, Predictor, Shrunk, TrainingMean, predict};
+        let (s, g) = planted(4, 8, 40, 0.3);
+        let oracle = Oracle::new(&s);
+        let train = oracle.reveal(vec![0, 3, 5, 8, 11, 13, 16, 19, 21, 24]);
+        let queries = train.unobserved();
+        let metrics: Vec<Box<dyn Metric>> = vec![
+            Box::new(PearsonDelta::all()),
+            Box::new(PearsonDelta::top_de(5)),
+            Box::new(SystemaPearson),
+            Box::new(Mse::all()),
+            Box::new(Mse::top_de(5)),
+        ];
+        let knn = Neighbours::params(std::sync::Arc::new(g)).check().unwrap();
+        let predictors: Vec<Box<dyn Predictor>> = vec![
+            Box::new(Shrunk::params(Box::new(knn)).check().unwrap()),
+            Box::new(TrainingMean),
+        ];
+        let scorer = oracle.linear_scorer(&train, &queries).unwrap();
+        for predictor in &predictors {
+            let model = predictor.fit(&train).unwrap();
+            let (formed, support) = predict(&*model, &queries);
+            let formed = oracle.score(&metrics, &queries, formed.view(), train.mean().view());
+            let (linear, fallbacks) = scorer.score(&metrics, &*model).unwrap();
+            assert_eq!(fallbacks, support.fallbacks);
+            for (m, (a, b)) in formed.iter().zip(&linear).enumerate() {
+                for ((x, y), &q) in a.iter().zip(b).zip(&queries) {
+                    if m == 2 && model.linear_form(q).unwrap().fallback {
+                        // The formed blend α·μ + (1 − α)·μ is μ only up to f32 rounding, and
+                        // Systema correlates that noise; here a fallback is μ exactly.
+                        assert_eq!(*y, 0.0);
+                        continue;
+                    }
+                    assert!(
+                        (x - y).abs() < 1e-5,
+                        "{} metric {m}: {x} vs {y}",
+                        predictor.name()
+                    );
+                }
+            }
+        }
+        // A metric that needs whole vectors, and permuted feedback, take the formed path.
+        let model = predictors[1].fit(&train).unwrap();
+        let overlap: Vec<Box<dyn Metric>> = vec![Box::new(Overlap { k: 5 })];
+        assert!(scorer.score(&overlap, &*model).is_none());
+        let permuted = Oracle::with_feedback(&s, Feedback::Permuted);
+        assert!(permuted.linear_scorer(&train, &queries).is_none());
     }
 }

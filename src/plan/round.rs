@@ -17,6 +17,18 @@ const BLOCK: usize = 16;
 
 use super::oracle::Oracle;
 
+/// How a round scores predictions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scoring {
+    /// Form every prediction and score it: the numbers of the committed `evaluate` tables, to
+    /// the bit.
+    Formed,
+    /// Score predictions that are linear in the observed responses from inner products
+    /// ([`Oracle::linear_scorer`]), and form the others: equal up to floating-point rounding
+    /// and O(observed × terms) per query instead of O(genes).
+    Algebraic,
+}
+
 /// What one predictor scored in one round.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scored {
@@ -40,18 +52,24 @@ pub struct RoundError {
     pub source: PredictError,
 }
 
-/// Fits every predictor on `train`, predicts `queries` and scores them. Also hands each fitted
-/// model to `keep` (in predictor order), so a caller can reuse it (acquisition by uncertainty)
-/// without fitting twice.
+/// Fits every predictor on `train`, predicts `queries` (the rows scored this round, whichever
+/// they are) and scores them as `scoring` says. Also hands each fitted model to `keep` (in
+/// predictor order), so a caller can reuse it (acquisition by uncertainty) without fitting
+/// twice.
 pub fn score_round<'s>(
     oracle: &Oracle<'s>,
     train: &Observed<'s>,
     queries: &[usize],
     predictors: &[Box<dyn Predictor>],
     metrics: &[Box<dyn Metric>],
+    scoring: Scoring,
     mut keep: impl FnMut(usize, Box<dyn Fitted + 's>),
 ) -> Result<Vec<Scored>, RoundError> {
     let reference = train.mean();
+    let linear = match scoring {
+        Scoring::Formed => None,
+        Scoring::Algebraic => oracle.linear_scorer(train, queries),
+    };
     // Queries are predicted and scored in blocks, each block's rows scored by every metric while
     // they are in cache; a metric that ranks among all queries gets them all at once. The mean
     // over queries sums the per-query values in query order either way.
@@ -67,16 +85,22 @@ pub fn score_round<'s>(
             predictor: predictor.name().to_string(),
             source,
         })?;
-        let mut per_query: Vec<Vec<f64>> = vec![Vec::with_capacity(queries.len()); metrics.len()];
-        let mut fallbacks = 0;
-        for chunk in queries.chunks(block) {
-            let mut rows = buffer.slice_mut(ndarray::s![..chunk.len(), ..]);
-            fallbacks += model.predict_into(chunk, rows.view_mut()).fallbacks;
-            let scores = oracle.score(metrics, chunk, rows.view(), reference.view());
-            for (all, part) in per_query.iter_mut().zip(scores) {
-                all.extend(part);
-            }
-        }
+        let (per_query, fallbacks) = linear
+            .as_ref()
+            .and_then(|scorer| scorer.score(metrics, &*model))
+            .unwrap_or_else(|| {
+                let mut per_query = vec![Vec::with_capacity(queries.len()); metrics.len()];
+                let mut fallbacks = 0;
+                for chunk in queries.chunks(block) {
+                    let mut rows = buffer.slice_mut(ndarray::s![..chunk.len(), ..]);
+                    fallbacks += model.predict_into(chunk, rows.view_mut()).fallbacks;
+                    let scores = oracle.score(metrics, chunk, rows.view(), reference.view());
+                    for (all, part) in per_query.iter_mut().zip(scores) {
+                        all.extend(part);
+                    }
+                }
+                (per_query, fallbacks)
+            });
         let mut values: Vec<(String, f64)> = metrics
             .iter()
             .zip(&per_query)

@@ -3,7 +3,9 @@
 
 use ndarray::{Array1, ArrayViewMut2};
 
-use super::{Fitted, Observed, PredictError, Predictor, Support, check_shape, require_observed};
+use super::{
+    Fitted, LinearForm, Observed, PredictError, Predictor, Support, check_shape, require_observed,
+};
 
 /// The training-mean predictor.
 #[derive(Debug, Clone, Copy, Default)]
@@ -30,6 +32,9 @@ impl Predictor for TrainingMean {
         require_observed(self.name(), train, 1)?;
         Ok(Box::new(FittedMean { mean: train.mean() }))
     }
+    fn linear_smoother(&self) -> bool {
+        true
+    }
 }
 
 impl Fitted for FittedMean {
@@ -42,6 +47,13 @@ impl Fitted for FittedMean {
             row.assign(&self.mean);
         }
         Support::default()
+    }
+    fn linear_form(&self, _q: usize) -> Option<LinearForm> {
+        // The mean is the prediction itself, not a fallback.
+        Some(LinearForm {
+            fallback: false,
+            ..LinearForm::fallback()
+        })
     }
 }
 

@@ -14,14 +14,14 @@
 //! (or only zero weights) is predicted as the training mean and counted in
 //! [`Support::fallbacks`].
 
-use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 use ndarray::{Array1, ArrayViewMut1, ArrayViewMut2};
 
 use super::{
-    Fitted, Knob, Observed, PredictError, Predictor, Support, check_shape, require_observed,
+    Fitted, Knob, LinearForm, Observed, PredictError, Predictor, Support, check_shape,
+    require_observed,
 };
 use crate::priors::Graph;
 
@@ -143,12 +143,16 @@ impl NeighbourParams {
 
 const MAX_POWER: f64 = 8.0;
 
+/// A graph node no observed perturbation stands for.
+const NOT_OBSERVED: u32 = u32::MAX;
+
 /// A fitted neighbour mean: the observed rows by graph node, and the training mean.
 #[derive(Debug, Clone)]
 pub struct FittedNeighbours<'s> {
     params: NeighbourParams,
     train: Observed<'s>,
-    observed_node: HashMap<u32, usize>,
+    /// The observed screen row of each graph node, or [`NOT_OBSERVED`].
+    observed_node: Vec<u32>,
     mean: Array1<f32>,
 }
 
@@ -173,17 +177,21 @@ impl Predictor for Neighbours {
         params.power = value.clamp(0.0, MAX_POWER);
         Some(Box::new(Neighbours { params }))
     }
+    fn linear_smoother(&self) -> bool {
+        true
+    }
 }
 
 impl Neighbours {
     /// Fits, keeping the concrete type (for [`FittedNeighbours::support`]).
     pub fn fit_neighbours<'s>(&self, train: &Observed<'s>) -> FittedNeighbours<'s> {
         let names = train.perturbations();
-        let observed_node = train
-            .rows()
-            .iter()
-            .filter_map(|&r| self.params.graph.node(&names[r]).map(|n| (n, r)))
-            .collect();
+        let mut observed_node = vec![NOT_OBSERVED; self.params.graph.node_count()];
+        for &r in train.rows() {
+            if let Some(n) = self.params.graph.node(&names[r]) {
+                observed_node[n as usize] = r as u32;
+            }
+        }
         FittedNeighbours {
             params: self.params.clone(),
             train: train.clone(),
@@ -211,6 +219,19 @@ impl Fitted for FittedNeighbours<'_> {
         }
         support
     }
+    fn linear_form(&self, q: usize) -> Option<LinearForm> {
+        let mut picked = Vec::new();
+        self.neighbours_of(q, &mut picked);
+        let total: f64 = picked.iter().map(|p| p.2).sum();
+        if total.is_nan() || total <= 0.0 {
+            return Some(LinearForm::fallback());
+        }
+        Some(LinearForm {
+            terms: picked.iter().map(|&(r, _, w)| (r, w / total)).collect(),
+            mean_weight: 0.0,
+            fallback: false,
+        })
+    }
 }
 
 /// How well a query is backed by observed neighbours.
@@ -235,8 +256,9 @@ impl FittedNeighbours<'_> {
             if n == node {
                 return;
             }
-            if let Some(&r) = self.observed_node.get(&n) {
-                picked.push((r, n, f64::from(w).powf(self.params.power)));
+            let r = self.observed_node[n as usize];
+            if r != NOT_OBSERVED {
+                picked.push((r as usize, n, f64::from(w).powf(self.params.power)));
             }
         };
         match self.params.direction {

@@ -14,6 +14,7 @@ use ndarray::{Array1, Array2, ArrayView1, Axis};
 use rand::RngCore;
 use rand::seq::index::sample;
 
+use super::linear::dot;
 use crate::data::{Layout, Screen};
 
 /// Marks a screen row that is not in the revealed copy.
@@ -26,6 +27,43 @@ struct Revealed {
     slot: Vec<u32>,
     /// One response row per revealed perturbation.
     responses: Array2<f32>,
+    /// Inner products among the responses and each one's sum over genes, by slot: computed
+    /// on first use, once for every view derived from this reveal.
+    gram: OnceLock<(Array2<f64>, Vec<f64>)>,
+}
+
+impl Revealed {
+    fn new(slot: Vec<u32>, responses: Array2<f32>) -> Revealed {
+        Revealed {
+            slot,
+            responses,
+            gram: OnceLock::new(),
+        }
+    }
+
+    fn gram(&self) -> &(Array2<f64>, Vec<f64>) {
+        self.gram.get_or_init(|| {
+            let n = self.responses.nrows();
+            let row = |i: usize| {
+                self.responses
+                    .row(i)
+                    .to_slice()
+                    .expect("owned rows are contiguous")
+            };
+            let mut gram = Array2::zeros((n, n));
+            for i in 0..n {
+                for j in 0..=i {
+                    let v = dot(row(i), row(j));
+                    gram[[i, j]] = v;
+                    gram[[j, i]] = v;
+                }
+            }
+            let sums = (0..n)
+                .map(|i| row(i).iter().map(|&v| f64::from(v)).sum())
+                .collect();
+            (gram, sums)
+        })
+    }
 }
 
 /// A screen seen through the perturbations observed so far.
@@ -92,7 +130,7 @@ impl<'a> Observed<'a> {
         }
         Observed::over(
             screen.layout(),
-            Arc::new(Revealed { slot, responses }),
+            Arc::new(Revealed::new(slot, responses)),
             rows,
         )
     }
@@ -117,17 +155,17 @@ impl<'a> Observed<'a> {
         let responses = screen.response().to_owned();
         Observed::over(
             layout,
-            Arc::new(Revealed { slot, responses }),
+            Arc::new(Revealed::new(slot, responses)),
             (0..n).collect(),
         )
     }
 
     /// A view with nothing observed yet (the first round of a design from scratch).
     pub fn nothing(layout: &'a Layout) -> Observed<'a> {
-        let revealed = Revealed {
-            slot: vec![NOT_REVEALED; layout.n_perturbations()],
-            responses: Array2::zeros((0, layout.n_genes())),
-        };
+        let revealed = Revealed::new(
+            vec![NOT_REVEALED; layout.n_perturbations()],
+            Array2::zeros((0, layout.n_genes())),
+        );
         Observed::over(layout, Arc::new(revealed), Vec::new())
     }
 
@@ -198,6 +236,31 @@ impl<'a> Observed<'a> {
             .map(|&r| self.revealed.slot[r] as usize)
             .collect();
         self.revealed.responses.select(Axis(0), &slots)
+    }
+    /// ⟨x_a, x_b⟩ over genes of the responses of observed rows `a` and `b` (f64 sums of the
+    /// exact f32 products, [`dot`]). The inner products of a reveal are computed on first use,
+    /// once for every view derived from it.
+    ///
+    /// # Panics
+    /// When a row is not observed in this view.
+    pub fn inner(&self, a: usize, b: usize) -> f64 {
+        let (gram, _) = self.revealed.gram();
+        gram[[self.slot_of(a), self.slot_of(b)]]
+    }
+    /// Σ_g of the response of observed row `row`, in f64.
+    ///
+    /// # Panics
+    /// When `row` is not observed in this view.
+    pub fn total(&self, row: usize) -> f64 {
+        let (_, sums) = self.revealed.gram();
+        sums[self.slot_of(row)]
+    }
+    fn slot_of(&self, row: usize) -> usize {
+        assert!(
+            self.in_view[row],
+            "row {row} is not observed in this view; its response is sealed"
+        );
+        self.revealed.slot[row] as usize
     }
     /// Number of measured genes.
     pub fn n_genes(&self) -> usize {

@@ -15,8 +15,10 @@ use argmin::core::{CostFunction, Executor};
 use argmin::solver::neldermead::NelderMead;
 use ndarray::{Array1, Array2, ArrayViewMut2};
 
+use super::linear::Coefficients;
 use super::{
-    Fitted, Observed, PredictError, Predictor, Support, check_shape, predict, require_observed,
+    Fitted, LinearForm, Observed, PredictError, Predictor, Span, Support, check_shape, predict,
+    require_observed,
 };
 
 /// Unchecked parameters of [`Shrunk`].
@@ -85,39 +87,89 @@ pub struct FittedShrunk<'s> {
     pub knob: Option<f64>,
 }
 
-/// Leave-one-out predictions and means of the observed set, cached per knob value.
+/// The leave-one-out cost as a function of α, for one knob value.
+#[derive(Clone)]
+enum Profile {
+    /// The formed leave-one-out predictions, one row per observed perturbation (predictors
+    /// without a linear form).
+    Formed(Array2<f32>),
+    /// Σ_i ‖α d_i + e_i‖² = α² a + 2α b + c with d_i = ŷ₋ᵢ − m₋ᵢ and e_i = m₋ᵢ − yᵢ, from
+    /// the inner products of the observed responses (linear smoothers).
+    Quadratic { a: f64, b: f64, c: f64 },
+}
+
+/// Leave-one-out profiles of the observed set, cached per knob value.
 struct Loo<'a, 's> {
     inner: &'a dyn Predictor,
     train: &'a Observed<'s>,
     knob: Option<super::Knob>,
-    cache: Mutex<HashMap<u64, Result<Array2<f32>, PredictError>>>,
+    cache: Mutex<HashMap<u64, Result<Profile, PredictError>>>,
+    /// The inner products of `train`, when the inner predictor is a linear smoother.
+    span: Option<Span>,
+    /// The leave-one-out means, for the formed profile (empty with a span).
     loo_mean: Array2<f32>,
 }
 
 impl Loo<'_, '_> {
-    fn predictions(&self, knob: Option<f64>) -> Result<Array2<f32>, PredictError> {
+    fn profile(&self, knob: Option<f64>) -> Result<Profile, PredictError> {
         let key = knob.map_or(u64::MAX, f64::to_bits);
         if let Some(hit) = self.cache.lock().expect("not poisoned").get(&key) {
             return hit.clone();
         }
         let tuned = knob.and_then(|v| self.inner.with_knob(v));
         let model: &dyn Predictor = tuned.as_deref().unwrap_or(self.inner);
-        let n = self.train.len();
-        let mut out = Array2::zeros((n, self.train.n_genes()));
-        let result = (|| {
-            for i in 0..n {
-                let fitted = model.fit(&self.train.without(i))?;
-                let row = self.train.rows()[i];
-                let (p, _) = predict(&*fitted, &[row]);
-                out.row_mut(i).assign(&p.row(0));
-            }
-            Ok(out)
-        })();
+        let result = match &self.span {
+            Some(span) => self.quadratic(model, span),
+            None => self.formed(model),
+        };
         self.cache
             .lock()
             .expect("not poisoned")
             .insert(key, result.clone());
         result
+    }
+
+    /// Refits `model` without each observed perturbation and predicts it.
+    fn formed(&self, model: &dyn Predictor) -> Result<Profile, PredictError> {
+        let n = self.train.len();
+        let mut out = Array2::zeros((n, self.train.n_genes()));
+        for i in 0..n {
+            let fitted = model.fit(&self.train.without(i))?;
+            let row = self.train.rows()[i];
+            let (p, _) = predict(&*fitted, &[row]);
+            out.row_mut(i).assign(&p.row(0));
+        }
+        Ok(Profile::Formed(out))
+    }
+
+    /// The quadratic in α of a linear smoother: one fit on every row gives each left-out
+    /// perturbation its terms (see [`Predictor::linear_smoother`]); m₋ᵢ = (Σ x − xᵢ)/(n − 1).
+    fn quadratic(&self, model: &dyn Predictor, span: &Span) -> Result<Profile, PredictError> {
+        let fitted = model.fit(self.train)?;
+        let shrink = 1.0 / (self.train.len() as f64 - 1.0);
+        let (mut a, mut b, mut c) = (0.0, 0.0, 0.0);
+        for (i, &row) in self.train.rows().iter().enumerate() {
+            let form = fitted
+                .linear_form(row)
+                .expect("a linear smoother gives every query a linear form");
+            // d_i = Σ a_j x_j + (β − 1) m₋ᵢ, e_i = m₋ᵢ − x_i, as coefficients on positions.
+            let to_mean = (form.mean_weight - 1.0) * shrink;
+            let mut d = span.coefficients(&LinearForm {
+                mean_weight: 0.0,
+                ..form
+            });
+            d.uniform = to_mean;
+            d.sparse.push((i, -to_mean));
+            let e = Coefficients {
+                sparse: vec![(i, -shrink - 1.0)],
+                uniform: shrink,
+            };
+            let gd = span.apply(&d);
+            a += Span::weigh(&d, &gd);
+            b += Span::weigh(&e, &gd);
+            c += span.inner(&e, &e);
+        }
+        Ok(Profile::Quadratic { a, b, c })
     }
 
     fn clamp(&self, theta: &[f64]) -> (f64, Option<f64>) {
@@ -134,15 +186,20 @@ impl CostFunction for &Loo<'_, '_> {
     type Output = f64;
     fn cost(&self, theta: &Vec<f64>) -> Result<f64, argmin::core::Error> {
         let (alpha, knob) = self.clamp(theta);
-        let pred = self.predictions(knob)?;
-        let mut total = 0.0;
-        for (i, &r) in self.train.rows().iter().enumerate() {
-            let y = self.train.response(r);
-            for ((&p, &m), &t) in pred.row(i).iter().zip(self.loo_mean.row(i)).zip(y) {
-                let blended = alpha * f64::from(p - m) + f64::from(m);
-                total += (blended - f64::from(t)).powi(2);
+        let total = match self.profile(knob)? {
+            Profile::Quadratic { a, b, c } => alpha * alpha * a + 2.0 * alpha * b + c,
+            Profile::Formed(pred) => {
+                let mut total = 0.0;
+                for (i, &r) in self.train.rows().iter().enumerate() {
+                    let y = self.train.response(r);
+                    for ((&p, &m), &t) in pred.row(i).iter().zip(self.loo_mean.row(i)).zip(y) {
+                        let blended = alpha * f64::from(p - m) + f64::from(m);
+                        total += (blended - f64::from(t)).powi(2);
+                    }
+                }
+                total
             }
-        }
+        };
         // Outside the box the cost grows, so the simplex walks back in.
         let outside =
             (theta[0] - alpha).abs() + theta.get(1).zip(knob).map_or(0.0, |(t, k)| (t - k).abs());
@@ -171,10 +228,13 @@ impl Shrunk {
         };
         let n = train.len() as f32;
         let mean = train.mean();
-        let mut loo_mean = Array2::zeros((train.len(), train.n_genes()));
-        for (i, &r) in train.rows().iter().enumerate() {
-            let y = train.response(r);
-            let mut row = loo_mean.row_mut(i);
+        let span = inner.linear_smoother().then(|| Span::new(train));
+        let mut loo_mean = Array2::zeros((
+            if span.is_some() { 0 } else { train.len() },
+            train.n_genes(),
+        ));
+        for (i, mut row) in loo_mean.rows_mut().into_iter().enumerate() {
+            let y = train.response(train.rows()[i]);
             row.assign(&((&mean * n - y) / (n - 1.0)));
         }
         let loo = Loo {
@@ -182,6 +242,7 @@ impl Shrunk {
             train,
             knob,
             cache: Mutex::new(HashMap::new()),
+            span,
             loo_mean,
         };
         let simplex = match knob {
@@ -247,6 +308,20 @@ impl Fitted for FittedShrunk<'_> {
             row.zip_mut_with(&self.mean, |p, &m| *p = a * *p + (1.0 - a) * m);
         }
         support
+    }
+    fn linear_form(&self, q: usize) -> Option<LinearForm> {
+        let inner = self.inner.linear_form(q)?;
+        let a = self.alpha;
+        Some(LinearForm {
+            terms: inner.terms.into_iter().map(|(r, w)| (r, a * w)).collect(),
+            // A fallback stays exactly the mean.
+            mean_weight: if inner.mean_weight == 1.0 {
+                1.0
+            } else {
+                a * inner.mean_weight + (1.0 - a)
+            },
+            fallback: inner.fallback,
+        })
     }
     fn fitted_parameters(&self) -> Vec<(&'static str, f64)> {
         let mut out = vec![("alpha", self.alpha)];

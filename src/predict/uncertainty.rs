@@ -15,7 +15,8 @@ use std::collections::VecDeque;
 use ndarray::Array3;
 use rand::{Rng, RngCore};
 
-use super::{Observed, PredictError, Predictor};
+use super::linear::Coefficients;
+use super::{Observed, PredictError, Predictor, Span};
 use crate::priors::Graph;
 
 /// Hops from screen row `q` to the nearest observed perturbation in `graph` (BFS over edges in
@@ -64,9 +65,9 @@ pub fn bootstrap_variance(
     draws: usize,
     rng: &mut dyn RngCore,
 ) -> Result<Vec<f64>, PredictError> {
-    const BLOCK: usize = 128;
     let n = train.len();
     let mut models = Vec::with_capacity(draws);
+    let mut subsets = Vec::with_capacity(draws);
     for _ in 0..draws {
         let mut picked = vec![false; n];
         // Predictors that need two observations (the shrinkage's leave-one-out) must get two:
@@ -82,7 +83,20 @@ pub fn bootstrap_variance(
             .map(|i| train.rows()[i])
             .collect();
         models.push(predictor.fit(&train.with_rows(rows))?);
+        subsets.push((0..n).filter(|&i| picked[i]).collect::<Vec<_>>());
     }
+    Ok(linear_variance(train, &models, &subsets, queries)
+        .unwrap_or_else(|| formed_variance(train, &models, queries)))
+}
+
+/// [`bootstrap_variance`] from the refits' formed predictions, in blocks of queries.
+fn formed_variance(
+    train: &Observed<'_>,
+    models: &[Box<dyn super::Fitted + '_>],
+    queries: &[usize],
+) -> Vec<f64> {
+    const BLOCK: usize = 128;
+    let draws = models.len();
     let genes = train.n_genes();
     let mut out = Vec::with_capacity(queries.len());
     let mut block = Array3::<f32>::zeros((draws, BLOCK.min(queries.len()), genes));
@@ -106,14 +120,79 @@ pub fn bootstrap_variance(
             out.push(total / genes.max(1) as f64);
         }
     }
-    Ok(out)
+    out
+}
+
+/// [`bootstrap_variance`] from inner products, when every refit has a [`LinearForm`]: draw b
+/// predicts f_b = Σ_j a_j x_j + β μ_b (μ_b the mean of its `subsets[b]`, positions in
+/// `train`), and the variance averaged over genes is Σ_b ‖f_b − f̄‖² / (draws × genes), a
+/// quadratic form in the Gram matrix of `train`. `None` when a refit has no linear form.
+fn linear_variance(
+    train: &Observed<'_>,
+    models: &[Box<dyn super::Fitted + '_>],
+    subsets: &[Vec<usize>],
+    queries: &[usize],
+) -> Option<Vec<f64>> {
+    let span = Span::new(train);
+    let n = span.len();
+    let draws = models.len();
+    // ⟨x_p, μ_b⟩ for every position p, per draw.
+    let with_means: Vec<Vec<f64>> = subsets
+        .iter()
+        .map(|subset| {
+            let share = 1.0 / subset.len() as f64;
+            span.apply(&Coefficients {
+                sparse: subset.iter().map(|&p| (p, share)).collect(),
+                uniform: 0.0,
+            })
+        })
+        .collect();
+    let scale = 1.0 / (draws as f64 * train.n_genes().max(1) as f64);
+    let mut coefficients = vec![vec![0f64; n]; draws];
+    let mut products = vec![vec![0f64; n]; draws];
+    let mut out = Vec::with_capacity(queries.len());
+    for &q in queries {
+        for b in 0..draws {
+            let form = models[b].linear_form(q)?;
+            let (c, h) = (&mut coefficients[b], &mut products[b]);
+            c.fill(0.0);
+            let share = form.mean_weight / subsets[b].len() as f64;
+            for &p in &subsets[b] {
+                c[p] += share;
+            }
+            for (h, &w) in h.iter_mut().zip(&with_means[b]) {
+                *h = form.mean_weight * w;
+            }
+            for &(r, a) in &form.terms {
+                let p = span.position(r);
+                c[p] += a;
+                for (k, h) in h.iter_mut().enumerate() {
+                    *h += a * span.gram(k, p);
+                }
+            }
+        }
+        let centre =
+            |rows: &[Vec<f64>], p: usize| rows.iter().map(|r| r[p]).sum::<f64>() / draws as f64;
+        let (c_mean, h_mean): (Vec<f64>, Vec<f64>) = (0..n)
+            .map(|p| (centre(&coefficients, p), centre(&products, p)))
+            .unzip();
+        let total: f64 = (0..draws)
+            .map(|b| {
+                (0..n)
+                    .map(|p| (coefficients[b][p] - c_mean[p]) * (products[b][p] - h_mean[p]))
+                    .sum::<f64>()
+            })
+            .sum();
+        out.push(total * scale);
+    }
+    Some(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::predict::suite::planted;
-    use crate::predict::{Neighbours, TrainingMean};
+    use crate::predict::{Neighbours, Shrunk, TrainingMean};
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
     use std::sync::Arc;
@@ -152,5 +231,31 @@ mod tests {
         let obs = Observed::reveal(&constant, vec![0, 1, 2, 3]);
         let v3 = bootstrap_variance(&TrainingMean, &obs, &[5], 10, &mut rng).unwrap();
         assert!(v3[0] < 1e-10, "{v3:?}");
+    }
+
+    #[test]
+    fn the_linear_variance_is_the_formed_one() {
+        let (s, g) = planted(4, 8, 40, 0.3);
+        let inner = Neighbours::params(Arc::new(g)).check().unwrap();
+        let predictor = Shrunk::params(Box::new(inner)).check().unwrap();
+        let train = Observed::reveal(&s, vec![0, 3, 5, 8, 11, 13, 16, 19, 21, 24, 27, 29]);
+        let queries = train.unobserved();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+        let mut models = Vec::new();
+        let mut subsets = Vec::new();
+        for b in 0..3 {
+            let subset: Vec<usize> = (0..12).filter(|i| (i + b) % 3 != 0).collect();
+            let rows = subset.iter().map(|&i| train.rows()[i]).collect();
+            models.push(predictor.fit(&train.with_rows(rows)).unwrap());
+            subsets.push(subset);
+        }
+        let linear = linear_variance(&train, &models, &subsets, &queries).unwrap();
+        let formed = formed_variance(&train, &models, &queries);
+        for (a, b) in linear.iter().zip(&formed) {
+            assert!((a - b).abs() <= 1e-6 * b.abs().max(1e-9), "{a} vs {b}");
+        }
+        assert!(formed.iter().any(|&v| v > 0.0));
+        let v = bootstrap_variance(&predictor, &train, &queries, 4, &mut rng).unwrap();
+        assert_eq!(v.len(), queries.len());
     }
 }
