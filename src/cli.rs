@@ -218,7 +218,18 @@ pub struct ScreenArgs {
     /// stands for the screen file the command names; never set from the command line or TOML.
     #[arg(skip)]
     #[serde(skip)]
-    pub preloaded: Option<std::sync::Arc<crate::data::io::reader::Loaded>>,
+    pub preloaded: Option<Preloaded>,
+}
+
+/// A screen read in memory, shared rather than copied; two are equal when they are the same
+/// reading (a screen's identity, not its numbers, is what a setting compares).
+#[derive(Debug, Clone)]
+pub struct Preloaded(pub std::sync::Arc<crate::data::io::reader::Loaded>);
+
+impl PartialEq for Preloaded {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// `--values` choices.

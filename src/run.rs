@@ -78,7 +78,7 @@ pub fn read_screen(
     symbols: &GeneSymbols,
 ) -> anyhow::Result<Loaded> {
     if let Some(loaded) = &args.preloaded {
-        return Ok(Loaded::clone(loaded));
+        return Ok(Loaded::clone(&loaded.0));
     }
     let loaded = screen_builder(args, symbols).build_from_path(path);
     let loaded = match loaded {

@@ -296,7 +296,7 @@ fn run(
                 Command::Design(a) => &mut a.screen,
                 _ => anyhow::bail!("this command reads no single screen to hand over"),
             };
-            args.preloaded = Some(loaded);
+            args.preloaded = Some(mechpert::cli::Preloaded(loaded));
         }
         let mut out = Vec::new();
         mechpert::run::run(cli, &mut out)?;
