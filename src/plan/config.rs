@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::oracle::Feedback;
+use crate::agents::config::is_bundled_panel;
 
 /// Strategy names, as spelled on the command line and in every output.
 pub const STRATEGIES: &[&str] = &[
@@ -44,6 +45,12 @@ pub const MAX_SEEDS: u64 = 10_000;
 /// The most bootstrap refits `uncertainty` and `hybrid` make per round: each is a full refit
 /// of the predictor, so the cost grows with it without end.
 pub const MAX_UNCERTAINTY_DRAWS: usize = 1_000;
+
+/// The strategies of a plan that names none.
+pub const DEFAULT_STRATEGIES: &[&str] = &["consensus", "hubs", "degree", "pagerank", "random"];
+
+/// The predictor of a plan that names none.
+pub const DEFAULT_PREDICTOR: &str = "consensus:shrunk";
 
 /// Metrics scored unless the settings say otherwise.
 pub const DEFAULT_METRICS: &[&str] = &[
@@ -243,7 +250,7 @@ impl KnowledgeFile {
         .into_iter()
         .flatten()
         {
-            if path.is_relative() {
+            if path.is_relative() && !is_bundled_panel(path) {
                 *path = lexical_join(base, path);
             }
         }
@@ -413,6 +420,7 @@ impl Settings {
         ]
         .into_iter()
         .flatten()
+        .filter(|p| !is_bundled_panel(p))
         {
             *path = rel(path);
         }

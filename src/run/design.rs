@@ -13,7 +13,10 @@ use std::path::Path;
 use anyhow::Context as _;
 
 use super::UsageError;
-use super::resolve::{Choice, Knowledge, build_choosers, check_strategy_needs, consensus_source};
+use super::resolve::{
+    Choice, Knowledge, build_choosers, check_strategy_needs, consensus_source,
+    fill_default_knowledge,
+};
 use crate::cli::DesignArgs;
 use crate::data::io::writer::write_atomically;
 use crate::data::{GeneSymbols, Layout, Resolution, Screen, ValueKind};
@@ -33,7 +36,7 @@ const NEEDS_DATA: &[&str] = &["uncertainty", "hybrid"];
 pub fn run(args: DesignArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     let strategies = check_strategies(&args)?;
     let choice = Choice::parse(&args.predictor, "--predictor")?;
-    let k = KnowledgeFile {
+    let mut k = KnowledgeFile {
         agents: args.knowledge.agents.clone(),
         neighbours: args.knowledge.neighbours.clone(),
         hubs: args.knowledge.hubs.clone(),
@@ -43,6 +46,14 @@ pub fn run(args: DesignArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result
         weighting: args.knowledge.weighting.map(|w| w.as_str().to_string()),
         graph: args.knowledge.graph.clone(),
     };
+    let fitted: &[Choice] = if args.data.is_some() {
+        std::slice::from_ref(&choice)
+    } else {
+        &[]
+    };
+    for default in fill_default_knowledge(&mut k, &strategies, fitted) {
+        tracing::warn!("{default}");
+    }
     check_strategy_needs(&strategies, &k)?;
     if let Some(parent) = args.out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
