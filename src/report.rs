@@ -24,9 +24,14 @@ pub fn sig3(x: f64) -> String {
     if x == 0.0 {
         return "0".into();
     }
-    let magnitude = x.abs().log10().floor() as i32;
+    // The exponent after rounding to 3 digits (9.9996 is 10.0, not 10.00).
+    let scientific = format!("{x:.2e}");
+    let magnitude: i32 = scientific
+        .split_once('e')
+        .and_then(|(_, e)| e.parse().ok())
+        .unwrap_or(0);
     let text = if !(-3..5).contains(&magnitude) {
-        format!("{x:.2e}")
+        scientific
     } else {
         format!("{x:.*}", (2 - magnitude).max(0) as usize)
     };
@@ -55,6 +60,7 @@ mod tests {
     fn three_significant_digits_without_noise_or_negative_zero() {
         assert_eq!(sig3(0.6000000000000001), "0.600");
         assert_eq!(sig3(0.012345), "0.0123");
+        assert_eq!(sig3(9.999999999999998), "10.0");
         assert_eq!(sig3(123.456), "123");
         assert_eq!(sig3(1234.4), "1234");
         assert_eq!(sig3(-0.0000001), "-1.00e-7");
@@ -62,7 +68,7 @@ mod tests {
         assert_eq!(sig3(f64::NAN), "–");
         assert_eq!(sig3(0.0), "0");
         assert_eq!(sig3(-0.0), "0");
-        assert_eq!(sig3(-0.99951), "-1.000");
+        assert_eq!(sig3(-0.99951), "-1.00");
         assert_eq!(signed_sig3(0.05), "+0.0500");
         assert_eq!(signed_sig3(-0.05), "-0.0500");
         assert_eq!(signed_sig3(0.0), "0");
