@@ -122,7 +122,10 @@ pub enum Command {
 #[derive(Debug, Clone, Default, Args)]
 pub struct KnowledgeArgs {
     /// Agents to ask for each perturbation's regulators (and the hubs question); answers are
-    /// cached with --cache. Example: --agents experiments/agents/knowledge_k562.toml
+    /// cached with --cache. `bundled` is the panel compiled in (CollecTRI, DoRothEA and OmniPath
+    /// regulators and GO-BP associated genes, τ 1, no network), the default when a strategy or the predictor needs a
+    /// consensus and neither --agents nor --neighbours is given.
+    /// Example: --agents experiments/agents/knowledge_k562.toml
     #[arg(long, value_name = "TOML", conflicts_with = "neighbours")]
     pub agents: Option<PathBuf>,
     /// Instead of --agents: a consensus table written by `mechpert consensus`.
@@ -146,7 +149,7 @@ pub struct KnowledgeArgs {
     pub weighting: Option<crate::consensus::Weighting>,
     /// Prior graph for the centrality and diversity strategies (and the graph and ridge
     /// predictors): a bundled name (collectri, dorothea, omnipath, go-bp, …), KIND:PATH, or
-    /// `consensus` (the consensus graph itself).
+    /// `consensus` (the consensus graph itself). Default collectri when a strategy needs one.
     /// Example: --graph string:../shared/data/priors/string_v12_edges.tsv.gz
     #[arg(long, value_name = "SPEC")]
     pub graph: Option<String>,

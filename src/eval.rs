@@ -99,6 +99,12 @@ pub trait Metric: Send + Sync {
     fn higher_is_better(&self) -> bool {
         true
     }
+    /// Whether values lie in a fixed range (correlations, fractions): such metrics are compared
+    /// by absolute difference, since a relative gain over a value near 0 is meaningless; only
+    /// unbounded errors (MSE) are compared in percent.
+    fn bounded(&self) -> bool {
+        true
+    }
     /// Whether a query's value depends on the other queries (so queries cannot be scored in
     /// blocks): `discrimination_l1` ranks each prediction among all measured queries.
     fn needs_all_queries(&self) -> bool {

@@ -211,11 +211,6 @@ mptest!(design_refuses_bad_input_and_writes_nothing, |dir| {
             2,
             "unknown strategy `katz`: expected auto or one of anchors, anchors:per-target,",
         ),
-        (
-            &["--strategy", "degree", "--budget", "1"],
-            2,
-            "need --graph SPEC",
-        ),
     ];
     for (extra, code, message) in cases {
         let stderr = dir.command().args(base).args(*extra).assert_exit(*code);
@@ -405,3 +400,92 @@ mptest!(auto_without_data_is_anchors_and_stands_alone, |dir| {
     );
     assert!(!dir.path().join("other.csv").exists());
 });
+
+mptest!(
+    design_and_plan_work_with_only_a_screen_and_say_which_knowledge_they_used,
+    |dir| {
+        let renge = crate::util::repo().join("experiments/data/embedded/renge_ipsc.h5ad");
+        let renge = renge.to_str().unwrap();
+        let (summary, stderr) = dir
+            .command()
+            .args(["design", "--data", renge, "--budget", "5"])
+            .both(0);
+        assert!(
+            stderr
+                .contains("the consensus comes from the bundled knowledge panel (--agents bundled"),
+            "{stderr}"
+        );
+        assert!(
+            summary.contains("consensus neighbours from the bundled"),
+            "{summary}"
+        );
+        assert!(summary.starts_with("strategy auto chose "), "{summary}");
+        let picks = read_csv(&dir, "next_screen.csv");
+        assert_eq!(picks.len(), 5, "{summary}");
+        assert!(picks.iter().all(|r| r["strategy"] == picks[0]["strategy"]));
+
+        let (headline, stderr) = dir.command().args(["plan", "--data", renge]).both(0);
+        for said in [
+            "the consensus comes from the bundled knowledge panel",
+            "rank genes on the bundled CollecTRI graph (--graph collectri)",
+            // 23 perturbations: 2 to start, 5 rounds of 2 keeps 11 to score on.
+            "2 random perturbations to start (a different set per seed), then 5 rounds of 2; 12 of the screen's 23",
+        ] {
+            assert!(stderr.contains(said), "{said} not in\n{stderr}");
+        }
+        assert!(headline.contains("final budget 12"), "{headline}");
+        let config = std::fs::read_to_string(dir.path().join("results/plan/config.toml")).unwrap();
+        assert!(config.contains("agents = \"bundled\""), "{config}");
+        assert!(config.contains("graph = \"collectri\""), "{config}");
+        assert!(config.contains("initial = \"random:2\""), "{config}");
+        let run: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join("results/plan/run.json")).unwrap(),
+        )
+        .unwrap();
+        assert!(
+            run["knowledge"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l.as_str().unwrap().contains("bundled knowledge panel")),
+            "{run}"
+        );
+        // The rerun from the written config needs no other file either.
+        dir.command()
+            .args([
+                "plan",
+                "--config",
+                "results/plan/config.toml",
+                "--out",
+                "again",
+                "-q",
+            ])
+            .stdout();
+        assert_eq!(
+            std::fs::read(dir.path().join("results/plan/rounds.csv")).unwrap(),
+            std::fs::read(dir.path().join("again/rounds.csv")).unwrap()
+        );
+
+        // What is still missing is named for the strategy asked for only.
+        dir.create("n.tsv", "target\tneighbour\tweight\tvotes\tagents\n");
+        let stderr = dir
+            .command()
+            .args([
+                "design",
+                "--data",
+                renge,
+                "--budget",
+                "2",
+                "--neighbours",
+                "n.tsv",
+            ])
+            .args(["--strategy", "hubs,degree", "--out", "h.csv"])
+            .assert_exit(2);
+        assert!(
+            stderr.contains("strategy hubs needs --agents TOML"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("experiments/agents/"), "{stderr}");
+        assert!(!stderr.contains("degree"), "{stderr}");
+    }
+);

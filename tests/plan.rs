@@ -85,7 +85,7 @@ mptest!(plan_writes_every_file_with_the_documented_columns, |dir| {
     screen(&dir);
     let stdout = dir.command().args(plan_args("run", ALL, &[])).stdout();
     assert!(
-        stdout.contains("pearson_delta with `consensus:shrunk` over 2 seeds"),
+        stdout.contains("pearson_delta with consensus:shrunk over 2 seeds"),
         "{stdout}"
     );
     for f in [

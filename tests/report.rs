@@ -171,11 +171,11 @@ mptest!(plan_figures_parse_and_draw_one_line_per_strategy, |dir| {
         "{all:?}"
     );
     // Final budget: hand-computed from the fixture's formulas (round 2, seeds 0..2):
-    // consensus 0.42 + 0.001·{0,1,2} → mean 0.421; degree 0.371; +13.5 %.
+    // consensus 0.42 + 0.001·{0,1,2} → mean 0.421; degree 0.371; a difference of +0.0500.
     let text = std::fs::read_to_string(out.join("final_pearson_delta.svg")).unwrap();
     let doc = roxmltree::Document::parse(&text).unwrap();
     let all: Vec<String> = texts(&doc);
-    let gain = format!("{:+.1} % vs degree", 100.0 * (0.421 - 0.371) / 0.371);
+    let gain = "+0.0500 vs degree".to_string();
     assert!(all.contains(&gain), "{gain} in {all:?}");
     assert!(
         all.contains(&"degree (best centrality)".to_string()),
@@ -354,21 +354,38 @@ mptest!(
             "<td>sim:k562-like:1</td>",
             "<td>10 → 20 → 30</td>",
             "<td>3 (0, 1, 2)</td>",
-            "<th>sha256</th>",
+            "<th scope=\"col\">sha256</th>",
             "3f5a0c2e9b1d4e6f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f",
-            "<th>hits</th><td>180</td>",
-            "<th>future_key</th>",
+            "<th scope=\"row\">hits</th><td>180</td>",
+            "<th scope=\"row\">future_key</th>",
             "<td>oracle (upper bound)</td><td>0.521 [0.520, 0.522]</td>",
             "<h4>consensus <small>(seed 0)</small></h4>",
             "<summary>all 3 seeds of consensus (18 picks)</summary>",
             "GATA1 &lt;covers&gt; 4 unrevealed targets, &quot;agreed&quot; by 3 agents",
             "<pre class=\"config\"># fully resolved plan configuration (fixture)",
-            "<th>ridge:shrunk</th>",
-            "<th>pearson_delta ↑</th>",
-            "<th>dataset</th><td>k562_essential_up_ranked_top1000.csv.gz</td>",
+            "<th scope=\"col\">ridge:shrunk</th>",
+            "<th scope=\"col\">pearson_delta ↑</th>",
+            "<th scope=\"row\">dataset</th><td>k562_essential_up_ranked_top1000.csv.gz</td>",
         ] {
             assert!(html.contains(needle), "missing {needle:?}");
         }
+        // The first screen is the verdict and the learning curve; tables follow; the run's
+        // metadata and configuration come last, collapsed.
+        let plan = &html[html.find("<section id=\"run-0\"").unwrap()
+            ..html.find("<section id=\"run-1\"").unwrap()];
+        let at = |needle: &str| {
+            plan.find(needle)
+                .unwrap_or_else(|| panic!("{needle} missing"))
+        };
+        assert!(at("id=\"run-0-learning_pearson_delta\"") < at("<h3>Results</h3>"));
+        assert!(at("<h3>Results</h3>") < at("<details class=\"metadata\">"));
+        assert!(at("<details class=\"metadata\">") < at("<pre class=\"config\">"));
+        assert_eq!(
+            html.matches("<svg role=\"img\" aria-label=\"").count(),
+            4 + 9,
+            "every figure has its caption as alt text"
+        );
+        assert!(!html.contains("<th>"), "every table header has its scope");
         // Self-contained: no external resource of any kind.
         let lower = html.to_lowercase();
         for bad in ["<link", "src=", "@import", "url(", "href=\"http", "<img"] {

@@ -58,7 +58,7 @@ mptest!(
             .args(["merge", "s1", "s2", "s3", "--out", "merged", "-q"])
             .stdout();
         assert!(
-            stdout.contains("pearson_delta with `consensus:shrunk`"),
+            stdout.contains("pearson_delta with consensus:shrunk"),
             "{stdout}"
         );
         let files = run_files(&dir, "full");

@@ -68,6 +68,21 @@ use crate::consensus::{Tau, Weighting};
 use crate::data::GeneSymbols;
 use crate::priors::Graph;
 
+/// What `--agents` (or `agents =` in a plan TOML) names to use the panel compiled into mechpert,
+/// [`BUNDLED_PANEL_TOML`]: no file, no network. `./bundled` reads a file of that name.
+pub const BUNDLED_PANEL: &str = "bundled";
+
+/// The bundled panel: knowledge agents over CollecTRI, DoRothEA and OmniPath's transcriptional
+/// layer (regulators) and GO biological process (associated genes), τ 1: of the panels the
+/// embedded resources allow, the one with the best consensus measured (README "Knowledge without
+/// an agents file"). Shipped as `experiments/agents/bundled.toml`.
+pub const BUNDLED_PANEL_TOML: &str = include_str!("../../experiments/agents/bundled.toml");
+
+/// Whether `path` names the bundled panel rather than a file.
+pub fn is_bundled_panel(path: &Path) -> bool {
+    path.as_os_str() == BUNDLED_PANEL
+}
+
 /// The whole file, as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -489,8 +504,11 @@ impl AgentsFile {
         Ok(file)
     }
 
-    /// Reads and parses a file.
+    /// Reads and parses a file; the name [`BUNDLED_PANEL`] is the panel compiled into mechpert.
     pub fn read(path: &Path) -> Result<AgentsFile, ConfigError> {
+        if is_bundled_panel(path) {
+            return Self::parse(BUNDLED_PANEL_TOML, path);
+        }
         let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
             path: path.to_path_buf(),
             error,

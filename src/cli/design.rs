@@ -14,7 +14,7 @@ pub struct DesignArgs {
     #[arg(long, value_name = "N")]
     pub budget: NonZeroUsize,
     /// The ranked picks (CSV: rank,gene,strategy,score,…,rationale), written atomically.
-    #[arg(long, value_name = "CSV")]
+    #[arg(long, value_name = "CSV", default_value = "next_screen.csv")]
     pub out: PathBuf,
     /// The screen so far (.h5ad, .csv, .tsv, optionally .gz): its perturbations count as
     /// observed and are never picked. Without it the design starts from scratch.

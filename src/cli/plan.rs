@@ -24,50 +24,57 @@ pub struct PlanArgs {
     /// The predictor fitted every round, scored and read by the strategies (the training mean
     /// is always scored beside it): mean, consensus, similarity, graph, ridge, additive, stack
     /// (a leave-one-out blend of the mean and every predictor the knowledge supports),
-    /// optionally :shrunk. Default consensus:shrunk.
+    /// optionally :shrunk. [default: consensus:shrunk]
     #[arg(long, value_name = "NAME")]
     pub predictor: Option<String>,
-    /// Strategies, comma-separated: consensus, hubs, degree, pagerank, betweenness,
-    /// eigenvector, closeness, random, uncertainty, diversity, hybrid, oracle (an upper bound
-    /// that reads held-out data). Example: --strategies consensus,degree,pagerank,random
+    /// Strategies, comma-separated: anchors (MechPert; ablation variants anchors:per-target,
+    /// anchors:symmetric, anchors:graph, anchors:facility), consensus (the set cover), hubs,
+    /// degree, pagerank, betweenness, eigenvector, closeness, random, uncertainty, diversity,
+    /// hybrid, oracle (an upper bound that reads held-out data). Example: --strategies
+    /// anchors,degree,pagerank,random [default: anchors,degree,pagerank,betweenness,random]
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub strategies: Option<Vec<String>>,
     /// Perturbations observed before round 1: none, random:N (drawn per seed, the same for every
-    /// strategy) or a file with one gene per line.
+    /// strategy) or a file with one gene per line. With none, deterministic strategies repeat
+    /// one run on every seed. [default: random:B, B the batch, when no schedule is given;
+    /// otherwise none]
     #[arg(long, value_name = "SET")]
     pub initial: Option<String>,
-    /// Rounds of pick → observe → refit → score. Example: 5
+    /// Rounds of pick → observe → refit → score. [default: 5]
     #[arg(long, value_name = "N")]
     pub rounds: Option<NonZeroUsize>,
-    /// Perturbations picked per round: one number, or one per round (10,10,20).
+    /// Perturbations picked per round: one number, or one per round (10,10,20). [default: 10,
+    /// or fewer when neither rounds, batch nor initial is given and the screen is small: the
+    /// default budget observes at most half the screen]
     #[arg(long, value_delimiter = ',', value_name = "N")]
     pub batch: Option<Vec<NonZeroUsize>>,
-    /// Seeds: a count N (seeds 1…N) in the TOML, here the count. Example: 5
+    /// Seeds: a count N (seeds 1…N) in the TOML, here the count. [default: 5]
     #[arg(long, value_name = "N")]
     pub seeds: Option<NonZeroUsize>,
-    /// Metrics, comma-separated (default pearson_delta, pearson_delta_de20, systema_pearson,
-    /// mse; discrimination_l1 on request: it costs O(queries² × genes) per round).
+    /// Metrics, comma-separated; discrimination_l1 on request (it costs O(queries² × genes) per
+    /// round). [default: pearson_delta,pearson_delta_de20,systema_pearson,mse]
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub metrics: Option<Vec<String>>,
     /// What picked perturbations reveal: true (their measured responses); permuted (the
     /// control: each is shown another revealed perturbation's response, by the strategy and the
     /// scored predictors; scores still use the true ones); permuted-to-strategy (only the
     /// strategy and the model it reads are shown the reassigned responses: isolates what a
-    /// strategy takes from feedback). Default true.
+    /// strategy takes from feedback). [default: true]
     #[arg(long, value_name = "KIND")]
     pub feedback: Option<crate::plan::oracle::Feedback>,
     /// Share of the perturbations held out per seed as a fixed test set, in [0, 0.9]: drawn
     /// before anything else (the initial set comes from the rest), the same for every strategy
     /// of a seed, never offered to a strategy, and what every round is scored on; its genes are
     /// written to test_set.csv. 0 scores each round on the perturbations not yet picked (each
-    /// strategy on its own remainder). Default 0.2.
+    /// strategy on its own remainder). [default: 0.2]
     #[arg(long, value_name = "F")]
     pub test_fraction: Option<f64>,
     /// Worker threads for the jobs (strategy × seed); results do not depend on it.
+    /// [default: the number of cores]
     #[arg(long, value_name = "N")]
     pub threads: Option<NonZeroUsize>,
-    /// Output folder (created; default results/NAME, NAME the run's name). A different run already there is
-    /// refused unless --force.
+    /// Output folder (created). A different run already there is refused unless --force.
+    /// [default: results/NAME, NAME the config file's name, or plan]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Continue the interrupted run in DIR from its checkpoint (same settings, byte-identical
@@ -93,7 +100,29 @@ pub struct PlanArgs {
 #[cfg(test)]
 mod tests {
     use crate::cli::{Cli, Command};
-    use clap::Parser;
+    use clap::{CommandFactory, Parser};
+
+    #[test]
+    fn help_states_the_default_of_every_setting() {
+        use crate::plan::config::{DEFAULT_METRICS, DEFAULT_PREDICTOR, DEFAULT_STRATEGIES};
+        use crate::run::plan::{DEFAULT_BATCH, DEFAULT_ROUNDS, DEFAULT_SEEDS};
+        let mut cmd = Cli::command();
+        let plan = cmd.find_subcommand_mut("plan").unwrap();
+        let help = plan.render_long_help().to_string();
+        let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        for expected in [
+            format!("[default: {DEFAULT_PREDICTOR}]"),
+            format!("[default: {}]", DEFAULT_STRATEGIES.join(",")),
+            format!("[default: {}]", DEFAULT_METRICS.join(",")),
+            format!("[default: {DEFAULT_ROUNDS}]"),
+            format!("[default: {DEFAULT_BATCH},"),
+            "[default: random:B".to_string(),
+            format!("[default: {DEFAULT_SEEDS}]"),
+            "[default: true]".to_string(),
+        ] {
+            assert!(flat.contains(&expected), "{expected} missing from:\n{help}");
+        }
+    }
 
     #[test]
     fn plan_parses_the_documented_flags_and_refuses_zero_budgets() {

@@ -5,13 +5,14 @@
 //! In flow tidy [`RoundRow`]s (`rounds.csv`); out come [`CurveCell`]s and [`Comparison`]s for
 //! `summary.md`. The area under the learning curve (AULC) is the trapezoid area over the number
 //! of observed perturbations divided by the budget range, so it is on the metric's own scale
-//! (the mean value along the curve). Gains are relative, in percent, signed so that positive
-//! means better (for errors such as `mse`, lower is better).
+//! (the mean value along the curve). Gains are signed so that positive means better (for errors
+//! such as `mse`, lower is better): absolute differences for bounded metrics (correlations),
+//! relative in percent for unbounded errors, each with a paired bootstrap CI over seeds.
 
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::stats::{area_under_curve, bootstrap_ci95, mean};
+use super::stats::{self, area_under_curve, bootstrap_ci95, mean};
 use super::wilcoxon::wilcoxon;
 
 /// One tidy score row of `rounds.csv`.
@@ -50,19 +51,39 @@ pub struct CurveCell {
     pub final_n: usize,
 }
 
+/// How a gain is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GainScale {
+    /// Difference of means in the metric's units (bounded metrics such as Pearson correlations).
+    Absolute,
+    /// Relative difference of means, percent (unbounded errors such as MSE).
+    Percent,
+}
+
+/// One paired gain: its size, the paired bootstrap 95 % CI, and the two-sided exact paired
+/// Wilcoxon p-value across seeds (`None` when neither strategy varies across seeds: the same
+/// run repeated, whose "test" would only count seeds).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Gain {
+    /// Positive = better, on the comparison's scale.
+    pub value: f64,
+    /// Paired bootstrap 95 % CI of `value` (seeds resampled together).
+    pub ci: (f64, f64),
+    /// Exact paired Wilcoxon p-value, or `None` without seed variation.
+    pub p: Option<f64>,
+}
+
 /// A strategy against a reference strategy, paired over seeds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
     /// The reference strategy.
     pub reference: String,
-    /// Relative gain at the final budget, percent (positive = better).
-    pub final_gain_pct: f64,
-    /// Two-sided paired Wilcoxon p-value of the final values.
-    pub final_p: f64,
-    /// Relative gain of the AULC, percent.
-    pub aulc_gain_pct: f64,
-    /// Its p-value.
-    pub aulc_p: f64,
+    /// Absolute difference or percent.
+    pub scale: GainScale,
+    /// The gain at the final budget.
+    pub final_gain: Gain,
+    /// The gain of the area under the learning curve.
+    pub aulc_gain: Gain,
 }
 
 /// Summarises the curves of `predictor` on `metric` for each strategy (in first-seen order).
@@ -126,26 +147,42 @@ pub fn summarise(rows: &[RoundRow], predictor: &str, metric: &str, seed: u64) ->
         .collect()
 }
 
-/// `cell` against `reference`, paired by seed; `higher_is_better` signs the gains.
-pub fn compare(cell: &CurveCell, reference: &CurveCell, higher_is_better: bool) -> Comparison {
-    let gain = |a: f64, b: f64| {
-        let sign = if higher_is_better { 1.0 } else { -1.0 };
-        sign * (a - b) / b.abs() * 100.0
+/// `cell` against `reference`, paired by seed; `higher_is_better` signs the gains, `scale` says
+/// how they are measured (see [`GainScale`]).
+pub fn compare(
+    cell: &CurveCell,
+    reference: &CurveCell,
+    higher_is_better: bool,
+    scale: GainScale,
+) -> Comparison {
+    let sign = if higher_is_better { 1.0 } else { -1.0 };
+    let gain_of = |a: &[f64], b: &[f64]| {
+        let (ma, mb) = (mean(a), mean(b));
+        match scale {
+            GainScale::Absolute => sign * (ma - mb),
+            GainScale::Percent => sign * (ma - mb) / mb.abs() * 100.0,
+        }
     };
-    let p = |a: &[f64], b: &[f64]| {
-        if a.len() == b.len() && !a.is_empty() {
-            wilcoxon(a, b).pvalue
-        } else {
-            f64::NAN
+    let gain = |a: &[f64], b: &[f64]| {
+        let paired = a.len() == b.len() && !a.is_empty();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        Gain {
+            value: gain_of(a, b),
+            ci: stats::paired_bootstrap_ci95(a, b, gain_of, 10_000, &mut rng),
+            p: (paired && (varies(a) || varies(b))).then(|| wilcoxon(a, b).pvalue),
         }
     };
     Comparison {
         reference: reference.strategy.clone(),
-        final_gain_pct: gain(cell.final_mean.0, reference.final_mean.0),
-        final_p: p(&cell.final_values, &reference.final_values),
-        aulc_gain_pct: gain(cell.aulc_mean.0, reference.aulc_mean.0),
-        aulc_p: p(&cell.aulc_values, &reference.aulc_values),
+        scale,
+        final_gain: gain(&cell.final_values, &reference.final_values),
+        aulc_gain: gain(&cell.aulc_values, &reference.aulc_values),
     }
+}
+
+/// Whether the values differ across seeds.
+fn varies(values: &[f64]) -> bool {
+    values.windows(2).any(|w| w[0] != w[1])
 }
 
 /// The best of `cells` whose strategy is in `among`, by mean final value.
@@ -203,13 +240,36 @@ mod tests {
         assert!((a.aulc_values[0] - 0.3).abs() < 1e-12 && (a.aulc_values[1] - 0.35).abs() < 1e-12);
         assert!((a.final_mean.0 - 0.45).abs() < 1e-12);
         assert_eq!(a.final_n, 30);
-        let c = compare(a, &cells[1], true);
+        let c = compare(a, &cells[1], true, GainScale::Percent);
         // (0.45 − 0.25) / 0.25 = +80 %; areas (0.325 − 0.25) / 0.25 = +30 %.
-        assert!((c.final_gain_pct - 80.0).abs() < 1e-9, "{c:?}");
-        assert!((c.aulc_gain_pct - 30.0).abs() < 1e-9, "{c:?}");
+        assert!((c.final_gain.value - 80.0).abs() < 1e-9, "{c:?}");
+        assert!((c.aulc_gain.value - 30.0).abs() < 1e-9, "{c:?}");
+        // Absolute: 0.45 − 0.25 = 0.2; the paired CI spans the two seeds' differences.
+        let abs = compare(a, &cells[1], true, GainScale::Absolute);
+        assert!((abs.final_gain.value - 0.2).abs() < 1e-12, "{abs:?}");
+        let (lo, hi) = abs.final_gain.ci;
+        assert!(
+            (lo - 0.15).abs() < 1e-12 && (hi - 0.25).abs() < 1e-12,
+            "{abs:?}"
+        );
+        // b is flat on both seeds but a varies: the test is done.
+        assert!(abs.final_gain.p.is_some());
         // Lower is better: the same numbers become losses.
-        assert!((compare(a, &cells[1], false).final_gain_pct + 80.0).abs() < 1e-9);
+        let loss = compare(a, &cells[1], false, GainScale::Percent);
+        assert!((loss.final_gain.value + 80.0).abs() < 1e-9);
         assert_eq!(best_of(&cells, &["a", "b"], true).unwrap().strategy, "a");
         assert_eq!(best_of(&cells, &["a", "b"], false).unwrap().strategy, "b");
+        // Two strategies that repeat one run on every seed: no p-value, a point CI.
+        let flat = |name: &str, v: f64| {
+            [1, 2, 3, 4, 5]
+                .into_iter()
+                .flat_map(|s| [row(name, s, 0, 10, v - 0.1), row(name, s, 1, 20, v)])
+                .collect::<Vec<_>>()
+        };
+        let rows = [flat("x", 0.5), flat("y", 0.3)].concat();
+        let cells = summarise(&rows, "p", "m", 1);
+        let c = compare(&cells[0], &cells[1], true, GainScale::Absolute);
+        assert_eq!(c.final_gain.p, None, "{c:?}");
+        assert!((c.final_gain.ci.0 - 0.2).abs() < 1e-12 && (c.final_gain.ci.1 - 0.2).abs() < 1e-12);
     }
 }

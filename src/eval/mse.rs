@@ -40,6 +40,9 @@ impl Metric for Mse {
     fn higher_is_better(&self) -> bool {
         false
     }
+    fn bounded(&self) -> bool {
+        false
+    }
     fn per_perturbation(&self, input: &MetricInput<'_>) -> Vec<f64> {
         input.per_query(|i, p, t| {
             let sq = |g: usize| f64::from(p[g] - t[g]).powi(2);

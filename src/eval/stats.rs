@@ -23,6 +23,35 @@ pub fn bootstrap_ci95(values: &[f64], resamples: usize, rng: &mut dyn RngCore) -
     (quantile(&means, 0.025), quantile(&means, 0.975))
 }
 
+/// 95 % percentile-bootstrap interval of a paired statistic: `resamples` times, the same `n`
+/// pair indices are drawn with replacement for `a` and `b` and `statistic` is computed on the
+/// two resamples (so seed pairing is kept). NaN when the lengths differ or are 0.
+pub fn paired_bootstrap_ci95(
+    a: &[f64],
+    b: &[f64],
+    statistic: impl Fn(&[f64], &[f64]) -> f64,
+    resamples: usize,
+    rng: &mut dyn RngCore,
+) -> (f64, f64) {
+    let n = a.len();
+    if n == 0 || n != b.len() {
+        return (f64::NAN, f64::NAN);
+    }
+    let (mut ra, mut rb) = (vec![0.0; n], vec![0.0; n]);
+    let mut stats: Vec<f64> = (0..resamples.max(1))
+        .map(|_| {
+            for k in 0..n {
+                let i = rng.random_range(0..n);
+                ra[k] = a[i];
+                rb[k] = b[i];
+            }
+            statistic(&ra, &rb)
+        })
+        .collect();
+    stats.sort_by(f64::total_cmp);
+    (quantile(&stats, 0.025), quantile(&stats, 0.975))
+}
+
 /// Quantile of sorted values with linear interpolation between order statistics.
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     let pos = q * (sorted.len() - 1) as f64;

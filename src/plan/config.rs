@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::oracle::Feedback;
 use crate::cli::ScreenArgs;
+use crate::agents::config::is_bundled_panel;
 
 /// Strategy names, as spelled on the command line and in every output.
 pub const STRATEGIES: &[&str] = &[
@@ -78,6 +79,11 @@ pub fn test_size(fraction: f64, n: usize) -> usize {
         ((fraction * n as f64).round() as usize).clamp(1, n)
     }
 }
+/// The strategies of a plan that names none.
+pub const DEFAULT_STRATEGIES: &[&str] = &["anchors", "degree", "pagerank", "betweenness", "random"];
+
+/// The predictor of a plan that names none.
+pub const DEFAULT_PREDICTOR: &str = "consensus:shrunk";
 
 /// Metrics scored unless the settings say otherwise.
 pub const DEFAULT_METRICS: &[&str] = &[
@@ -287,7 +293,7 @@ impl KnowledgeFile {
         .into_iter()
         .flatten()
         {
-            if path.is_relative() {
+            if path.is_relative() && !is_bundled_panel(path) {
                 *path = lexical_join(base, path);
             }
         }
@@ -500,6 +506,7 @@ impl Settings {
         ]
         .into_iter()
         .flatten()
+        .filter(|p| !is_bundled_panel(p))
         {
             *path = rel(path);
         }

@@ -60,10 +60,11 @@ pub fn write_summary(
     )?;
     writeln!(
         out,
-        "- N = {} observed perturbations per draw, {} queries predicted per draw; {} draws, seed {}",
+        "- N = {} observed perturbations per draw, {} queries predicted per draw; {} draw{}, seed {}",
         header.observed,
         header.perturbations - header.observed,
         header.draws,
+        if header.draws == 1 { "" } else { "s" },
         header.seed
     )?;
     for p in &header.priors {

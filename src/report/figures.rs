@@ -239,6 +239,15 @@ pub fn higher_is_better(metric: &str) -> Option<bool> {
         .map(|m| m.higher_is_better())
 }
 
+/// Whether `metric` is bounded (compared by difference, see [`crate::eval::Metric::bounded`]);
+/// `None` for names mechpert does not define.
+pub fn bounded(metric: &str) -> Option<bool> {
+    crate::eval::standard_metrics()
+        .iter()
+        .find(|m| m.name() == metric)
+        .map(|m| m.bounded())
+}
+
 /// The axis label of a metric: its name and which way is better.
 pub fn metric_label(metric: &str) -> String {
     match higher_is_better(metric) {

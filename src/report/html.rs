@@ -6,9 +6,10 @@
 //! inline JavaScript that sort tables when a header is clicked; a Content-Security-Policy forbids
 //! every network request, so the page opens from a file:// URL on a machine with no network.
 //!
-//! Each directory becomes a section: the run's header (from `run.json` and the tables), the
-//! summary tables of `summary.md`, every figure, the picks of each strategy (first seed, all
-//! seeds behind a `<details>`), and the resolved `config.toml`.
+//! Each directory becomes a section whose first screen is the verdict of `summary.md` and the
+//! first learning curve; then the result tables of `summary.md`, the other figures, the picks
+//! of each strategy (first seed, all seeds behind a `<details>`), and, collapsed, the run's
+//! metadata (from `run.json`, the tables and `summary.md`) with the resolved `config.toml`.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -213,39 +214,102 @@ fn section(html: &mut String, i: usize, s: &Section) {
         "<section id=\"run-{i}\" class=\"run {kind}\">\n<h2>{} <small>({kind})</small></h2>",
         escape(&s.dir.display().to_string())
     );
-    html.push_str("<h3>Run</h3>\n");
-    header(html, s);
-    html.push_str("<h3>Summary</h3>\n");
-    html.push_str(&markdown::to_html(&s.summary, 3));
-    html.push_str("<h3>Figures</h3>\n");
-    for (f, svg) in &s.figures {
-        let _ = writeln!(
-            html,
-            "<figure id=\"run-{i}-{}\" class=\"figure\">\n{}\n<figcaption>{}</figcaption>\n</figure>",
-            escape(f.stem()),
-            svg.trim(),
-            escape(f.caption())
-        );
+    // First screen: the verdict and the learning curve of the first metric; then the tables and
+    // the other figures; the run's metadata last, collapsed.
+    let parts = SummaryParts::split(&s.summary);
+    html.push_str(&markdown::to_html(parts.verdict, 3));
+    let (lead, others): (Vec<_>, Vec<_>) = s
+        .figures
+        .iter()
+        .enumerate()
+        .partition(|(k, (f, _))| *k == 0 && f.stem().starts_with("learning_"));
+    for (_, (f, svg)) in &lead {
+        figure(html, i, f, svg);
+    }
+    html.push_str("<h3>Results</h3>\n");
+    html.push_str(&markdown::to_html(parts.tables, 3));
+    if !others.is_empty() {
+        html.push_str("<h3>Figures</h3>\n");
+        for (_, (f, svg)) in &others {
+            figure(html, i, f, svg);
+        }
     }
     if let Tables::Plan { picks, .. } = &s.tables {
         html.push_str("<h3>Picks</h3>\n");
         picks_tables(html, picks);
     }
+    html.push_str(
+        "<details class=\"metadata\"><summary>Run metadata and configuration</summary>\n",
+    );
+    header(html, s);
+    html.push_str(&markdown::to_html(parts.run, 3));
     if let Some(config) = &s.config {
         let _ = writeln!(
             html,
-            "<h3>Configuration</h3>\n<pre class=\"config\">{}</pre>",
+            "<h4>Configuration</h4>\n<pre class=\"config\">{}</pre>",
             escape(config)
         );
     }
-    html.push_str("</section>\n");
+    html.push_str("</details>\n</section>\n");
+}
+
+/// A figure with its caption; the SVG is labelled with the caption for screen readers.
+fn figure(html: &mut String, i: usize, f: &Figure, svg: &str) {
+    let labelled = svg.trim().replacen(
+        "<svg",
+        &format!("<svg role=\"img\" aria-label=\"{}\"", escape(f.caption())),
+        1,
+    );
+    let _ = writeln!(
+        html,
+        "<figure id=\"run-{i}-{}\" class=\"figure\">\n{labelled}\n<figcaption>{}</figcaption>\n</figure>",
+        escape(f.stem()),
+        escape(f.caption())
+    );
+}
+
+/// `summary.md` cut where the report lays it out: the verdict (before the first `## `
+/// heading, without the `# ` title the section heading replaces), the result tables, and the
+/// run's metadata (from the `## Run` heading of plan summaries).
+struct SummaryParts<'a> {
+    verdict: &'a str,
+    tables: &'a str,
+    run: &'a str,
+}
+
+impl<'a> SummaryParts<'a> {
+    fn split(summary: &'a str) -> SummaryParts<'a> {
+        let body = match summary.strip_prefix("# ") {
+            Some(rest) => rest.split_once('\n').map_or("", |(_, b)| b),
+            None => summary,
+        };
+        let at_heading = |text: &str, heading: &str| {
+            text.match_indices(heading)
+                .find(|(k, _)| *k == 0 || text.as_bytes()[k - 1] == b'\n')
+                .map(|(k, _)| k)
+        };
+        let first_section = at_heading(body, "## ").unwrap_or(body.len());
+        let (verdict, rest) = body.split_at(first_section);
+        let run_at =
+            at_heading(rest, &format!("{}\n", super::plan::RUN_HEADING)).unwrap_or(rest.len());
+        let (tables, run) = rest.split_at(run_at);
+        SummaryParts {
+            verdict,
+            tables,
+            run: run.strip_prefix(super::plan::RUN_HEADING).unwrap_or(run),
+        }
+    }
 }
 
 /// A two-column table of (name, HTML value) rows.
 fn key_values(html: &mut String, rows: &[(String, String)]) {
     html.push_str("<table class=\"kv\">\n");
     for (k, v) in rows {
-        let _ = writeln!(html, "<tr><th>{}</th><td>{v}</td></tr>", escape(k));
+        let _ = writeln!(
+            html,
+            "<tr><th scope=\"row\">{}</th><td>{v}</td></tr>",
+            escape(k)
+        );
     }
     html.push_str("</table>\n");
 }
@@ -254,7 +318,8 @@ fn key_values(html: &mut String, rows: &[(String, String)]) {
 fn json_html(v: &Value) -> String {
     match v {
         Value::Null => "–".into(),
-        Value::String(s) => escape(s),
+        // Strings from run.json are the summary's own lines, with `code` spans.
+        Value::String(s) => markdown::inline(s),
         Value::Bool(_) | Value::Number(_) => v.to_string(),
         Value::Array(items) if items.iter().all(|x| !x.is_object() && !x.is_array()) => {
             items.iter().map(json_html).collect::<Vec<_>>().join(", ")
@@ -275,7 +340,7 @@ fn json_html(v: &Value) -> String {
             keys.sort_by_key(|k| !matches!(k.as_str(), "stage" | "name" | "path"));
             let mut t = String::from("<table class=\"sortable\"><thead><tr>");
             for k in &keys {
-                let _ = write!(t, "<th>{}</th>", escape(k));
+                let _ = write!(t, "<th scope=\"col\">{}</th>", escape(k));
             }
             t.push_str("</tr></thead><tbody>");
             for item in items {
@@ -425,13 +490,15 @@ fn header(html: &mut String, s: &Section) {
 fn picks_table(html: &mut String, picks: &[&PickRow], with_seed: bool) {
     html.push_str("<table class=\"sortable picks\">\n<thead><tr>");
     if with_seed {
-        html.push_str("<th>seed</th>");
+        html.push_str("<th scope=\"col\">seed</th>");
     }
-    html.push_str("<th>round</th><th>rank</th><th>gene</th>");
+    html.push_str(
+        "<th scope=\"col\">round</th><th scope=\"col\">rank</th><th scope=\"col\">gene</th>",
+    );
     for n in PICK_NUMBERS {
-        let _ = write!(html, "<th>{n}</th>");
+        let _ = write!(html, "<th scope=\"col\">{n}</th>");
     }
-    html.push_str("<th>rationale</th></tr></thead>\n<tbody>\n");
+    html.push_str("<th scope=\"col\">rationale</th></tr></thead>\n<tbody>\n");
     for p in picks {
         html.push_str("<tr>");
         if with_seed {
@@ -461,7 +528,7 @@ fn format_number(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{v:.0}")
     } else {
-        format!("{v:.4}")
+        super::sig3(v)
     }
 }
 
@@ -499,13 +566,13 @@ mod tests {
         assert_eq!(json_html(&serde_json::json!([1, "x"])), "1, x");
         assert_eq!(
             json_html(&serde_json::json!([{"path": "a", "bytes": 3}, {"path": "b"}])),
-            "<table class=\"sortable\"><thead><tr><th>path</th><th>bytes</th></tr></thead>\
+            "<table class=\"sortable\"><thead><tr><th scope=\"col\">path</th><th scope=\"col\">bytes</th></tr></thead>\
              <tbody><tr><td>a</td><td>3</td></tr><tr><td>b</td><td>–</td></tr></tbody></table>"
         );
         let stages = serde_json::json!({"load": {"wall_s": 0.5}});
         assert!(
             stages_html(stages.as_object().unwrap()).contains(
-                "<th>stage</th><th>wall_s</th></tr></thead><tbody><tr><td>load</td><td>0.5</td>"
+                "<th scope=\"col\">stage</th><th scope=\"col\">wall_s</th></tr></thead><tbody><tr><td>load</td><td>0.5</td>"
             ),
             "{}",
             stages_html(stages.as_object().unwrap())
@@ -515,6 +582,6 @@ mod tests {
     #[test]
     fn numbers_in_pick_tables() {
         assert_eq!(format_number(3.0), "3");
-        assert_eq!(format_number(0.123456), "0.1235");
+        assert_eq!(format_number(0.123456), "0.123");
     }
 }

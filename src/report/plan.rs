@@ -1,16 +1,18 @@
 //! `mechpert plan` output: `rounds.csv`, `picks.csv` and `summary.md` (also the headline table
 //! printed at the end of a run).
 //!
-//! `summary.md` has, per metric, one row per strategy: the run's predictor at the final budget
-//! (mean over seeds, bootstrap 95 % CI) and its area under the learning curve, the gain over the
-//! best centrality heuristic and over `random` with the paired Wilcoxon p-value across seeds, and
-//! the training mean fitted on the same observed sets — so a reader sees whether a strategy
-//! helps the predictor or only the mean.
+//! `summary.md` opens with the verdict; then, per metric, one row per strategy: the run's
+//! predictor at the final budget (mean over seeds, bootstrap 95 % CI) and its area under the
+//! learning curve, the gain over the best centrality heuristic (when one ran) and over `random`
+//! (when it ran) with a paired CI and the paired Wilcoxon p-value across seeds, and the training
+//! mean fitted on the same observed sets — so a reader sees whether a strategy helps the
+//! predictor or only the mean; last, the run's metadata.
 
 use std::io::{self, Write};
 
+use super::{sig3, signed_sig3};
 use crate::eval::Metric;
-use crate::eval::curves::{self, CurveCell, RoundRow};
+use crate::eval::curves::{self, CurveCell, Gain, GainScale, RoundRow};
 use crate::plan::config::CENTRALITY;
 use crate::plan::jobs::PickRow;
 
@@ -119,7 +121,11 @@ pub struct PlanHeader {
     pub feedback: Option<String>,
 }
 
-/// Writes `summary.md`.
+/// The heading of `summary.md`'s last section, the run's metadata (the report collapses it).
+pub const RUN_HEADING: &str = "## Run";
+
+/// Writes `summary.md`: the verdict, one table per metric, then the run's metadata under
+/// [`RUN_HEADING`].
 pub fn write_summary(
     header: &PlanHeader,
     metrics: &[Box<dyn Metric>],
@@ -127,19 +133,98 @@ pub fn write_summary(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     writeln!(out, "# Design loop: {}\n", header.title)?;
+    if let Some(first) = metrics.first() {
+        write_verdict(header, &**first, rows, out)?;
+    }
+    for metric in metrics {
+        let m = metric.name();
+        let hib = metric.higher_is_better();
+        let scale = scale_of(&**metric);
+        let cells = curves::summarise(rows, &header.predictor, m, 1);
+        let baseline = curves::summarise(rows, "mean", m, 1);
+        let best_central = curves::best_of(&cells, CENTRALITY, hib).cloned();
+        let random = cells.iter().find(|c| c.strategy == "random").cloned();
+        writeln!(
+            out,
+            "## {m} {}\n",
+            if hib {
+                "(higher is better)"
+            } else {
+                "(lower is better)"
+            }
+        )?;
+        writeln!(out, "{}\n", metric.definition())?;
+        let mut columns = vec![
+            "strategy".to_string(),
+            format!(
+                "final ({} observed)",
+                cells.first().map_or(0, |c| c.final_n)
+            ),
+            "AULC".to_string(),
+        ];
+        let references: Vec<&CurveCell> = best_central.iter().chain(&random).collect();
+        for r in &references {
+            columns.push(if CENTRALITY.contains(&r.strategy.as_str()) {
+                format!("vs best centrality ({}): final / AULC", r.strategy)
+            } else {
+                format!("vs {}: final / AULC", r.strategy)
+            });
+        }
+        columns.push("training mean, final".to_string());
+        writeln!(out, "| {} |", columns.join(" | "))?;
+        writeln!(out, "|{}", "---|".repeat(columns.len()))?;
+        for c in &cells {
+            let mut cells_of_row = vec![
+                if c.strategy == "oracle" {
+                    "oracle (upper bound, reads held-out data)".to_string()
+                } else {
+                    c.strategy.clone()
+                },
+                fmt_ci(c.final_mean),
+                fmt_ci(c.aulc_mean),
+            ];
+            for r in &references {
+                cells_of_row.push(if r.strategy == c.strategy {
+                    "–".to_string()
+                } else {
+                    let cmp = curves::compare(c, r, hib, scale);
+                    format!(
+                        "{} / {}",
+                        fmt_gain(&cmp.final_gain, scale),
+                        fmt_gain(&cmp.aulc_gain, scale)
+                    )
+                });
+            }
+            cells_of_row.push(
+                baseline
+                    .iter()
+                    .find(|b| b.strategy == c.strategy)
+                    .map_or("–".into(), |b| fmt_ci(b.final_mean)),
+            );
+            writeln!(out, "| {} |", cells_of_row.join(" | "))?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(out, "{RUN_HEADING}\n")?;
     writeln!(out, "- dataset: {}", header.dataset)?;
     for k in &header.knowledge {
         writeln!(out, "- {k}")?;
     }
     writeln!(
         out,
-        "- predictor: `{}` fitted on the observed perturbations every round; `mean` (the training mean) fitted on the same sets as the baseline",
+        "- predictor: {} fitted on the observed perturbations every round; the training mean (the mean response of the observed perturbations) fitted on the same sets is the baseline any predictor must beat",
         header.predictor
     )?;
     writeln!(
         out,
-        "- budget: initial {}, then rounds of {:?} picks",
-        header.initial, header.batches
+        "- budget: initial {}, then rounds of {} picks",
+        header.initial,
+        header
+            .batches
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
     )?;
     writeln!(out, "- scored after each round on {}", header.scored_on)?;
     if let Some(feedback) = &header.feedback {
@@ -158,73 +243,93 @@ pub fn write_summary(
     )?;
     writeln!(
         out,
-        "- statistics: mean over seeds with a bootstrap 95 % CI (10,000 resamples); AULC = area under the learning curve over the observed count divided by the budget range (the curve's mean value); gains relative, positive = better; p = two-sided exact paired Wilcoxon signed-rank test across seeds (paired because every strategy of a seed starts from the same initial set; with n seeds the smallest possible p is 2/2ⁿ, 0.0625 for 5)\n"
+        "- statistics: mean over seeds with a bootstrap 95 % CI (10,000 resamples); AULC = area under the learning curve over the observed count divided by the budget range (the curve's mean value); gains positive = better, with a paired bootstrap 95 % CI over seeds: differences in the metric's units for correlations and other bounded scores, relative (percent) for errors such as MSE; p = two-sided exact paired Wilcoxon signed-rank test across seeds (with n seeds the smallest possible p is 2/2ⁿ, 0.0625 for 5), not computed where neither strategy varies across seeds (a deterministic strategy from the same initial set repeats one run); the best centrality is the reference because it is the heuristic a screen designer would otherwise use (perturb the most connected regulators first)"
     )?;
-    for metric in metrics {
-        let m = metric.name();
-        let hib = metric.higher_is_better();
-        let cells = curves::summarise(rows, &header.predictor, m, 1);
-        let baseline = curves::summarise(rows, "mean", m, 1);
-        let best_central = curves::best_of(&cells, CENTRALITY, hib).cloned();
-        let random = cells.iter().find(|c| c.strategy == "random").cloned();
-        writeln!(
-            out,
-            "## {m} {}\n",
-            if hib {
-                "(higher is better)"
-            } else {
-                "(lower is better)"
-            }
-        )?;
-        writeln!(out, "{}\n", metric.definition())?;
-        let vs_central = best_central
-            .as_ref()
-            .map_or("vs best centrality".to_string(), |c| {
-                format!("vs best centrality ({})", c.strategy)
-            });
-        writeln!(
-            out,
-            "| strategy | final ({} observed) | AULC | {vs_central} final / AULC | vs random final / AULC | mean predictor, final |",
-            cells.first().map_or(0, |c| c.final_n)
-        )?;
-        writeln!(out, "|---|---|---|---|---|---|")?;
-        for c in &cells {
-            let versus = |reference: &Option<CurveCell>| match reference {
-                Some(r) if r.strategy != c.strategy => {
-                    let cmp = curves::compare(c, r, hib);
-                    format!(
-                        "{:+.1} % (p={:.3}) / {:+.1} % (p={:.3})",
-                        cmp.final_gain_pct, cmp.final_p, cmp.aulc_gain_pct, cmp.aulc_p
-                    )
-                }
-                _ => "–".to_string(),
-            };
-            let mean_cell = baseline
-                .iter()
-                .find(|b| b.strategy == c.strategy)
-                .map_or("–".into(), |b| fmt_ci(b.final_mean));
-            let label = if c.strategy == "oracle" {
-                "oracle (upper bound, reads held-out data)".to_string()
-            } else {
-                c.strategy.clone()
-            };
-            writeln!(
-                out,
-                "| {label} | {} | {} | {} | {} | {mean_cell} |",
-                fmt_ci(c.final_mean),
-                fmt_ci(c.aulc_mean),
-                versus(&best_central),
-                versus(&random),
-            )?;
-        }
-        writeln!(out)?;
-    }
     Ok(())
 }
 
-fn fmt_ci((mean, (lo, hi)): (f64, (f64, f64))) -> String {
-    format!("{mean:.3} [{lo:.3}, {hi:.3}]")
+/// The verdict: which strategy ends best on `metric`, and by how much over random and the
+/// best centrality heuristic (paired CIs), in one paragraph.
+pub fn write_verdict(
+    header: &PlanHeader,
+    metric: &dyn Metric,
+    rows: &[RoundRow],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let hib = metric.higher_is_better();
+    let scale = scale_of(metric);
+    let cells = curves::summarise(rows, &header.predictor, metric.name(), 1);
+    let designable: Vec<CurveCell> = cells
+        .iter()
+        .filter(|c| c.strategy != "oracle")
+        .cloned()
+        .collect();
+    let Some(best) = curves::best_of(
+        &designable,
+        &designable
+            .iter()
+            .map(|c| c.strategy.as_str())
+            .collect::<Vec<_>>(),
+        hib,
+    ) else {
+        return Ok(());
+    };
+    let mut text = format!(
+        "**Verdict** ({}, {} observed, {} seeds): {} ends best at {}",
+        metric.name(),
+        best.final_n,
+        header.seeds.len(),
+        best.strategy,
+        fmt_ci(best.final_mean)
+    );
+    let central = curves::best_of(&cells, CENTRALITY, hib);
+    let random = cells.iter().find(|c| c.strategy == "random");
+    for r in central.into_iter().chain(random) {
+        if r.strategy != best.strategy {
+            let cmp = curves::compare(best, r, hib, scale);
+            text.push_str(&format!(
+                "; vs {} {}",
+                r.strategy,
+                fmt_gain(&cmp.final_gain, scale)
+            ));
+        }
+    }
+    writeln!(out, "{text}.\n")
 }
+
+/// How gains on `metric` are measured: absolute for bounded scores, percent for errors.
+fn scale_of(metric: &dyn Metric) -> GainScale {
+    if metric.bounded() {
+        GainScale::Absolute
+    } else {
+        GainScale::Percent
+    }
+}
+
+fn fmt_ci((mean, (lo, hi)): (f64, (f64, f64))) -> String {
+    format!("{} [{}, {}]", sig3(mean), sig3(lo), sig3(hi))
+}
+
+/// A gain with its paired CI and p-value: `+0.0123 [-0.00400, +0.0301] (p = 0.0625)`.
+fn fmt_gain(gain: &Gain, scale: GainScale) -> String {
+    let unit = match scale {
+        GainScale::Absolute => "",
+        GainScale::Percent => " %",
+    };
+    let p = match gain.p {
+        Some(p) => format!("p = {}", sig3(p)),
+        None => "no seed variation".to_string(),
+    };
+    format!(
+        "{}{unit} [{}, {}] ({p})",
+        signed_sig3(gain.value),
+        signed_sig3(gain.ci.0),
+        signed_sig3(gain.ci.1)
+    )
+}
+
+/// What the `mean` column of the headline means, printed under it.
+pub const MEAN_COLUMN: &str = "mean = the training mean (the average response of the perturbations observed by that strategy), scored on the same held-out perturbations: a predictor that does not beat it has learnt nothing from the knowledge";
 
 /// The headline: per strategy, the first metric's final value, AULC and gains, as plain text.
 pub fn write_headline(
@@ -234,55 +339,61 @@ pub fn write_headline(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let hib = metric.higher_is_better();
+    let scale = scale_of(metric);
     let cells = curves::summarise(rows, &header.predictor, metric.name(), 1);
     let baseline = curves::summarise(rows, "mean", metric.name(), 1);
     let best_central = curves::best_of(&cells, CENTRALITY, hib);
     let random = cells.iter().find(|c| c.strategy == "random");
+    let references: Vec<&CurveCell> = best_central.into_iter().chain(random).collect();
     writeln!(
         out,
-        "{}: {} with `{}` over {} seeds, final budget {}",
+        "{}: {} with {} over {} seeds, final budget {}",
         header.title,
         metric.name(),
         header.predictor,
         header.seeds.len(),
         cells.first().map_or(0, |c| c.final_n)
     )?;
-    writeln!(
-        out,
-        "  {:<13} {:>8} {:>8} {:>16} {:>12} {:>8}",
-        "strategy",
-        "final",
-        "AULC",
-        format!(
-            "vs {}",
-            best_central.map_or("central", |c| c.strategy.as_str())
-        ),
-        "vs random",
-        "mean"
-    )?;
+    let mut head = format!("  {:<13} {:>8} {:>8}", "strategy", "final", "AULC");
+    for r in &references {
+        head.push_str(&format!(" {:>16}", format!("vs {}", r.strategy)));
+    }
+    head.push_str(&format!(" {:>8}", "mean"));
+    writeln!(out, "{head}")?;
     for c in &cells {
-        let gain = |r: Option<&CurveCell>| match r {
-            Some(r) if r.strategy != c.strategy => {
-                format!("{:+.1} %", curves::compare(c, r, hib).final_gain_pct)
-            }
-            _ => "–".into(),
-        };
+        let mut line = format!(
+            "  {:<13} {:>8} {:>8}",
+            c.strategy,
+            sig3(c.final_mean.0),
+            sig3(c.aulc_mean.0)
+        );
+        for r in &references {
+            let gain = if r.strategy == c.strategy {
+                "–".to_string()
+            } else {
+                let g = curves::compare(c, r, hib, scale).final_gain;
+                match scale {
+                    GainScale::Absolute => signed_sig3(g.value),
+                    GainScale::Percent => format!("{} %", signed_sig3(g.value)),
+                }
+            };
+            line.push_str(&format!(" {gain:>16}"));
+        }
         let mean = baseline
             .iter()
             .find(|b| b.strategy == c.strategy)
             .map_or(f64::NAN, |b| b.final_mean.0);
+        line.push_str(&format!(" {:>8}", sig3(mean)));
+        writeln!(out, "{line}")?;
+    }
+    if let Some(c) = best_central {
         writeln!(
             out,
-            "  {:<13} {:>8.3} {:>8.3} {:>16} {:>12} {:>8.3}",
-            c.strategy,
-            c.final_mean.0,
-            c.aulc_mean.0,
-            gain(best_central),
-            gain(random),
-            mean
+            "  vs {} = against the best centrality heuristic of this run (perturb the most connected regulators first: what a screen designer would do without mechpert)",
+            c.strategy
         )?;
     }
-    Ok(())
+    writeln!(out, "  {MEAN_COLUMN}")
 }
 
 #[cfg(test)]

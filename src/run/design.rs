@@ -13,7 +13,10 @@ use std::path::Path;
 use anyhow::Context as _;
 
 use super::UsageError;
-use super::resolve::{Choice, Knowledge, build_choosers, check_strategy_needs, consensus_source};
+use super::resolve::{
+    Choice, Knowledge, build_choosers, check_strategy_needs, consensus_source,
+    fill_default_knowledge,
+};
 use crate::cli::DesignArgs;
 use crate::data::io::writer::write_atomically;
 use crate::data::{GeneSymbols, Layout, Resolution, Screen, ValueKind};
@@ -34,7 +37,7 @@ const NEEDS_DATA: &[&str] = &["uncertainty", "hybrid"];
 pub fn run(args: DesignArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     let named = check_strategies(&args)?;
     let choice = Choice::parse(&args.predictor, "--predictor")?;
-    let k = KnowledgeFile {
+    let mut k = KnowledgeFile {
         agents: args.knowledge.agents.clone(),
         neighbours: args.knowledge.neighbours.clone(),
         hubs: args.knowledge.hubs.clone(),
@@ -46,10 +49,18 @@ pub fn run(args: DesignArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result
     };
     let auto = named.is_empty();
     let mut strategies = if auto {
-        auto_candidates(&k, args.data.is_some())
+        auto_candidates(args.data.is_some())
     } else {
         named
     };
+    let fitted: &[Choice] = if args.data.is_some() {
+        std::slice::from_ref(&choice)
+    } else {
+        &[]
+    };
+    for default in fill_default_knowledge(&mut k, &strategies, fitted) {
+        tracing::warn!("{default}");
+    }
     check_strategy_needs(&strategies, &k)?;
     if let Some(parent) = args.out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
@@ -303,26 +314,16 @@ pub fn run(args: DesignArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result
     Ok(())
 }
 
-/// What `auto` chooses among: with data, anchors (given a consensus), the centralities of
-/// --graph, uncertainty and random, backtested; without data, anchors.
-fn auto_candidates(k: &KnowledgeFile, with_data: bool) -> Vec<String> {
-    if !with_data {
-        return vec!["anchors".into()];
-    }
-    let consensus = k.agents.is_some() || k.neighbours.is_some();
-    let graph = k.graph.is_some();
-    [
-        ("anchors", consensus),
-        ("degree", graph),
-        ("pagerank", graph),
-        ("betweenness", graph),
-        ("uncertainty", true),
-        ("random", true),
-    ]
-    .into_iter()
-    .filter(|&(_, usable)| usable)
-    .map(|(s, _)| s.to_string())
-    .collect()
+/// What `auto` chooses among: with data, anchors, the centralities, uncertainty and random,
+/// backtested (the knowledge they need defaults to the bundled panel and CollecTRI); without
+/// data, anchors.
+fn auto_candidates(with_data: bool) -> Vec<String> {
+    let names: &[&str] = if with_data {
+        &["anchors", "degree", "pagerank", "betweenness", "uncertainty", "random"]
+    } else {
+        &["anchors"]
+    };
+    names.iter().map(|s| s.to_string()).collect()
 }
 
 /// `picks.csv` → `picks.backtest.csv`, beside it.

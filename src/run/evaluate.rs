@@ -105,8 +105,9 @@ pub(super) fn run(args: EvaluateArgs, quiet: bool, out: &mut dyn Write) -> anyho
     }
     if let Some(path) = &args.split {
         knowledge.lines.push(format!(
-            "splits: {} draws read from `{}`",
+            "splits: {} draw{} read from `{}`",
             splits.len(),
+            if splits.len() == 1 { "" } else { "s" },
             path.display()
         ));
     }

@@ -16,15 +16,16 @@ use sha2::{Digest, Sha256};
 
 use super::UsageError;
 use super::merge::Manifest;
-use super::resolve::{Choice, Knowledge};
+use super::resolve::{Choice, Knowledge, fill_default_knowledge};
 use crate::cli::PlanArgs;
 use crate::cli::SimulateArgs;
 use crate::data::io::writer::write_atomically;
 use crate::data::{GeneSymbols, Screen};
 use crate::eval::{Metric, standard_metrics};
 use crate::plan::config::{
-    Batch, DEFAULT_METRICS, DEFAULT_TEST_FRACTION, KnowledgeFile, MAX_ROUNDS, MAX_SEEDS, PlanFile,
-    RESULT_NEUTRAL, ScreenSource, Settings, SimulateFile, changes,
+    Batch, DEFAULT_METRICS, DEFAULT_PREDICTOR, DEFAULT_STRATEGIES, DEFAULT_TEST_FRACTION,
+    KnowledgeFile, MAX_ROUNDS, MAX_SEEDS, PlanFile, RESULT_NEUTRAL, ScreenSource, Settings,
+    SimulateFile, changes,
 };
 use crate::plan::jobs::{Initial, JobError, JobState, PickRow, Plan, RoundRow, SavedJob};
 use crate::plan::oracle::{Feedback, Oracle};
@@ -49,24 +50,42 @@ pub fn run(args: PlanArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result<(
     let stop = Arc::new(AtomicBool::new(false));
     signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&stop))
         .context("installing the SIGINT handler")?;
-    let all = resolve(&args)?;
-    if let Some(dir) = &args.resume {
-        refuse_changes(dir, &all)?;
-    }
+    let resolved = resolve(&args)?;
     let known: Vec<String> = standard_metrics()
         .iter()
         .map(|m| m.name().to_string())
         .collect();
-    for s in &all {
+    for (s, _) in &resolved {
         s.check(&known)
             .map_err(|m| UsageError(format!("screen `{}`: {m}", s.screen_name)))?;
         Choice::parse(&s.predictor, "predictor")?;
         check_inputs(s).map_err(|m| UsageError(format!("screen `{}`: {m}", s.screen_name)))?;
     }
+    // A screen file on the default schedule is read now, to fit the schedule to its size (the
+    // run then uses this reading).
+    let mut all = Vec::new();
+    let mut preloaded = Vec::new();
+    for (mut settings, schedule_given) in resolved {
+        let loaded = match &settings.screen {
+            ScreenSource::File(_) if !schedule_given => {
+                let symbols = super::resolve_symbols(&settings.reading)?;
+                let loaded = load_screen(&settings, &symbols, Path::new(""))?;
+                let chosen = fit_default_schedule(&mut settings, loaded.0.n_perturbations());
+                tracing::warn!("screen `{}`: {chosen}", settings.screen_name);
+                Some(loaded)
+            }
+            _ => None,
+        };
+        all.push(settings);
+        preloaded.push(loaded);
+    }
+    if let Some(dir) = &args.resume {
+        refuse_changes(dir, &all)?;
+    }
     let owned = args.shard.map(|shard| (shard, shard_jobs(&all, shard)));
-    for (i, settings) in all.iter().enumerate() {
+    for (i, (settings, loaded)) in all.iter().zip(preloaded).enumerate() {
         let shard = owned.as_ref().map(|(shard, jobs)| (*shard, &jobs[i]));
-        run_screen(settings, &args, quiet, &stop, out, shard)?;
+        run_screen(settings, loaded, &args, quiet, &stop, out, shard)?;
     }
     Ok(())
 }
@@ -113,7 +132,7 @@ pub(super) fn settings_of(config: &Path, out: &Path) -> anyhow::Result<Settings>
     let args = plan_args_of(&["--config", "--out"], &[config, out])?;
     let mut all = resolve(&args)?;
     match all.len() {
-        1 => Ok(all.remove(0)),
+        1 => Ok(all.remove(0).0),
         n => Err(anyhow::anyhow!(
             "{}: expected the settings of one screen, found {n}",
             config.display()
@@ -213,8 +232,10 @@ pub(super) fn metrics_of(settings: &Settings) -> Vec<Box<dyn Metric>> {
         .collect()
 }
 
-/// The settings of every screen: from `--resume DIR`'s checkpoint, or the TOML then the flags.
-fn resolve(args: &PlanArgs) -> anyhow::Result<Vec<Settings>> {
+/// The settings of every screen: from `--resume DIR`'s checkpoint, or the TOML then the flags;
+/// beside each, whether any of rounds, batch and initial was given (when none was, the
+/// schedule is the default, fitted to the screen by [`fit_default_schedule`]).
+fn resolve(args: &PlanArgs) -> anyhow::Result<Vec<(Settings, bool)>> {
     let (mut file, origin) = match (&args.resume, &args.config) {
         (Some(dir), _) => {
             let path = dir.join(CHECKPOINT).join("config.toml");
@@ -273,11 +294,11 @@ fn resolve(args: &PlanArgs) -> anyhow::Result<Vec<Settings>> {
                     .into());
                 }
             };
-            let batches = schedule(
-                screen.batch.as_ref().or(file.batch.as_ref()),
-                screen.rounds.or(file.rounds),
-                &origin,
-            )?;
+            let batch = screen.batch.as_ref().or(file.batch.as_ref());
+            let rounds = screen.rounds.or(file.rounds);
+            let initial = screen.initial.clone().or_else(|| file.initial.clone());
+            let schedule_given = batch.is_some() || rounds.is_some() || initial.is_some();
+            let batches = schedule(batch, rounds, &origin)?;
             let screen_name = screen.name.clone().unwrap_or_else(|| match &source {
                 ScreenSource::File(f) => f
                     .file_name()
@@ -291,7 +312,7 @@ fn resolve(args: &PlanArgs) -> anyhow::Result<Vec<Settings>> {
                 ))
                 .into());
             }
-            let seeds = file.seeds.unwrap_or(5);
+            let seeds = file.seeds.unwrap_or(DEFAULT_SEEDS);
             if seeds > MAX_SEEDS {
                 return Err(UsageError(format!(
                     "{}: seeds = {seeds}: expected at most {MAX_SEEDS} (every seed runs each strategy's whole loop)",
@@ -299,24 +320,31 @@ fn resolve(args: &PlanArgs) -> anyhow::Result<Vec<Settings>> {
                 ))
                 .into());
             }
-            Ok(Settings {
+            let predictor = file.predictor.clone().unwrap_or_else(|| DEFAULT_PREDICTOR.into());
+            let strategies = file.strategies.clone().unwrap_or_else(|| {
+                DEFAULT_STRATEGIES.iter().copied().map(String::from).collect()
+            });
+            let mut knowledge = screen.knowledge.or(&file.knowledge);
+            let choices = [Choice::parse(&predictor, "predictor")?];
+            for default in fill_default_knowledge(&mut knowledge, &strategies, &choices) {
+                tracing::warn!("screen `{screen_name}`: {default}");
+            }
+            Ok((Settings {
                 name: name.clone(),
                 out: if several { out.join(&screen_name) } else { out.clone() },
                 screen_name,
                 screen: source,
                 reading: screen.reading.clone(),
-                knowledge: screen.knowledge.or(&file.knowledge),
-                predictor: file.predictor.clone().unwrap_or_else(|| "consensus:shrunk".into()),
-                strategies: file.strategies.clone().unwrap_or_else(|| {
-                    ["consensus", "hubs", "degree", "pagerank", "random"]
-                        .map(String::from)
-                        .to_vec()
+                knowledge,
+                predictor,
+                strategies,
+                initial: initial.unwrap_or_else(|| {
+                    if schedule_given {
+                        "none".into()
+                    } else {
+                        format!("random:{DEFAULT_BATCH}")
+                    }
                 }),
-                initial: screen
-                    .initial
-                    .clone()
-                    .or_else(|| file.initial.clone())
-                    .unwrap_or_else(|| "none".into()),
                 batches,
                 seeds: (1..=seeds).collect(),
                 metrics: file
@@ -335,12 +363,38 @@ fn resolve(args: &PlanArgs) -> anyhow::Result<Vec<Settings>> {
                         .parse()
                         .map_err(|m| UsageError(format!("{}: {m}", origin.display())))?,
                 },
-            })
+            }, schedule_given))
         })
         .collect()
 }
 
-/// Picks per round from `batch` and `rounds` (defaults: 5 rounds of 10).
+/// Seeds of a plan that names no count.
+pub const DEFAULT_SEEDS: u64 = 5;
+
+/// Rounds of a plan that names neither rounds nor a per-round batch list.
+pub const DEFAULT_ROUNDS: usize = 5;
+
+/// Picks per round of a plan that names no batch; with no schedule at all, also the random
+/// initial set (so every strategy's seeds start apart), reduced for small screens by
+/// [`fit_default_schedule`].
+pub const DEFAULT_BATCH: usize = 10;
+
+/// Fits the default schedule (`random:B`, then [`DEFAULT_ROUNDS`] rounds of B) to a screen of
+/// `pool` perturbations: B = [`DEFAULT_BATCH`] when the budget leaves at least half the screen
+/// to score on, otherwise the largest B that does, but at least 2 (the fewest observed
+/// perturbations a shrunk predictor fits on). Returns what it chose, for the log.
+pub fn fit_default_schedule(settings: &mut Settings, pool: usize) -> String {
+    let b = (pool / (2 * (DEFAULT_ROUNDS + 1))).clamp(2, DEFAULT_BATCH);
+    settings.initial = format!("random:{b}");
+    settings.batches = vec![b; DEFAULT_ROUNDS];
+    format!(
+        "no rounds, batch or initial given: {b} random perturbations to start (a different set per seed), then {DEFAULT_ROUNDS} rounds of {b}; {} of the screen's {pool} perturbations observed at the end, the rest scored (give --initial, --rounds and --batch to choose)",
+        b * (DEFAULT_ROUNDS + 1)
+    )
+}
+
+/// Picks per round from `batch` and `rounds` (defaults: [`DEFAULT_ROUNDS`] rounds of
+/// [`DEFAULT_BATCH`]).
 fn schedule(
     batch: Option<&Batch>,
     rounds: Option<usize>,
@@ -367,8 +421,8 @@ fn schedule(
             .into());
         }
         (Some(Batch::PerRound(b)), _) => b.clone(),
-        (Some(Batch::Each(b)), r) => vec![*b; r.unwrap_or(5)],
-        (None, r) => vec![10; r.unwrap_or(5)],
+        (Some(Batch::Each(b)), r) => vec![*b; r.unwrap_or(DEFAULT_ROUNDS)],
+        (None, r) => vec![DEFAULT_BATCH; r.unwrap_or(DEFAULT_ROUNDS)],
     })
 }
 
@@ -549,8 +603,11 @@ fn cpu_seconds() -> f64 {
 
 /// Runs one screen; a refused or failed run leaves no folder it created empty and no
 /// simulation behind (a checkpoint, once written, stays for `--resume`).
+/// `preloaded`: the screen when it was read already (to fit the default schedule to it).
+#[allow(clippy::too_many_arguments)]
 fn run_screen(
     settings: &Settings,
+    preloaded: Option<LoadedScreen>,
     args: &PlanArgs,
     quiet: bool,
     stop: &Arc<AtomicBool>,
@@ -565,7 +622,9 @@ fn run_screen(
         .collect();
     let sim_dir = settings.out.join(format!(".sim-{}", std::process::id()));
     let symbols = super::resolve_symbols(&settings.reading)?;
-    let result = run_screen_in(settings, args, &symbols, quiet, stop, out, shard, &sim_dir);
+    let result = run_screen_in(
+        settings, preloaded, args, &symbols, quiet, stop, out, shard, &sim_dir,
+    );
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&sim_dir);
         // Deepest first; `remove_dir` leaves any folder that holds something.
@@ -579,6 +638,7 @@ fn run_screen(
 #[allow(clippy::too_many_arguments)]
 fn run_screen_in(
     settings: &Settings,
+    preloaded: Option<LoadedScreen>,
     args: &PlanArgs,
     symbols: &GeneSymbols,
     quiet: bool,
@@ -599,8 +659,10 @@ fn run_screen_in(
     }
 
     // Load (or simulate) the screen.
-    let (loaded, truth, inputs) =
-        stages.time("load", || load_screen(settings, symbols, sim_dir))?;
+    let (loaded, truth, inputs) = match preloaded {
+        Some(l) => l,
+        None => stages.time("load", || load_screen(settings, symbols, sim_dir))?,
+    };
     let screen = &loaded;
     let layout = screen.layout();
     let initial = resolve_initial(&settings.initial, screen, symbols)?;

@@ -17,6 +17,7 @@ use super::UsageError;
 use super::consensus::Panel;
 use crate::agents::summaries::Summaries;
 use crate::agents::text::TextIndex;
+use crate::agents::config::{BUNDLED_PANEL, is_bundled_panel};
 use crate::agents::{Pool, QueryKind};
 use crate::consensus::hubs::{self, Hub};
 use crate::consensus::io::table as consensus_tsv;
@@ -276,9 +277,15 @@ impl Knowledge {
                 let rule = panel.consensus(*tau, *weighting);
                 let collected = panel.ask(&targets, panel.question(), progress)?;
                 let graph = rule.build(&collected).graph;
+                let panel_name = if is_bundled_panel(file) {
+                    format!(
+                        "the bundled knowledge panel of CollecTRI, DoRothEA, OmniPath and GO-BP, --agents {BUNDLED_PANEL}"
+                    )
+                } else {
+                    format!("agents `{}`", file.display())
+                };
                 self.lines.push(format!(
-                    "consensus neighbours from agents `{}` ({} agents, τ {}, weighting {}): {} regulator → target edges over {} genes, {} of {} perturbations in it",
-                    file.display(),
+                    "consensus neighbours from {panel_name} ({} agents, τ {}, weighting {}): {} regulator → target edges over {} genes, {} of {} perturbations in it",
                     collected.agents.len(),
                     rule.tau,
                     rule.weighting.as_str(),
@@ -293,8 +300,7 @@ impl Knowledge {
                         .context("asking agents for hubs")?;
                     let ranked = hubs::rank(&asked);
                     self.lines.push(format!(
-                        "hubs from agents `{}`: {} genes named",
-                        file.display(),
+                        "hubs from {panel_name}: {} genes named",
                         ranked.len()
                     ));
                     self.hubs = Some((ranked, asked.agents.len()));
@@ -361,15 +367,9 @@ impl Knowledge {
             .filter(|base| needs(&[base]))
             .collect();
         if !embedded.is_empty() && !has_graph && !has_consensus {
-            // Name only what was chosen: "predictor ridge needs", "predictors ridge and stack need".
-            let (noun, verb) = if embedded.len() == 1 {
-                ("predictor", "needs")
-            } else {
-                ("predictors", "need")
-            };
             return Err(UsageError(format!(
-                "{noun} {} {verb} --graph SPEC or --neighbours TSV for a perturbation embedding",
-                embedded.join(" and ")
+                "{} --graph SPEC or --neighbours TSV for a perturbation embedding",
+                they_need("predictor", &embedded)
             )));
         }
         Ok(())
@@ -471,28 +471,99 @@ impl Knowledge {
     }
 }
 
-/// Checks that every strategy has the knowledge it needs in `k` (before any work).
+/// The prior graph of the centrality and diversity strategies (and the graph predictor) when
+/// none is given: the bundled CollecTRI, the graph the shipped experiments rank genes on.
+pub const DEFAULT_GRAPH: &str = "collectri";
+
+/// The anchor family: strategies that read the consensus kernel.
+const ANCHORS: &[&str] = &[
+    "anchors",
+    "anchors:per-target",
+    "anchors:symmetric",
+    "anchors:graph",
+    "anchors:facility",
+];
+
+/// Fills in the knowledge `strategies` and `predictors` need and `k` does not give, so a run
+/// with only a screen works: the bundled agent panel ([`BUNDLED_PANEL`]) as the consensus source
+/// (it answers the hubs question too) and [`DEFAULT_GRAPH`] as the prior graph. Knowledge the
+/// user gave is never replaced. Returns one sentence per default taken, for the log.
+pub fn fill_default_knowledge(
+    k: &mut KnowledgeFile,
+    strategies: &[String],
+    predictors: &[Choice],
+) -> Vec<String> {
+    let wants = |names: &[&str]| strategies.iter().any(|s| names.contains(&s.as_str()));
+    let predicts = |bases: &[&str]| predictors.iter().any(|c| bases.contains(&c.base.as_str()));
+    let mut taken = Vec::new();
+    let needs_consensus = wants(&[ANCHORS, &["consensus", "hybrid", "hubs"]].concat())
+        || predicts(&["consensus", "similarity"])
+        || k.graph.as_deref() == Some("consensus");
+    if needs_consensus && k.agents.is_none() && k.neighbours.is_none() {
+        k.agents = Some(BUNDLED_PANEL.into());
+        taken.push(format!(
+            "no --agents or --neighbours given: the consensus comes from the bundled knowledge panel (--agents {BUNDLED_PANEL}: CollecTRI, DoRothEA and OmniPath regulators and GO-BP associated genes, τ 1, no network; experiments/agents/bundled.toml); give --agents FILE for your own panel (examples in experiments/agents/)"
+        ));
+    }
+    let needs_graph = wants(&[CENTRALITY, &["diversity", "anchors:graph"]].concat())
+        || predicts(&["graph"])
+        || (predicts(&["ridge", "stack"]) && k.agents.is_none() && k.neighbours.is_none());
+    if needs_graph && k.graph.is_none() {
+        k.graph = Some(DEFAULT_GRAPH.into());
+        taken.push(format!(
+            "no --graph given: centrality and diversity strategies rank genes on the bundled CollecTRI graph (--graph {DEFAULT_GRAPH})"
+        ));
+    }
+    taken
+}
+
+/// Checks that every strategy has the knowledge it needs in `k` (before any work); an error
+/// names only the strategies asked for.
 pub fn check_strategy_needs(strategies: &[String], k: &KnowledgeFile) -> Result<(), UsageError> {
-    let needs = |names: &[&str]| strategies.iter().any(|s| names.contains(&s.as_str()));
+    let asked = |names: &[&str]| -> Vec<&str> {
+        strategies
+            .iter()
+            .map(String::as_str)
+            .filter(|s| names.contains(s))
+            .collect()
+    };
     let has_consensus_source = k.agents.is_some() || k.neighbours.is_some();
-    let anchors = strategies.iter().any(|s| s.starts_with("anchors"));
-    if (anchors || needs(&["consensus", "hybrid"])) && !has_consensus_source {
+    let consensus = asked(&[ANCHORS, &["consensus", "hybrid"]].concat());
+    if !consensus.is_empty() && !has_consensus_source {
+        return Err(UsageError(format!(
+            "{} --agents TOML (`bundled`, or a panel such as experiments/agents/knowledge_k562.toml) or --neighbours TSV",
+            they_need("strategy", &consensus)
+        )));
+    }
+    if !asked(&["hubs"]).is_empty() && k.agents.is_none() && k.hubs.is_none() {
         return Err(UsageError(
-            "strategies anchors, consensus and hybrid need --agents or --neighbours".into(),
+            "strategy hubs needs --agents TOML (asked the hubs question; `bundled` or a panel such as experiments/agents/knowledge_k562.toml) or, with --neighbours, the --hubs TSV of `mechpert consensus --hubs`".into(),
         ));
     }
-    if needs(&["hubs"]) && k.agents.is_none() && k.hubs.is_none() {
-        return Err(UsageError(
-            "strategy hubs needs --agents (asked the hubs question) or --neighbours with --hubs TSV".into(),
-        ));
-    }
-    if needs(&[CENTRALITY, &["diversity", "anchors:graph"]].concat()) && k.graph.is_none() {
-        return Err(UsageError(
-            "centrality, diversity and anchors:graph strategies need --graph SPEC (a prior graph, or `consensus`)"
-                .into(),
-        ));
+    let ranked = asked(&[CENTRALITY, &["diversity", "anchors:graph"]].concat());
+    if !ranked.is_empty() && k.graph.is_none() {
+        return Err(UsageError(format!(
+            "{} --graph SPEC (a bundled graph such as {DEFAULT_GRAPH}, KIND:PATH, or `consensus`)",
+            they_need("strategy", &ranked)
+        )));
     }
     Ok(())
+}
+
+/// "strategy x needs" or "strategies x and y need": the subject and verb of a message about
+/// what `names` (of one `kind`) need.
+fn they_need(kind: &str, names: &[&str]) -> String {
+    match names {
+        [one] => format!("{kind} {one} needs"),
+        [init @ .., last] => {
+            let plural = match kind.strip_suffix('y') {
+                Some(stem) => format!("{stem}ies"),
+                None => format!("{kind}s"),
+            };
+            format!("{plural} {} and {last} need", init.join(", "))
+        }
+        [] => format!("{kind} needs"),
+    }
 }
 
 /// Where `k` says the consensus comes from (`hubs`: also ask the agents the hubs question;

@@ -2,7 +2,8 @@
 //! draw, so a benchmark can be rerun on exactly the same partitions or on a field-standard one.
 //!
 //! In flows a CSV or TSV table with a header naming the columns `perturbation` and `split`
-//! (`train` or `test`; `observed` and `query` are accepted too) and optionally `draw` (a whole
+//! (`train` or `test`; `observed` and `query` are accepted too; GEARS' `val` rows are skipped,
+//! being neither trained on nor scored) and optionally `draw` (a whole
 //! number; a file without it holds one draw); out come one [`Split`] per draw, in draw order,
 //! over the rows of a screen's [`Layout`]. Perturbations of the screen the file does not list are
 //! neither observed nor predicted. [`write()`] produces the same format.
@@ -151,9 +152,11 @@ pub fn read(
         let observed = match fields[s_col].to_ascii_lowercase().as_str() {
             "train" | "observed" => true,
             "test" | "query" => false,
+            // GEARS' validation perturbations choose its model: neither trained on nor scored.
+            "val" | "validation" => continue,
             other => {
                 return Err(at(format!(
-                    "column `split`: expected train or test, got {other:?}"
+                    "column `split`: expected train, test or val, got {other:?}"
                 )));
             }
         };
@@ -310,8 +313,16 @@ mod tests {
             "s.tsv:3: column `perturbation`: \"E\" is not a perturbation of the screen"
         );
         assert_eq!(
-            msg("perturbation\tsplit\nA\tval\n"),
-            "s.tsv:2: column `split`: expected train or test, got \"val\""
+            msg("perturbation\tsplit\nA\tdev\n"),
+            "s.tsv:2: column `split`: expected train, test or val, got \"dev\""
+        );
+        // GEARS' validation rows are skipped.
+        assert_eq!(
+            read_text("perturbation\tsplit\nA\ttrain\nB\tval\nC\ttest\n").unwrap(),
+            [Split {
+                observed: vec![0],
+                queries: vec![2]
+            }]
         );
         assert_eq!(
             msg("draw\tperturbation\tsplit\n-1\tA\ttrain\n"),

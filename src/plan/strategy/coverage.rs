@@ -143,7 +143,7 @@ impl CoverageGraph {
         }
         if newly.is_empty() {
             return format!(
-                "covers no new target; ranked by its consensus out-weight {:.3} over {} regulated perturbations",
+                "covers no new target; ranked by its consensus out-weight {:.3} over {} regulated genes",
                 self.out_weight[row],
                 self.targets[row].len()
             );

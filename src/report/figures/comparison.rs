@@ -12,9 +12,11 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{ShapeStyle, TextStyle};
 
 use super::style::{CENTRALITY, GREY, Look, OKABE_ITO, Shape, looks};
+use crate::report::signed_sig3;
+
 use super::{
-    BASELINE, DrawResult, EvaluateResults, PlanResults, distinct, higher_is_better, mean_ci,
-    metric_label,
+    BASELINE, DrawResult, EvaluateResults, PlanResults, bounded, distinct, higher_is_better,
+    mean_ci, metric_label,
 };
 use crate::report::tidy::RoundRow;
 
@@ -55,18 +57,19 @@ pub struct Comparison {
     pub reference: Option<f64>,
 }
 
-/// `value` against `reference` in the metric's good direction: relative when the reference is
-/// away from zero, as a difference otherwise.
-pub fn gain_text(value: f64, reference: f64, higher: bool, name: &str) -> String {
+/// `value` against `reference` in the metric's good direction: a difference for bounded
+/// metrics (a relative gain over a correlation near 0 means nothing), relative for errors when
+/// the reference is away from zero.
+pub fn gain_text(value: f64, reference: f64, higher: bool, bounded: bool, name: &str) -> String {
     let d = if higher {
         value - reference
     } else {
         reference - value
     };
-    if reference.abs() > 1e-9 {
-        format!("{:+.1} % vs {name}", 100.0 * d / reference.abs())
+    if !bounded && reference.abs() > 1e-9 {
+        format!("{} % vs {name}", signed_sig3(100.0 * d / reference.abs()))
     } else {
-        format!("{d:+.3} vs {name} (abs.)")
+        format!("{} vs {name}", signed_sig3(d))
     }
 }
 
@@ -107,7 +110,7 @@ fn rows(
             r.note = if n == name {
                 "reference".to_string()
             } else {
-                gain_text(r.mean, m, higher, name)
+                gain_text(r.mean, m, higher, bounded(metric) != Some(false), name)
             };
         }
     }
@@ -178,7 +181,7 @@ impl Comparison {
             stem: format!("final_{metric}"),
             caption: format!(
                 "{metric} of {predictor} at the final budget: mean over {seeds} seed{s} with its \
-                 95 % bootstrap interval per strategy, best first; gains relative to {}",
+                 95 % bootstrap interval per strategy, best first; gains (differences; percent for errors) against {}",
                 reference.unwrap_or("nothing (no centrality heuristic or random in the run)")
             ),
             title: format!(
@@ -229,7 +232,7 @@ impl Comparison {
             stem: format!("predictors_{metric}"),
             caption: format!(
                 "{metric} per predictor: mean over {n} draw{s} with its 95 % bootstrap interval, \
-                 best first; gains relative to the training mean ({BASELINE})"
+                 best first; gains (differences; percent for errors) against the training mean ({BASELINE})"
             ),
             title: format!("{}: {metric} by predictor · {n} draw{s}", results.dataset),
             metric: metric.to_string(),
@@ -327,9 +330,13 @@ mod tests {
 
     #[test]
     fn gains_follow_the_metric_direction() {
-        assert_eq!(gain_text(0.44, 0.40, true, "degree"), "+10.0 % vs degree");
-        assert_eq!(gain_text(0.44, 0.40, false, "degree"), "-10.0 % vs degree");
-        assert_eq!(gain_text(0.2, 0.0, true, "mean"), "+0.200 vs mean (abs.)");
+        assert_eq!(gain_text(0.44, 0.40, true, false, "mse"), "+10.0 % vs mse");
+        assert_eq!(gain_text(0.44, 0.40, false, false, "mse"), "-10.0 % vs mse");
+        assert_eq!(
+            gain_text(0.44, 0.40, true, true, "degree"),
+            "+0.0400 vs degree"
+        );
+        assert_eq!(gain_text(0.2, 0.0, false, false, "mean"), "-0.200 vs mean");
     }
 
     #[test]
@@ -368,9 +375,9 @@ mod tests {
                 "random (random baseline)"
             ]
         );
-        assert_eq!(f.rows[0].note, "+25.0 % vs degree");
+        assert_eq!(f.rows[0].note, "+0.100 vs degree");
         assert_eq!(f.rows[1].note, "reference");
-        assert_eq!(f.rows[3].note, "-50.0 % vs degree");
+        assert_eq!(f.rows[3].note, "-0.200 vs degree");
         assert_eq!(f.reference, Some(0.4));
     }
 

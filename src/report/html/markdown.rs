@@ -80,7 +80,7 @@ pub fn to_html(markdown: &str, shift: usize) -> String {
             flush(&mut paragraph, &mut out);
             out.push_str("<table class=\"sortable\">\n<thead><tr>");
             for c in cells(trimmed) {
-                let _ = write!(out, "<th>{}</th>", inline(c));
+                let _ = write!(out, "<th scope=\"col\">{}</th>", inline(c));
             }
             out.push_str("</tr></thead>\n<tbody>\n");
             i += 2;
@@ -127,7 +127,7 @@ mod tests {
             html,
             "<h3>Title</h3>\n<ul>\n<li>dataset: <code>a&lt;b&gt;.csv</code></li>\n\
              <li><strong>bold</strong> &amp; more</li>\n</ul>\n\
-             <table class=\"sortable\">\n<thead><tr><th>metric</th><th>mean</th></tr></thead>\n\
+             <table class=\"sortable\">\n<thead><tr><th scope=\"col\">metric</th><th scope=\"col\">mean</th></tr></thead>\n\
              <tbody>\n<tr><td>mse ↓</td><td>0.038 [0.037, 0.038]</td></tr>\n</tbody></table>\n\
              <p>Some text.</p>\n"
         );
