@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::oracle::Feedback;
-use crate::cli::ScreenArgs;
 use crate::agents::config::is_bundled_panel;
+use crate::cli::ScreenArgs;
 
 /// Strategy names, as spelled on the command line and in every output.
 pub const STRATEGIES: &[&str] = &[

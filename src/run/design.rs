@@ -319,7 +319,14 @@ pub fn run(args: DesignArgs, quiet: bool, out: &mut dyn Write) -> anyhow::Result
 /// data, anchors.
 fn auto_candidates(with_data: bool) -> Vec<String> {
     let names: &[&str] = if with_data {
-        &["anchors", "degree", "pagerank", "betweenness", "uncertainty", "random"]
+        &[
+            "anchors",
+            "degree",
+            "pagerank",
+            "betweenness",
+            "uncertainty",
+            "random",
+        ]
     } else {
         &["anchors"]
     };

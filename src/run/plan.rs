@@ -163,7 +163,7 @@ fn refuse_changes(dir: &Path, wanted: &[Settings]) -> anyhow::Result<()> {
     let changed: Vec<String> = recorded
         .iter()
         .zip(wanted)
-        .flat_map(|(r, w)| changes(r, w))
+        .flat_map(|((r, _), w)| changes(r, w))
         .collect();
     if changed.is_empty() {
         return Ok(());

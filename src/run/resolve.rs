@@ -15,9 +15,9 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::UsageError;
 use super::consensus::Panel;
+use crate::agents::config::{BUNDLED_PANEL, is_bundled_panel};
 use crate::agents::summaries::Summaries;
 use crate::agents::text::TextIndex;
-use crate::agents::config::{BUNDLED_PANEL, is_bundled_panel};
 use crate::agents::{Pool, QueryKind};
 use crate::consensus::hubs::{self, Hub};
 use crate::consensus::io::table as consensus_tsv;
