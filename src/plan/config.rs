@@ -780,11 +780,9 @@ mod tests {
         assert_eq!(settings().check(&known), Ok(()));
         let mut s = settings();
         s.strategies.push("central".into());
-        assert!(
-            s.check(&known)
-                .unwrap_err()
-                .starts_with("unknown strategy `central`: expected one of consensus, hubs,")
-        );
+        assert!(s.check(&known).unwrap_err().starts_with(
+            "unknown strategy `central`: expected one of anchors, anchors:per-target,"
+        ));
         let mut s = settings();
         s.metrics = vec!["r2".into()];
         assert_eq!(
