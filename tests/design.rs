@@ -239,7 +239,7 @@ mptest!(design_refuses_bad_input_and_writes_nothing, |dir| {
         ])
         .assert_exit(2);
     assert!(
-        stderr.contains("strategy `uncertainty` needs observed responses (--data SCREEN_SO_FAR); without data use consensus, hubs, degree, pagerank, betweenness, eigenvector, closeness, random, diversity"),
+        stderr.contains("strategy `uncertainty` needs observed responses (--data SCREEN_SO_FAR); without data use anchors, anchors:per-target, anchors:symmetric, anchors:graph, anchors:facility, consensus, hubs, degree, pagerank, betweenness, eigenvector, closeness, random, diversity"),
         "{stderr}"
     );
     assert!(!dir.path().join("next.csv").exists());
@@ -343,11 +343,8 @@ mptest!(
         "{summary}"
     );
         let scores = read_csv(&dir, "next.backtest.csv");
-        assert_eq!(
-            scores.len(),
-            30,
-            "anchors, uncertainty and random × 10 repeats"
-        );
+        // anchors, the three centralities (on the default CollecTRI), uncertainty and random.
+        assert_eq!(scores.len(), 60, "6 strategies × 10 repeats");
         let mean = |s: &str| {
             let v: Vec<f64> = scores
                 .iter()

@@ -473,7 +473,7 @@ mptest!(stack_is_a_plan_predictor_that_scores_and_resumes, |dir| {
         .args(plan_args("whole", strategies, &stack))
         .stdout();
     assert!(
-        stdout.contains("pearson_delta with `stack` over 2 seeds"),
+        stdout.contains("pearson_delta with stack over 2 seeds"),
         "{stdout}"
     );
     let rounds = read(&dir, "whole/rounds.csv");
@@ -567,7 +567,7 @@ mptest!(bad_settings_are_refused_before_any_work, |dir| {
     fails(
         plan_args("o1", "consensus,central", &[]),
         2,
-        "unknown strategy `central`: expected one of consensus, hubs, degree,",
+        "unknown strategy `central`: expected one of anchors, anchors:per-target,",
     );
     fails(
         plan_args("o2", "random", &["--predictor", "knn"]),

@@ -195,10 +195,15 @@ fn check_inputs(s: &Settings) -> Result<(), String> {
         }
     }
     let k = &s.knowledge;
+    // The bundled panel is compiled in: no file to read.
+    let agents = k
+        .agents
+        .clone()
+        .filter(|p| !crate::agents::config::is_bundled_panel(p));
     for (what, path) in [
         ("labels", &s.reading.labels),
         ("aliases", &s.reading.aliases),
-        ("agents", &k.agents),
+        ("agents", &agents),
         ("neighbours", &k.neighbours),
         ("hubs", &k.hubs),
     ] {
