@@ -284,6 +284,8 @@ pub fn write_verdict(
     );
     let central = curves::best_of(&cells, CENTRALITY, hib);
     let random = cells.iter().find(|c| c.strategy == "random");
+    // The recommendation holds only where the paired CI against each reference excludes 0.
+    let mut unseparated = Vec::new();
     for r in central.into_iter().chain(random) {
         if r.strategy != best.strategy {
             let cmp = curves::compare(best, r, hib, scale);
@@ -292,7 +294,21 @@ pub fn write_verdict(
                 r.strategy,
                 fmt_gain(&cmp.final_gain, scale)
             ));
+            if cmp.final_gain.ci.0 <= 0.0 {
+                unseparated.push(r.strategy.as_str());
+            }
         }
+    }
+    if unseparated.is_empty() {
+        text.push_str(&format!(
+            ". On screens like this one, design with {}",
+            best.strategy
+        ));
+    } else {
+        text.push_str(&format!(
+            ". The seeds do not separate it from {}: on screens like this one the choice matters little",
+            unseparated.join(" or ")
+        ));
     }
     writeln!(out, "{text}.\n")
 }

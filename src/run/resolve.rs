@@ -207,7 +207,7 @@ impl Knowledge {
     }
 
     /// Reads gene summaries (`--summaries PATH`) and links every perturbation to the
-    /// [`TEXT_GRAPH_NEIGHBOURS`] perturbations whose summaries are most similar (TF-IDF cosine,
+    /// `TEXT_GRAPH_NEIGHBOURS` perturbations whose summaries are most similar (TF-IDF cosine,
     /// as the `text` agent computes it).
     pub fn open_summaries(
         &mut self,
