@@ -148,8 +148,35 @@ pub(crate) fn some_names(names: &[&str], n: usize) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::data::{Screen, ValueKind};
+    use crate::priors::Graph;
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
+
+    /// Eight genes with one readout: A regulates B, C, D; E regulates C and D (weight 2);
+    /// F regulates G; H is not in the graph.
+    pub(crate) fn eight_genes() -> (Screen, Graph) {
+        let names = ["A", "B", "C", "D", "E", "F", "G", "H"];
+        let s = Screen::from_responses(
+            names.map(String::from).to_vec(),
+            vec!["x".into()],
+            ndarray::Array2::zeros((8, 1)),
+            ValueKind::Response,
+        )
+        .unwrap();
+        let mut b = Graph::builder(true);
+        for (u, v, w) in [
+            ("A", "B", 1.0),
+            ("A", "C", 1.0),
+            ("A", "D", 1.0),
+            ("E", "C", 2.0),
+            ("E", "D", 2.0),
+            ("F", "G", 1.0),
+        ] {
+            b.add_edge(u, v, w, 0);
+        }
+        (s, b.build())
+    }
 
     #[test]
     fn ranking_puts_unknowns_last_and_repeats_with_the_seed() {

@@ -161,33 +161,16 @@ impl Strategy for Anchors {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{Screen, ValueKind};
+    use crate::data::Screen;
+    use crate::plan::strategy::tests::eight_genes;
     use crate::predict::{Observed, TrainingMean};
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
 
-    /// A regulates B, C, D; E regulates C and D (heavier); F regulates G; H is not in the graph.
+    /// The eight-gene screen of [`eight_genes`], as a kernel.
     fn setup() -> (Screen, Kernel) {
-        let names = ["A", "B", "C", "D", "E", "F", "G", "H"];
-        let s = Screen::from_responses(
-            names.map(String::from).to_vec(),
-            vec!["x".into()],
-            ndarray::Array2::zeros((8, 1)),
-            ValueKind::Response,
-        )
-        .unwrap();
-        let mut b = Graph::builder(true);
-        for (u, v, w) in [
-            ("A", "B", 1.0),
-            ("A", "C", 1.0),
-            ("A", "D", 1.0),
-            ("E", "C", 2.0),
-            ("E", "D", 2.0),
-            ("F", "G", 1.0),
-        ] {
-            b.add_edge(u, v, w, 0);
-        }
-        let k = kernel_of(&b.build(), s.layout());
+        let (s, g) = eight_genes();
+        let k = kernel_of(&g, s.layout());
         (s, k)
     }
 
