@@ -188,6 +188,8 @@ fn check_inputs(s: &Settings) -> Result<(), String> {
             .map_err(|e| format!("{what} {}: cannot read: {e}", path.display()))
     };
     match &s.screen {
+        // A screen handed over in memory stands for its file.
+        ScreenSource::File(_) if s.reading.preloaded.is_some() => {}
         ScreenSource::File(path) => readable("screen file", path)?,
         ScreenSource::Simulate(sim) => {
             simulate_args(sim, Path::new("screen.h5ad"), Path::new("truth.tsv"))
