@@ -139,7 +139,7 @@ def test_the_gil_is_released_while_a_plan_runs(renge):
 
 def test_ctrl_c_stops_at_a_round_boundary_and_resumes(renge, tmp_path):
     screen = mechpert.Screen.from_anndata(renge)
-    longer = dict(PLAN, rounds=6, seeds=4, strategies=["consensus", "degree", "random", "uncertainty"])
+    longer = dict(PLAN, rounds=6, seeds=4, test_fraction=0, strategies=["consensus", "degree", "random", "uncertainty"])
     whole = mechpert.plan(longer, screen=screen, agents=AGENTS, progress=False)
     out = tmp_path / "int"
     first_job = out / ".checkpoint" / "consensus-seed1.json"
