@@ -197,6 +197,25 @@ pub struct Answer {
     pub dropped: Dropped,
 }
 
+impl Answer {
+    /// Genes ranked by a similarity to the target (best first), as proposals whose confidence
+    /// is the similarity over the best one's; `measure` names the similarity in each rationale.
+    pub(crate) fn by_similarity(ranked: Vec<(String, f32)>, measure: &str) -> Answer {
+        let top = ranked.first().map_or(1.0, |b| b.1);
+        Answer {
+            proposals: ranked
+                .into_iter()
+                .map(|(gene, s)| Proposal {
+                    gene,
+                    confidence: (s / top).clamp(0.0, 1.0),
+                    rationale: format!("{measure} {s:.3}"),
+                })
+                .collect(),
+            dropped: Default::default(),
+        }
+    }
+}
+
 /// Why an agent could not answer.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

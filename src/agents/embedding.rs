@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use super::{Agent, AgentFuture, Answer, Context, Proposal, Query, Tally};
+use super::{Agent, AgentFuture, Answer, Context, Query, Tally};
 use crate::data::GeneSymbols;
 
 /// Why a vectors file could not be read.
@@ -169,18 +169,7 @@ impl EmbeddingAgent {
             .collect();
         best.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         best.truncate(ctx.k);
-        let top = best.first().map_or(1.0, |b| b.1);
-        Answer {
-            proposals: best
-                .into_iter()
-                .map(|(gene, s)| Proposal {
-                    gene,
-                    confidence: (s / top).clamp(0.0, 1.0),
-                    rationale: format!("vector cosine {s:.3}"),
-                })
-                .collect(),
-            dropped: Default::default(),
-        }
+        Answer::by_similarity(best, "vector cosine")
     }
 }
 

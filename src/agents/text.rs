@@ -25,7 +25,7 @@ use std::sync::OnceLock;
 use rayon::prelude::*;
 
 use super::summaries::Summaries;
-use super::{Agent, AgentFuture, Answer, Context, Proposal, Query, Tally};
+use super::{Agent, AgentFuture, Answer, Context, Query, Tally};
 
 /// TF-IDF vectors of gene summaries with an inverted index.
 #[derive(Debug, Clone)]
@@ -415,18 +415,7 @@ impl TextAgent {
             return Answer::default();
         };
         let best = self.index.most_similar(target, ctx.pool.genes(), ctx.k);
-        let top = best.first().map_or(1.0, |b| b.1);
-        Answer {
-            proposals: best
-                .into_iter()
-                .map(|(gene, s)| Proposal {
-                    gene,
-                    confidence: (s / top).clamp(0.0, 1.0),
-                    rationale: format!("summary cosine {s:.3}"),
-                })
-                .collect(),
-            dropped: Default::default(),
-        }
+        Answer::by_similarity(best, "summary cosine")
     }
 }
 
